@@ -1,0 +1,121 @@
+"""Configuration: defaults, then the environment (and `.env`), then a test override.
+
+Read inside the app factory, never at import, so tests and CLI commands can build their own.
+A malformed setting stops start-up with one line naming it (ConfigError).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _url(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _int(name: str, value: str | int, lo: int, hi: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if not lo <= number <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {number}")
+    return number
+
+
+def _float(name: str, value: str | float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive, got {number}")
+    return number
+
+
+@dataclass(frozen=True)
+class Config:
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base: str = "https://api.line.me"
+    line_data_api_base: str = "https://api-data.line.me"
+    database_url: str = ""
+    public_base_url: str = "http://localhost:8000"
+    data_dir: str = ""
+    secret_key: str = ""
+    port: int = 8000
+    max_file_mb: int = 50
+    # Outbox sender tuning: how long a row may keep failing before it is marked failed.
+    outbox_give_up_seconds: int = 6 * 3600
+    outbox_poll_seconds: float = 0.5
+    line_timeout_seconds: float = 10.0
+    # Reply tokens are good for about a minute; past this we push instead.
+    reply_window_seconds: int = 50
+    instance_path: str = "instance"
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sandbox(self) -> bool:
+        """No LINE credentials: run against the in-process fake of the LINE API."""
+        return not (self.line_channel_secret or self.line_channel_access_token)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, instance_path: str = "instance", **overrides):
+        env = dict(os.environ if environ is None else environ)
+        values: dict = {"instance_path": instance_path}
+        for f in fields(cls):
+            key = f.name.upper()
+            if key in env and env[key] != "":
+                values[f.name] = env[key]
+        values.update(overrides)
+        return cls(**values).validated()
+
+    def validated(self) -> Config:
+        """Normalise every setting, raising ConfigError on the first bad one."""
+        if bool(self.line_channel_secret) != bool(self.line_channel_access_token):
+            missing = "LINE_CHANNEL_SECRET" if not self.line_channel_secret else "LINE_CHANNEL_ACCESS_TOKEN"
+            raise ConfigError(f"{missing} is missing: set both LINE credentials, or neither for sandbox mode")
+        instance = Path(self.instance_path).resolve()
+        database_url = self.database_url or f"sqlite:///{instance / 'prakat.db'}"
+        try:
+            parsed = make_url(database_url)
+        except Exception:
+            raise ConfigError(f"DATABASE_URL is not a database URL: {database_url!r}") from None
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError("DATABASE_URL must be sqlite:/// or postgresql://")
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername in ("postgresql", "postgres"):
+            database_url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return replace(
+            self,
+            line_api_base=_url("LINE_API_BASE", self.line_api_base),
+            line_data_api_base=_url("LINE_DATA_API_BASE", self.line_data_api_base),
+            public_base_url=_url("PUBLIC_BASE_URL", self.public_base_url),
+            database_url=database_url,
+            data_dir=str(Path(self.data_dir).resolve()) if self.data_dir else str(instance / "data"),
+            secret_key=self.secret_key or secrets.token_hex(32),
+            port=_int("PORT", self.port, 1, 65535),
+            max_file_mb=_int("MAX_FILE_MB", self.max_file_mb, 1, 1024),
+            outbox_give_up_seconds=_int("OUTBOX_GIVE_UP_SECONDS", self.outbox_give_up_seconds, 1, 23 * 3600),
+            outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
+            line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
+            reply_window_seconds=_int("REPLY_WINDOW_SECONDS", self.reply_window_seconds, 0, 1200),
+            instance_path=str(instance),
+        )

@@ -1,0 +1,3 @@
+"""Importing this module registers every outbox executor beyond plain reply/push."""
+
+import bot.richmenus  # noqa: F401

@@ -1,0 +1,1 @@
+"""The scheduled jobs themselves (registered through bot.scheduler.job)."""

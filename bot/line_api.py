@@ -1,0 +1,41 @@
+"""The one place that builds line-bot-sdk v3 clients.
+
+The SDK hard-codes api.line.me / api-data.line.me per method but uses Configuration.host when it
+is set, so the data API gets its own Configuration and ApiClient (LINE_PLATFORM.md §8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob
+
+
+@dataclass
+class LineClients:
+    api: MessagingApi
+    blob: MessagingApiBlob
+    timeout: tuple[float, float]
+    _clients: tuple[ApiClient, ApiClient]
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+
+def _client(host: str, token: str) -> ApiClient:
+    configuration = Configuration(host=host, access_token=token)
+    # Retries are the outbox's job (with the same X-Line-Retry-Key); urllib3 must not add its own.
+    configuration.retries = 0
+    return ApiClient(configuration)
+
+
+def line_clients(api_base: str, data_api_base: str, token: str, timeout: float) -> LineClients:
+    api_client = _client(api_base, token)
+    data_client = _client(data_api_base, token)
+    return LineClients(
+        api=MessagingApi(api_client),
+        blob=MessagingApiBlob(data_client),
+        timeout=(min(3.05, timeout), timeout),
+        _clients=(api_client, data_client),
+    )

@@ -1,0 +1,48 @@
+"""Postback data: a short versioned payload, parsed in exactly one place.
+
+Form: "v1/<action>?k=v&k=v" (≤ 300 chars). Only ids and an action travel; the server re-checks
+everything the payload claims against the database.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+VERSION = "v1"
+MAX_LENGTH = 300
+
+
+class PayloadError(ValueError):
+    """Not a payload this server wrote (tampered, truncated or from an old version)."""
+
+
+def encode(action: str, **params) -> str:
+    data = f"{VERSION}/{action}"
+    if params:
+        data += "?" + urlencode({k: v for k, v in params.items() if v is not None})
+    if len(data) > MAX_LENGTH:
+        raise ValueError("postback payload too long")
+    return data
+
+
+def decode(data: str) -> tuple[str, dict[str, str]]:
+    if not isinstance(data, str) or len(data) > MAX_LENGTH or not data.startswith(VERSION + "/"):
+        raise PayloadError("unknown payload")
+    action, _, query = data[len(VERSION) + 1 :].partition("?")
+    if not action.replace("_", "").isalnum():
+        raise PayloadError("bad action")
+    try:
+        params = dict(parse_qsl(query, strict_parsing=bool(query)))
+    except ValueError:
+        raise PayloadError("bad parameters") from None
+    return action, params
+
+
+def int_param(params: dict[str, str], name: str) -> int:
+    try:
+        value = int(params[name])
+    except (KeyError, ValueError):
+        raise PayloadError(f"missing or bad {name}") from None
+    if value <= 0:
+        raise PayloadError(f"bad {name}")
+    return value

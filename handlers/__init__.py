@@ -1,0 +1,16 @@
+"""Conversation handlers: they translate chat into calls on the core (bot/), never hold rules."""
+
+from handlers.router import Handler, Router
+
+
+def build_router() -> Router:
+    """The registry, in order: the first handler whose check says yes handles the event."""
+    from handlers import enrol, group, help
+
+    handlers: list[Handler] = [
+        group.HANDLER,
+        enrol.HANDLER,
+        help.HANDLER,
+        help.FALLBACK,
+    ]
+    return Router(handlers)

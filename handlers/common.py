@@ -1,0 +1,39 @@
+"""Small predicates and Thai texts shared by the conversation handlers."""
+
+from __future__ import annotations
+
+from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
+
+from bot.chat import EventContext
+from bot.postback import PayloadError, decode
+
+NOT_LINKED = (
+    "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากรของสำนักงาน\n"
+    "กรุณาขอรหัสเชื่อมบัญชีจากผู้ดูแลระบบ (กลุ่ม ICT) แล้วพิมพ์รหัสนั้นส่งมาในแชตนี้ค่ะ"
+)
+NO_ROLE = "ขออภัยค่ะ คำสั่งนี้สำหรับผู้มีหน้าที่เกี่ยวข้องเท่านั้น หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ดูแลระบบค่ะ"
+
+
+def in_user_chat(ctx: EventContext) -> bool:
+    return ctx.row.source_type == "user" and ctx.user_id is not None
+
+
+def in_group(ctx: EventContext) -> bool:
+    return ctx.row.source_type in ("group", "room")
+
+
+def text_of(ctx: EventContext) -> str | None:
+    event = ctx.event
+    if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+        return event.message.text.strip()
+    return None
+
+
+def postback_of(ctx: EventContext) -> tuple[str, dict[str, str]] | None:
+    """(action, params) of a postback, or ("invalid", {}) for data this server did not write."""
+    if not isinstance(ctx.event, PostbackEvent):
+        return None
+    try:
+        return decode(ctx.event.postback.data)
+    except PayloadError:
+        return "invalid", {}

@@ -1,0 +1,75 @@
+"""Linking a LINE account to a person with a one-time code, and what strangers are told."""
+
+from __future__ import annotations
+
+from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent
+
+from bot import messages, richmenus
+from bot.chat import EventContext
+from bot.org import (
+    ATTEMPTS_PER_HOUR,
+    ROLE_NAMES,
+    attempts_left,
+    normalise_code,
+    redeem_invite,
+    roles_of,
+)
+from handlers.common import NOT_LINKED, in_user_chat, text_of
+from handlers.help import help_text
+from handlers.router import Handler
+
+REFUSALS = {
+    "wrong": "รหัสไม่ถูกต้องค่ะ กรุณาตรวจสอบแล้วพิมพ์ใหม่อีกครั้ง (เหลือ {left} ครั้งในชั่วโมงนี้)",
+    "expired": "รหัสนี้หมดอายุแล้วค่ะ กรุณาขอรหัสใหม่จากผู้ดูแลระบบ",
+    "used": "รหัสนี้ถูกใช้ไปแล้วค่ะ กรุณาขอรหัสใหม่จากผู้ดูแลระบบ",
+    "inactive": "รายชื่อที่ผูกกับรหัสนี้ไม่ได้ใช้งานแล้วค่ะ กรุณาติดต่อผู้ดูแลระบบ",
+    "rate_limited": f"พิมพ์รหัสผิดครบ {ATTEMPTS_PER_HOUR} ครั้งแล้วค่ะ กรุณารอ 1 ชั่วโมงแล้วลองใหม่",
+}
+
+
+def _check(ctx: EventContext) -> bool:
+    if not in_user_chat(ctx) or not isinstance(ctx.event, (MessageEvent, PostbackEvent, FollowEvent)):
+        return False
+    if ctx.person is None:
+        return True
+    text = text_of(ctx)
+    return bool(text and normalise_code(text) and ctx.conversation().state == "idle")
+
+
+def welcome(ctx: EventContext) -> str:
+    person = ctx.person
+    roles = roles_of(ctx.session, person)
+    unit = f" {person.unit.name}" if person.unit else ""
+    role_text = ", ".join(ROLE_NAMES[r] for r in sorted(roles)) or ROLE_NAMES["staff"]
+    return (f"สวัสดีค่ะ คุณ{person.name}\nเชื่อมบัญชีเรียบร้อยแล้ว ({person.position}{unit})\n"
+            f"บทบาท: {role_text}\n\n{help_text(roles)}")
+
+
+def _handle(ctx: EventContext) -> None:
+    if isinstance(ctx.event, FollowEvent):
+        ctx.reply(messages.text(welcome(ctx) if ctx.person else NOT_LINKED))
+        return
+    text = text_of(ctx)
+    code = normalise_code(text) if text else None
+    if code is None:
+        ctx.row.outcome = "refused"
+        ctx.reply(messages.text(NOT_LINKED))
+        return
+    result = redeem_invite(ctx.session, ctx.user_id, code, ctx.now)
+    if result.reason == "already_linked":
+        ctx.reply(messages.text(
+            f"บัญชี LINE นี้เชื่อมกับคุณ{result.person.name} อยู่แล้วค่ะ หนึ่งบัญชีใช้ได้กับหนึ่งคนเท่านั้น "
+            "หากต้องการเปลี่ยน กรุณาติดต่อผู้ดูแลระบบ"))
+        return
+    if not result.ok:
+        left = attempts_left(ctx.session, ctx.user_id, ctx.now)
+        ctx.reply(messages.text(REFUSALS[result.reason].format(left=left)))
+        return
+    ctx.person = result.person
+    ctx.session.flush()
+    ctx.reply(messages.text(welcome(ctx)))
+    richmenus.queue_link(ctx.session, ctx.person, roles_of(ctx.session, ctx.person),
+                         event_id=ctx.event_id)
+
+
+HANDLER = Handler("enrol", _check, _handle)

@@ -1,0 +1,25 @@
+"""Alembic environment: the engine comes from bot.db (never from an ini file)."""
+
+from alembic import context
+
+import models
+
+config = context.config
+target_metadata = models.Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes["engine"]
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

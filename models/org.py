@@ -1,0 +1,163 @@
+"""The office: units, people, roles, invites, group chats and acting assignments.
+
+Everything that belongs to an office carries office_id, so one deployment could hold several.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+ROLES = ("staff", "unit_director", "office_director", "ict", "pr", "admin")
+DEFAULT_CHAINS = {
+    "document": ["unit_director", "office_director"],
+    "announcement": ["unit_director", "office_director"],
+    "photos": ["unit_director"],
+    "regulated": ["unit_director", "office_director"],
+}
+
+
+class Office(Base):
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(60))
+    director_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", use_alter=True, name="fk_offices_director_id_people")
+    )
+    chains: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_CHAINS))
+    # portal: publish at the final approval; ict: wait for an ICT person's tap.
+    publish_mode: Mapped[str] = mapped_column(String(12), default="portal")
+    rich_menus: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    director: Mapped[Person | None] = relationship(foreign_keys=[director_id], post_update=True)
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("office_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    director_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", use_alter=True, name="fk_units_director_id_people")
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+
+    director: Mapped[Person | None] = relationship(foreign_keys=[director_id], post_update=True)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("office_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    linked_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    # Roles named in the org file; unit_director is implied by directing a unit.
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    office: Mapped[Office] = relationship(foreign_keys=[office_id])
+
+
+class Category(Base):
+    """The 18 kinds of information of the announcement (ข้อ ๑.๑–๑.๑๘)."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int]
+    # ข้อ ๓.๓: regulations, procurement, structure, executives, plans, manuals, service standards.
+    regulated: Mapped[bool] = mapped_column(default=False)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkAttempt(Base):
+    """Failed code attempts per LINE user, for the hourly limit."""
+
+    __tablename__ = "link_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupChat(Base):
+    __tablename__ = "group_chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    group_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # pr | management | None (joined, not registered)
+    purpose: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+
+
+class GroupCode(Base):
+    __tablename__ = "group_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ActingAssignment(Base):
+    """รักษาราชการแทน: while it holds, what is meant for `absent` goes to `acting`."""
+
+    __tablename__ = "acting_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    absent_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    acting_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    order_text: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    absent: Mapped[Person] = relationship(foreign_keys=[absent_id])
+    acting: Mapped[Person] = relationship(foreign_keys=[acting_id])
+
+
+class Conversation(Base):
+    """Per-LINE-user chat state; the row is locked while one of the user's events is handled."""
+
+    __tablename__ = "conversations"
+
+    line_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(40), default="idle")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

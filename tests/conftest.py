@@ -1,0 +1,140 @@
+"""Fixtures: the app on SQLite (or PostgreSQL when TEST_DATABASE_URL is set), the fake LINE API,
+a driver that speaks LINE's webhook, and the office's personas loaded from examples/office.yaml."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import Config
+from bot.db import make_engine, migrate, transaction
+from bot.line_fake import FakeLine
+from bot.org import create_invite, person_by_key
+from bot.orgfile import load
+from models import Base, Person, utcnow
+from tests.line_driver import LineDriver, user_id
+from webhook import create_app
+
+SECRET = "test-channel-secret"
+TOKEN = "test-access-token"
+ROOT = Path(__file__).resolve().parent.parent
+OFFICE_YAML = (ROOT / "examples" / "office.yaml").read_text(encoding="utf-8")
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def fake_line_server():
+    fake = FakeLine(access_token=TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake(fake_line_server):
+    fake_line_server.reset()
+    yield fake_line_server
+    fake_line_server.reset()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """Migrate once per run; each test then gets a copy (SQLite) or emptied tables (PostgreSQL)."""
+    if PG_URL:
+        engine = make_engine(Config(database_url=PG_URL).validated().database_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        migrate(engine)
+        engine.dispose()
+        return None
+    path = tmp_path_factory.mktemp("template") / "prakat.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DROP TABLE IF EXISTS scheduler_jobs"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, migrated_template):
+    if PG_URL:
+        url = Config(database_url=PG_URL).validated().database_url
+        _empty_postgres(url)
+        return url
+    target = tmp_path / "prakat.db"
+    shutil.copy(migrated_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def config(tmp_path, fake, database_url) -> Config:
+    return Config(
+        line_channel_secret=SECRET, line_channel_access_token=TOKEN,
+        line_api_base=fake.url, line_data_api_base=fake.url, database_url=database_url,
+        public_base_url="https://prakat.example.go.th", data_dir=str(tmp_path / "data"),
+        secret_key="test-secret-key", instance_path=str(tmp_path / "instance"), testing=True,
+    ).validated()
+
+
+@pytest.fixture
+def app(config):
+    app = create_app(config)
+    yield app
+    app.extensions["prakat"].stop()
+
+
+@pytest.fixture
+def runtime(app):
+    return app.extensions["prakat"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def line(client, fake, runtime) -> LineDriver:
+    return LineDriver(client, fake, runtime, SECRET)
+
+
+@pytest.fixture
+def office(runtime):
+    """The example office, loaded as an administrator would."""
+    with transaction(runtime.factory) as session:
+        load(session, OFFICE_YAML)
+    return runtime
+
+
+def link(runtime, key: str) -> str:
+    """Link KEY's LINE account directly (the invite flow itself is tested in test_org)."""
+    with transaction(runtime.factory) as session:
+        person = person_by_key(session, key)
+        create_invite(session, person, utcnow())
+        person.line_user_id, person.linked_at = user_id(key), utcnow()
+    return user_id(key)
+
+
+@pytest.fixture
+def people(office):
+    """Link the personas the procedure needs: staff, their unit director, the office director, ICT."""
+    for key in ("kanya", "prasert", "somchai", "pimchanok", "nittaya", "wanpen", "suda", "manee"):
+        link(office, key)
+    return office
+
+
+def person(runtime, key: str) -> Person:
+    with runtime.factory() as session:
+        return person_by_key(session, key)

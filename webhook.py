@@ -1,0 +1,81 @@
+"""Prakat's one entry point: `create_app()` for WSGI servers, `python webhook.py` for one machine."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from dotenv import load_dotenv
+from flask import Flask, abort, request
+
+from bot.config import Config, ConfigError
+from bot.db import ping
+from bot.intake import handle_callback
+from bot.runtime import SANDBOX_SECRET, Runtime
+
+MAX_BODY = 1024 * 1024
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Build the app. `config` may be a Config, or a dict of overrides on top of the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    if not isinstance(config, Config):
+        load_dotenv()
+        config = Config.from_env(instance_path=app.instance_path, **(config or {}))
+    if config.sandbox and not config.line_channel_secret:
+        # The fake LINE signs sandbox events with this secret.
+        from dataclasses import replace
+
+        config = replace(config, line_channel_secret=SANDBOX_SECRET)
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=MAX_BODY,
+                      TESTING=config.testing)
+    runtime = Runtime.build(config)
+    app.extensions["prakat"] = runtime
+
+    from bot.cli import register_cli
+    from handlers import build_router
+
+    dispatch = build_router()
+
+    @app.post("/callback")
+    def callback():
+        if request.content_length and request.content_length > MAX_BODY:
+            abort(413)
+        body = request.get_data(cache=False)
+        result = handle_callback(
+            body, request.headers.get("X-Line-Signature"), config=runtime.config,
+            factory=runtime.factory, dispatch=dispatch,
+        )
+        return result.message, result.status, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.get("/healthz")
+    def healthz():
+        if ping(runtime.engine):
+            return {"status": "ok", "sandbox": runtime.config.sandbox}, 200
+        return {"status": "database unreachable"}, 503
+
+    register_cli(app)
+    return app
+
+
+def runtime_of(app: Flask) -> Runtime:
+    return app.extensions["prakat"]
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    runtime = runtime_of(app)
+    runtime.start_background()
+    try:
+        app.run(host="0.0.0.0", port=runtime.config.port, use_reloader=False, threaded=True)
+    finally:
+        runtime.stop()
+
+
+if __name__ == "__main__":
+    main()
