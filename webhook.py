@@ -11,7 +11,7 @@ from flask import Flask, abort, request
 from bot.config import Config, ConfigError
 from bot.db import ping
 from bot.intake import handle_callback
-from bot.runtime import SANDBOX_SECRET, Runtime
+from bot.runtime import Runtime
 
 MAX_BODY = 1024 * 1024
 
@@ -22,11 +22,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     if not isinstance(config, Config):
         load_dotenv()
         config = Config.from_env(instance_path=app.instance_path, **(config or {}))
-    if config.sandbox and not config.line_channel_secret:
-        # The fake LINE signs sandbox events with this secret.
-        from dataclasses import replace
-
-        config = replace(config, line_channel_secret=SANDBOX_SECRET)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=MAX_BODY,
                       TESTING=config.testing)
     runtime = Runtime.build(config)
@@ -70,7 +65,7 @@ def main() -> None:
         print(f"configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     runtime = runtime_of(app)
-    runtime.start_background()
+    runtime.start_background()  # in sandbox mode this starts the fake LINE and says so
     try:
         app.run(host="0.0.0.0", port=runtime.config.port, use_reloader=False, threaded=True)
     finally:

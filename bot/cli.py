@@ -7,6 +7,7 @@ import threading
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from bot.db import transaction
@@ -18,8 +19,9 @@ def runtime():
     return current_app.extensions["prakat"]
 
 
-@click.group("outbox", invoke_without_command=True)
+@click.group("outbox", cls=AppGroup, invoke_without_command=True)
 @click.pass_context
+@with_appcontext
 def outbox_cli(ctx):
     """List pending and failed outbox rows."""
     if ctx.invoked_subcommand:
@@ -53,6 +55,7 @@ def outbox_retry(row_id: int):
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--no-scheduler", is_flag=True, help="Only send the outbox.")
 def worker_cli(no_scheduler: bool):
     """Run an outbox sender (and the scheduler, if no other process holds it) until stopped."""
@@ -87,7 +90,7 @@ def _office(session):
     return offices[0]
 
 
-@click.group("org")
+@click.group("org", cls=AppGroup)
 def org_cli():
     """Load or show the office."""
 
@@ -130,6 +133,7 @@ def org_show():
 
 
 @click.command("invite")
+@with_appcontext
 @click.argument("key")
 def invite_cli(key: str):
     """Print a one-time code (valid 7 days) that links KEY's LINE account."""
@@ -146,6 +150,7 @@ def invite_cli(key: str):
 
 
 @click.command("unlink")
+@with_appcontext
 @click.argument("key")
 def unlink_cli(key: str):
     """Remove KEY's LINE link (a person transferred away)."""
@@ -161,6 +166,7 @@ def unlink_cli(key: str):
 
 
 @click.command("group-code")
+@with_appcontext
 @click.argument("purpose", type=click.Choice(["pr", "management"]))
 def group_code_cli(purpose: str):
     """Print a one-time code; typed in a group chat, it registers that group for PURPOSE."""
@@ -172,7 +178,7 @@ def group_code_cli(purpose: str):
     click.echo(code)
 
 
-@click.group("acting")
+@click.group("acting", cls=AppGroup)
 def acting_cli():
     """Acting directors (รักษาราชการแทน)."""
 

@@ -15,6 +15,11 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 
 
+# The in-process fake LINE API of sandbox mode accepts this token; the sandbox signs with this secret.
+SANDBOX_TOKEN = "sandbox-access-token"
+SANDBOX_SECRET = "sandbox-channel-secret"
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
@@ -66,12 +71,10 @@ class Config:
     reply_window_seconds: int = 50
     instance_path: str = "instance"
     testing: bool = False
+    # No LINE credentials: run against the in-process fake of the LINE API (set by validated()).
+    sandbox: bool = False
     extra: dict = field(default_factory=dict)
 
-    @property
-    def sandbox(self) -> bool:
-        """No LINE credentials: run against the in-process fake of the LINE API."""
-        return not (self.line_channel_secret or self.line_channel_access_token)
 
     @property
     def max_file_bytes(self) -> int:
@@ -93,6 +96,7 @@ class Config:
         if bool(self.line_channel_secret) != bool(self.line_channel_access_token):
             missing = "LINE_CHANNEL_SECRET" if not self.line_channel_secret else "LINE_CHANNEL_ACCESS_TOKEN"
             raise ConfigError(f"{missing} is missing: set both LINE credentials, or neither for sandbox mode")
+        sandbox = self.sandbox or not (self.line_channel_secret or self.line_channel_access_token)
         instance = Path(self.instance_path).resolve()
         database_url = self.database_url or f"sqlite:///{instance / 'prakat.db'}"
         try:
@@ -105,6 +109,9 @@ class Config:
             database_url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         return replace(
             self,
+            sandbox=sandbox,
+            line_channel_secret=SANDBOX_SECRET if sandbox else self.line_channel_secret,
+            line_channel_access_token=SANDBOX_TOKEN if sandbox else self.line_channel_access_token,
             line_api_base=_url("LINE_API_BASE", self.line_api_base),
             line_data_api_base=_url("LINE_DATA_API_BASE", self.line_data_api_base),
             public_base_url=_url("PUBLIC_BASE_URL", self.public_base_url),

@@ -59,7 +59,8 @@ def _create(ctx: SendContext, name: str) -> str:
     image = rich_menu_image([label for label, _ in spec["buttons"]], columns=spec["columns"],
                             rows=spec["rows"], width=WIDTH, height=HEIGHT)
     content_type = "image/png" if image[:4] == b"\x89PNG" else "image/jpeg"
-    ctx.clients.blob.set_rich_menu_image(created.rich_menu_id, image, _content_type=content_type,
+    ctx.clients.blob.set_rich_menu_image(created.rich_menu_id, image,
+                                         _headers={"Content-Type": content_type},
                                          _request_timeout=ctx.clients.timeout)
     return created.rich_menu_id
 

@@ -10,15 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Config
+from bot.config import SANDBOX_TOKEN, Config
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.line_api import LineClients, line_clients
 from bot.sender import Sender
 
 log = logging.getLogger("prakat")
 
-SANDBOX_TOKEN = "sandbox-access-token"
-SANDBOX_SECRET = "sandbox-channel-secret"
 
 
 @dataclass
@@ -45,16 +43,16 @@ class Runtime:
             if self.config.sandbox and self.fake_line is None:
                 from bot.line_fake import FakeLine
 
-                self.fake_line = FakeLine(access_token=SANDBOX_TOKEN).start()
+                self.fake_line = FakeLine(access_token=SANDBOX_TOKEN,
+                                          require_group_membership=False).start()
                 log.warning("sandbox mode: no LINE credentials, so LINE is the built-in fake at %s",
                             self.fake_line.url)
             if self.fake_line is not None:
                 base = data = self.fake_line.url
-                token = SANDBOX_TOKEN
             else:
                 base, data = self.config.line_api_base, self.config.line_data_api_base
-                token = self.config.line_channel_access_token
-            self._clients = line_clients(base, data, token, self.config.line_timeout_seconds)
+            self._clients = line_clients(base, data, self.config.line_channel_access_token,
+                                         self.config.line_timeout_seconds)
         return self._clients
 
     def sender(self, worker: str | None = None, **kwargs) -> Sender:

@@ -35,9 +35,12 @@ def fake_line_server():
 
 @pytest.fixture
 def fake(fake_line_server):
+    """The fake LINE API; every message the bot sent in the test must have passed its schema checks."""
     fake_line_server.reset()
     yield fake_line_server
+    errors = list(fake_line_server.validation_errors)
     fake_line_server.reset()
+    assert errors == [], f"the bot sent requests LINE would refuse: {errors}"
 
 
 @pytest.fixture(scope="session")
