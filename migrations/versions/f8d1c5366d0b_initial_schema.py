@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 64b3b5a294a4
+Revision ID: f8d1c5366d0b
 Revises: 
-Create Date: 2026-11-26 13:28:09.662037
+Create Date: 2026-11-26 13:36:26.195739
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
 
-revision = '64b3b5a294a4'
+revision = 'f8d1c5366d0b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -70,6 +70,16 @@ def upgrade() -> None:
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['director_id'], ['people.id'], name='fk_offices_director_id_people', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offices'))
+    )
+    op.create_table('digest_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.String(length=8), nullable=False),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_by', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_digest_runs_office_id_offices')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_runs')),
+    sa.UniqueConstraint('office_id', 'quarter', name=op.f('uq_digest_runs_office_id'))
     )
     op.create_table('group_chats',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -180,6 +190,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invites')),
     sa.UniqueConstraint('code_hash', name=op.f('uq_invites_code_hash'))
     )
+    op.create_table('quarter_feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.String(length=8), nullable=False),
+    sa.Column('asked_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('none', sa.Boolean(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['people.id'], name=op.f('fk_quarter_feedback_answered_by_id_people')),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_quarter_feedback_office_id_offices')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_quarter_feedback_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quarter_feedback')),
+    sa.UniqueConstraint('office_id', 'unit_id', 'quarter', name=op.f('uq_quarter_feedback_office_id'))
+    )
     op.create_table('submissions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
@@ -261,6 +288,34 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('publications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('category_code', sa.String(length=8), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('retracted_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('retracted_by_id', sa.Integer(), nullable=True),
+    sa.Column('retract_reason', sa.Text(), nullable=True),
+    sa.Column('views', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_code'], ['categories.code'], name=op.f('fk_publications_category_code_categories')),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_publications_office_id_offices')),
+    sa.ForeignKeyConstraint(['published_by_id'], ['people.id'], name=op.f('fk_publications_published_by_id_people')),
+    sa.ForeignKeyConstraint(['retracted_by_id'], ['people.id'], name=op.f('fk_publications_retracted_by_id_people')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_publications_submission_id_submissions')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_publications_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publications')),
+    sa.UniqueConstraint('submission_id', name=op.f('uq_publications_submission_id'))
+    )
+    with op.batch_alter_table('publications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publications_category_code'), ['category_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publications_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publications_published_at'), ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publications_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('submission_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -295,11 +350,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attachments_sha256'), ['sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_version_id'), ['version_id'], unique=False)
 
+    op.create_table('page_views',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('publication_id', sa.Integer(), nullable=False),
+    sa.Column('visitor', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['publication_id'], ['publications.id'], name=op.f('fk_page_views_publication_id_publications')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_page_views')),
+    sa.UniqueConstraint('publication_id', 'visitor', 'day', name=op.f('uq_page_views_publication_id'))
+    )
+    with op.batch_alter_table('page_views', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_page_views_publication_id'), ['publication_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('page_views', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_page_views_publication_id'))
+
+    op.drop_table('page_views')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_version_id'))
         batch_op.drop_index(batch_op.f('ix_attachments_sha256'))
@@ -307,6 +378,13 @@ def downgrade() -> None:
 
     op.drop_table('attachments')
     op.drop_table('submission_versions')
+    with op.batch_alter_table('publications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_publications_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_publications_published_at'))
+        batch_op.drop_index(batch_op.f('ix_publications_office_id'))
+        batch_op.drop_index(batch_op.f('ix_publications_category_code'))
+
+    op.drop_table('publications')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_submission_id'))
 
@@ -324,6 +402,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submissions_office_id'))
 
     op.drop_table('submissions')
+    op.drop_table('quarter_feedback')
     op.drop_table('invites')
     op.drop_table('acting_assignments')
     op.drop_table('people')
@@ -335,6 +414,7 @@ def downgrade() -> None:
     op.drop_table('outbox')
     op.drop_table('group_codes')
     op.drop_table('group_chats')
+    op.drop_table('digest_runs')
     op.drop_table('offices')
     with op.batch_alter_table('link_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_link_attempts_line_user_id'))
