@@ -1,0 +1,83 @@
+"""The append-only audit log: one row per state change and per refused attempt, hash-chained.
+
+Each row's hash covers its content and the previous row's hash, so editing or deleting a row
+breaks the chain at that row. Appends are serialised (an advisory lock on PostgreSQL, BEGIN
+IMMEDIATE on SQLite) so two transactions never chain onto the same predecessor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from models import AuditEntry, utcnow
+
+GENESIS = "0" * 64
+LOCK_KEY = 0x61756474  # "audt"
+
+
+def _content(row: AuditEntry) -> str:
+    return json.dumps({
+        "office": row.office_id, "submission": row.submission_id, "actor": row.actor_id,
+        "actor_line": row.actor_line_user_id, "acting_for": row.acting_for_id,
+        "acting_order": row.acting_order, "action": row.action, "from": row.from_state,
+        "to": row.to_state, "version": row.version, "files": row.file_hashes,
+        "event": row.webhook_event_id, "data": row.data,
+        "at": row.created_at.isoformat(timespec="microseconds"),
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def row_hash(prev_hash: str, row: AuditEntry) -> str:
+    return hashlib.sha256((prev_hash + _content(row)).encode()).hexdigest()
+
+
+def record(session: Session, action: str, *, office_id: int | None = None, submission_id: int | None = None,
+           actor_id: int | None = None, actor_line_user_id: str | None = None,
+           acting_for_id: int | None = None, acting_order: str | None = None,
+           from_state: str | None = None, to_state: str | None = None, version: int | None = None,
+           file_hashes: list[str] | None = None, event_id: str | None = None,
+           data: dict | None = None) -> AuditEntry:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    row = AuditEntry(
+        office_id=office_id, submission_id=submission_id, actor_id=actor_id,
+        actor_line_user_id=actor_line_user_id, acting_for_id=acting_for_id,
+        acting_order=acting_order, action=action, from_state=from_state, to_state=to_state,
+        version=version, file_hashes=list(file_hashes or []), webhook_event_id=event_id,
+        data=dict(data or {}), created_at=utcnow(),
+        prev_hash=last or GENESIS,
+    )
+    row.hash = row_hash(row.prev_hash, row)
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session) -> Verification:
+    """Walk the chain in id order; name the first row whose content or link does not match."""
+    prev, checked = GENESIS, 0
+    for row in session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
+        if row.prev_hash != prev:
+            return Verification(False, checked, row.id, "its prev_hash does not match the row before it")
+        if row_hash(prev, row) != row.hash:
+            return Verification(False, checked, row.id, "its content does not match its hash")
+        prev, checked = row.hash, checked + 1
+    return Verification(True, checked)
+
+
+def history(session: Session, submission_id: int) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.submission_id == submission_id)
+                                .order_by(AuditEntry.id)))
