@@ -1,0 +1,245 @@
+"""Thai calendar facts for everything a user reads: Buddhist-Era dates, Bangkok time,
+the government fiscal year and working days.
+
+The database stores UTC; every conversion to what a person sees happens here, so a naive
+datetime always means UTC and a plain ``date`` always means a Bangkok calendar day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit, thai_strftime
+from pythainlp.util.date import thai_abbr_months
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+BE_OFFSET = 543
+# Any "B.E." year below this is a C.E. year passed by mistake (C.E. 2026 is B.E. 2569).
+_MIN_BE_YEAR = 2400
+_ONE_DAY = timedelta(days=1)
+_CODE_RE = re.compile(r"(\d{4})Q([1-4])", re.ASCII)
+# "2026-12-05 name", or the YAML forms "- 2026-12-05" and "2026-12-05: name".
+_HOLIDAY_RE = re.compile(r"(?:-\s+)?[\"']?(\d{4}-\d{2}-\d{2})[\"']?:?(?:\s.*)?", re.ASCII)
+
+
+def now_bangkok() -> datetime:
+    return datetime.now(BANGKOK)
+
+
+def to_bangkok(dt: datetime) -> datetime:
+    """Aware Bangkok time; a naive datetime is UTC because that is what the database stores."""
+    if not isinstance(dt, datetime):
+        raise TypeError(f"expected a datetime, got {type(dt).__name__}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(BANGKOK)
+
+
+def _local_date(d: date | datetime) -> date:
+    """The Bangkok calendar day: datetimes are converted, plain dates are taken as they are."""
+    if isinstance(d, datetime):
+        return to_bangkok(d).date()
+    return d
+
+
+def be_year(d: date | datetime) -> int:
+    return _local_date(d).year + BE_OFFSET
+
+
+def thai_digits(s: str | int) -> str:
+    """Arabic digits 0-9 replaced by Thai digits (๐-๙); everything else is kept."""
+    return arabic_digit_to_thai_digit(str(s))
+
+
+def arabic_digits(s: str) -> str:
+    """Thai digits replaced by Arabic ones, for parsing what a user typed."""
+    return thai_digit_to_arabic_digit(s)
+
+
+def thai_date(d: date | datetime, *, short: bool = False, thai_digits: bool = False) -> str:
+    """``1 ตุลาคม 2569``, or ``1 ต.ค. 2569`` when short."""
+    day = _local_date(d)
+    fmt = "%-d %b %Y" if short else "%-d %B %Y"
+    return thai_strftime(datetime.combine(day, time()), fmt, thaidigit=thai_digits)
+
+
+def thai_datetime(dt: datetime, *, short: bool = True, thai_digits: bool = False) -> str:
+    """``1 ต.ค. 2569 09:05 น.`` in Bangkok time."""
+    local = to_bangkok(dt)
+    fmt = ("%-d %b %Y" if short else "%-d %B %Y") + " %H:%M น."
+    return thai_strftime(local.replace(tzinfo=None), fmt, thaidigit=thai_digits)
+
+
+@dataclass(frozen=True, order=True)
+class FiscalQuarter:
+    """A quarter of the Thai government fiscal year (1 Oct - 30 Sep), named by the B.E. year
+    in which the fiscal year ends: FY 2570 Q1 is Oct-Dec 2026."""
+
+    fiscal_year: int
+    quarter: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.quarter <= 4:
+            raise ValueError(f"quarter must be 1-4, got {self.quarter}")
+        if not _MIN_BE_YEAR <= self.fiscal_year <= 9999:
+            raise ValueError(f"fiscal_year is a B.E. year such as 2570, got {self.fiscal_year}")
+
+    @classmethod
+    def parse(cls, code: str) -> FiscalQuarter:
+        """Read ``2570Q1`` (Thai digits and a lower-case q are accepted too)."""
+        match = (
+            _CODE_RE.fullmatch(arabic_digits(code.strip()).upper())
+            if isinstance(code, str)
+            else None
+        )
+        if match is None:
+            raise ValueError(f"not a fiscal quarter code like 2570Q1: {code!r}")
+        return cls(int(match[1]), int(match[2]))
+
+    @classmethod
+    def of(cls, when: date | datetime) -> FiscalQuarter:
+        """The quarter containing ``when`` as seen in Bangkok."""
+        day = _local_date(when)
+        fiscal_year = be_year(day) + (1 if day.month >= 10 else 0)
+        return cls(fiscal_year, (day.month - 10) % 12 // 3 + 1)
+
+    @property
+    def code(self) -> str:
+        return f"{self.fiscal_year}Q{self.quarter}"
+
+    @property
+    def first_day(self) -> date:
+        month = (self.quarter * 3 + 6) % 12 + 1  # Q1 -> 10, Q2 -> 1, Q3 -> 4, Q4 -> 7
+        year = self.fiscal_year - BE_OFFSET - (1 if self.quarter == 1 else 0)
+        return date(year, month, 1)
+
+    @property
+    def last_day(self) -> date:
+        first = self.first_day
+        last_month = first.month + 2
+        return date(first.year, last_month, calendar.monthrange(first.year, last_month)[1])
+
+    @property
+    def start(self) -> datetime:
+        """Bangkok midnight at the start of the first day."""
+        return datetime.combine(self.first_day, time(), tzinfo=BANGKOK)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive end: the next quarter's start."""
+        return self.next().start
+
+    def next(self) -> FiscalQuarter:
+        if self.quarter == 4:
+            return FiscalQuarter(self.fiscal_year + 1, 1)
+        return FiscalQuarter(self.fiscal_year, self.quarter + 1)
+
+    def previous(self) -> FiscalQuarter:
+        if self.quarter == 1:
+            return FiscalQuarter(self.fiscal_year - 1, 4)
+        return FiscalQuarter(self.fiscal_year, self.quarter - 1)
+
+    def label(self, thai_digits: bool = True) -> str:
+        """``ไตรมาสที่ ๑ ปีงบประมาณ ๒๕๗๐ (ต.ค.–ธ.ค. ๒๕๖๙)``: the months carry their calendar year."""
+        first, last = self.first_day, self.last_day
+        text = (
+            f"ไตรมาสที่ {self.quarter} ปีงบประมาณ {self.fiscal_year} "
+            f"({thai_abbr_months[first.month - 1]}–{thai_abbr_months[last.month - 1]} "
+            f"{be_year(first)})"
+        )
+        return arabic_digit_to_thai_digit(text) if thai_digits else text
+
+
+def fiscal_year_of(d: date | datetime) -> int:
+    return FiscalQuarter.of(d).fiscal_year
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime, datetime]:
+    """Bangkok midnight 1 Oct (inclusive) to the next fiscal year's start (exclusive)."""
+    return FiscalQuarter(fiscal_year, 1).start, FiscalQuarter(fiscal_year, 4).end
+
+
+class WorkingCalendar:
+    """Government working days: Monday to Friday, minus the public holidays given."""
+
+    def __init__(self, holidays: Iterable[date] = ()) -> None:
+        self.holidays = frozenset(_local_date(h) for h in holidays)
+
+    def is_working_day(self, d: date | datetime) -> bool:
+        day = _local_date(d)
+        return day.weekday() < 5 and day not in self.holidays
+
+    def next_working_day(self, d: date | datetime, include_today: bool = False) -> date:
+        day = _local_date(d)
+        if not include_today:
+            day += _ONE_DAY
+        while not self.is_working_day(day):
+            day += _ONE_DAY
+        return day
+
+    def add_working_days(self, when: date | datetime, n: int) -> date | datetime:
+        """The n-th working day after ``when`` (before it if n < 0), at the same Bangkok clock
+        time: a deadline of "3 working days" set on Friday 10:00 falls on Wednesday 10:00.
+        A datetime comes back as an aware Bangkok datetime, a date as a date."""
+        day = _local_date(when)
+        step = _ONE_DAY if n >= 0 else -_ONE_DAY
+        for _ in range(abs(n)):
+            day += step
+            while not self.is_working_day(day):
+                day += step
+        if isinstance(when, datetime):
+            return datetime.combine(day, to_bangkok(when).timetz())
+        return day
+
+    def working_days_between(self, start: date | datetime, end: date | datetime) -> int:
+        """Working days after ``start``'s day up to and including ``end``'s day
+        (negative when ``end`` is earlier): how long an item has been waiting."""
+        first, last = _local_date(start), _local_date(end)
+        if last < first:
+            return -self.working_days_between(end, start)
+        count, day = 0, first + _ONE_DAY
+        while day <= last:
+            count += self.is_working_day(day)
+            day += _ONE_DAY
+        return count
+
+
+def load_holidays(path: str | Path) -> list[date]:
+    """Read public holidays, one C.E. ISO date per line with an optional name after it::
+
+        # 2026
+        2026-12-05 วันพ่อแห่งชาติ
+        - 2026-12-10: วันรัฐธรรมนูญ     (YAML list or mapping lines work too)
+
+    Returns the dates sorted and without duplicates. A line that is not a date raises
+    ValueError naming the file and line number.
+    """
+    path = Path(path)
+    holidays: set[date] = set()
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        line = arabic_digits(raw.split("#", 1)[0]).strip()
+        if not line:
+            continue
+        match = _HOLIDAY_RE.fullmatch(line)
+        where = f"{path}, line {lineno}"
+        if match is None:
+            raise ValueError(f"{where}: expected a date like 2026-12-05, got {raw.strip()!r}")
+        token = match[1]
+        year = int(token[:4])
+        if year >= _MIN_BE_YEAR:
+            raise ValueError(
+                f"{where}: {token} has a B.E. year; write it in C.E. "
+                f"({year - BE_OFFSET}{token[4:]})"
+            )
+        try:
+            day = date.fromisoformat(token)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {token} is not a real date") from exc
+        holidays.add(day)
+    return sorted(holidays)
