@@ -49,6 +49,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
             return {"status": "ok", "sandbox": runtime.config.sandbox}, 200
         return {"status": "database unreachable"}, 503
 
+    from bot.files_web import files_blueprint
+
+    app.register_blueprint(files_blueprint(runtime))
     register_cli(app)
     return app
 

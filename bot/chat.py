@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -57,14 +59,17 @@ class EventContext:
     def conversation(self) -> Conversation:
         """The user's chat state, locked for the rest of this transaction."""
         if self._conversation is None:
-            conv = self.session.scalars(
-                select(Conversation).where(Conversation.line_user_id == self.user_id).with_for_update()
-            ).first()
-            if conv is None:
-                conv = Conversation(line_user_id=self.user_id, state="idle", data={})
-                self.session.add(conv)
-                self.session.flush()
-            self._conversation = conv
+            # Create-if-missing without a race (two first events at once), then lock the row.
+            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            self.session.execute(
+                insert(Conversation)
+                .values(line_user_id=self.user_id, state="idle", data={}, updated_at=self.now)
+                .on_conflict_do_nothing(index_elements=["line_user_id"])
+            )
+            self._conversation = self.session.scalars(
+                select(Conversation).where(Conversation.line_user_id == self.user_id)
+                .with_for_update().execution_options(populate_existing=True)
+            ).one()
         return self._conversation
 
     def set_state(self, state: str, **data) -> None:

@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 
-
 # The in-process fake LINE API of sandbox mode accepts this token; the sandbox signs with this secret.
 SANDBOX_TOKEN = "sandbox-access-token"
 SANDBOX_SECRET = "sandbox-channel-secret"

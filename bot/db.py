@@ -43,8 +43,9 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, config=None) -> sessionmaker[Session]:
+    """Sessions carry the app's Config in `session.info["config"]` for code far from Flask."""
+    return sessionmaker(engine, expire_on_commit=False, info={"config": config})
 
 
 @contextmanager

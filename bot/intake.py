@@ -24,6 +24,10 @@ log = logging.getLogger("prakat.webhook")
 Dispatch = Callable[[EventContext], None]
 
 
+class _Duplicate(Exception):
+    """This webhookEventId is already recorded: a redelivery or a duplicate."""
+
+
 @dataclass
 class IntakeResult:
     status: int
@@ -87,7 +91,10 @@ def _handle_one(event, raw: dict, *, config: Config, factory, dispatch: Dispatch
     standby = raw.get("mode") == "standby"
     try:
         with factory() as session, session.begin():
-            row = _record(session, raw, "standby" if standby else "handled")
+            try:
+                row = _record(session, raw, "standby" if standby else "handled")
+            except IntegrityError:
+                raise _Duplicate from None
             if not standby:
                 ctx = EventContext(session=session, config=config, event=event, raw=raw, row=row,
                                    now=utcnow())
@@ -95,7 +102,7 @@ def _handle_one(event, raw: dict, *, config: Config, factory, dispatch: Dispatch
                 ctx.flush_replies()
         log.info("event %s type=%s redelivery=%s outcome=%s", event_id, row.type, row.redelivery,
                  row.outcome)
-    except IntegrityError:
+    except _Duplicate:
         log.info("event %s duplicate: already recorded", event_id)
     except Exception:
         # A handler bug: keep the record (so a redelivery is not handled again) and apologise.

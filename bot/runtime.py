@@ -35,7 +35,7 @@ class Runtime:
         engine = make_engine(config.database_url)
         if run_migrations:
             migrate(engine)
-        return cls(config=config, engine=engine, factory=make_sessionmaker(engine))
+        return cls(config=config, engine=engine, factory=make_sessionmaker(engine, config))
 
     @property
     def clients(self) -> LineClients:
@@ -60,7 +60,8 @@ class Runtime:
 
         return Sender(self.factory, self.clients,
                       worker=worker or f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}",
-                      give_up_seconds=self.config.outbox_give_up_seconds, **kwargs)
+                      config=self.config, give_up_seconds=self.config.outbox_give_up_seconds,
+                      **kwargs)
 
     def start_background(self, *, scheduler: bool = True) -> None:
         """Start the sender (and scheduler) threads: the one-machine mode."""

@@ -64,6 +64,7 @@ def executor(kind: str):
 class SendContext:
     factory: sessionmaker[Session]
     clients: LineClients
+    config: object
     now: Callable[[], datetime]
     group_sizes: dict[str, int]
 
@@ -147,7 +148,7 @@ def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
 
 
 class Sender:
-    def __init__(self, factory: sessionmaker[Session], clients: LineClients, *, worker: str,
+    def __init__(self, factory: sessionmaker[Session], clients: LineClients, *, worker: str, config,
                  give_up_seconds: int, backoff_base: float = 1.0, backoff_cap: float = 300.0,
                  now: Callable[[], datetime] = utcnow):
         self.factory = factory
@@ -156,7 +157,7 @@ class Sender:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.now = now
-        self.ctx = SendContext(factory=factory, clients=clients, now=now, group_sizes={})
+        self.ctx = SendContext(factory=factory, clients=clients, config=config, now=now, group_sizes={})
 
     def claim(self, limit: int = 20) -> list[OutboxMessage]:
         now = self.now()

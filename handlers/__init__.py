@@ -5,11 +5,14 @@ from handlers.router import Handler, Router
 
 def build_router() -> Router:
     """The registry, in order: the first handler whose check says yes handles the event."""
-    from handlers import enrol, group, help
+    from handlers import decide, enrol, group, help, mine, submit
 
     handlers: list[Handler] = [
         group.HANDLER,
         enrol.HANDLER,
+        decide.HANDLER,
+        mine.HANDLER,
+        submit.HANDLER,
         help.HANDLER,
         help.FALLBACK,
     ]

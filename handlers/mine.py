@@ -1,0 +1,86 @@
+"""รายการของฉัน: the submitter's items with their state, withdraw, and correcting a returned item."""
+
+from __future__ import annotations
+
+from linebot.v3.webhooks import PostbackEvent
+from sqlalchemy import select
+
+from bot import cards, messages, postback, submissions, workflow
+from bot.chat import EventContext
+from handlers.common import in_user_chat, postback_of
+from handlers.router import Handler
+from handlers.submit import show_confirmation
+from models import Publication, Submission
+
+HIDDEN = ("cancelled", "expired")
+
+
+def _public_url(ctx: EventContext):
+    def url(submission: Submission) -> str | None:
+        publication = ctx.session.scalars(select(Publication).where(
+            Publication.submission_id == submission.id)).first()
+        return f"{ctx.config.public_base_url}/p/{publication.id}" if publication else None
+
+    return url
+
+
+def _list(ctx: EventContext) -> None:
+    items = ctx.session.scalars(
+        select(Submission).where(Submission.submitter_id == ctx.person.id, Submission.status.not_in(HIDDEN))
+        .order_by(Submission.updated_at.desc(), Submission.id.desc()).limit(10)).all()
+    if not items:
+        ctx.reply(messages.text("ยังไม่มีรายการค่ะ ส่งไฟล์หรือรูปภาพมาได้เลย"))
+        return
+    ctx.reply(cards.my_items(ctx.session, list(items), _public_url(ctx)))
+
+
+def _own(ctx: EventContext, params: dict) -> Submission | None:
+    try:
+        submission = ctx.session.get(Submission, postback.int_param(params, "s"))
+    except postback.PayloadError:
+        return None
+    return submission if submission and submission.submitter_id == ctx.person.id else None
+
+
+def _revise(ctx: EventContext, submission: Submission) -> None:
+    if submission.status != "returned":
+        ctx.reply(messages.text(f"เรื่องนี้อยู่ในสถานะ \"{cards.state_words(ctx.session, submission)}\" "
+                                "จึงแก้ไขไม่ได้ค่ะ"))
+        return
+    conv = ctx.conversation()
+    if not (conv.state.startswith("draft_") and conv.data.get("submission_id") == submission.id):
+        submissions.new_version(ctx.session, submission, ctx.now)
+    ctx.reply(messages.text(f"แก้ไขเรื่อง #{submission.id} (ฉบับที่ {submission.current_version}) "
+                            "กด \"แก้ไข\" บนการ์ดเพื่อเลือกส่วนที่จะแก้ หรือส่งไฟล์ใหม่มาได้เลยค่ะ"))
+    show_confirmation(ctx, submission)
+
+
+def _check(ctx: EventContext) -> bool:
+    if not in_user_chat(ctx) or ctx.person is None or not isinstance(ctx.event, PostbackEvent):
+        return False
+    action, params = postback_of(ctx)
+    return action == "mine" or (action == "menu" and params.get("m") == "mine")
+
+
+def _handle(ctx: EventContext) -> None:
+    action, params = postback_of(ctx)
+    if action == "menu":
+        _list(ctx)
+        return
+    submission = _own(ctx, params)
+    if submission is None:
+        ctx.row.outcome = "refused"
+        ctx.reply(messages.text("ไม่พบรายการนี้ในรายการของท่านค่ะ"))
+        return
+    if params.get("a") == "withdraw":
+        decision = workflow.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
+        if ctx.conversation().data.get("submission_id") == submission.id:
+            ctx.set_state("idle")
+        ctx.reply(messages.text(decision.message))
+    elif params.get("a") == "revise":
+        _revise(ctx, submission)
+    else:
+        ctx.reply(messages.text("ปุ่มนี้ใช้ไม่ได้แล้วค่ะ"))
+
+
+HANDLER = Handler("mine", _check, _handle)

@@ -1,0 +1,244 @@
+"""Staff submit documents, activity photos and announcements through the chat (signed webhooks in,
+the fake LINE out)."""
+
+from __future__ import annotations
+
+import io
+import random
+import threading
+
+from PIL import Image
+from sqlalchemy import select
+
+from bot.db import transaction
+from bot.links import store
+from bot.submissions import expire_idle_drafts
+from models import ApprovalStep, Attachment, Submission, utcnow
+from tests import samples
+from tests.flex import actions, data, joined
+from tests.line_driver import user_id
+
+
+def start_document(line, key="kanya", name="รายงาน_ผลการดำเนินงาน-ไตรมาส1.pdf", content=None, **kw):
+    said = line.send(line.file_event(key, name, content if content is not None else samples.pdf(3), **kw))
+    return said
+
+
+def document_to_confirmation(line, key="kanya", category="1.3", title=None):
+    said = start_document(line, key)
+    picker = said[-1]
+    said = line.tap(key, data(picker, next(label for label in actions(picker) if label.startswith(category + " "))))
+    if title is None:
+        said = line.text(key, actions(said[-1])["ใช้ชื่อไฟล์"]["text"])
+    else:
+        said = line.text(key, title)
+    return line.text(key, "ข้าม")
+
+
+def test_document_path_to_the_confirmation_card(people, line):
+    said = start_document(line)
+    assert "ได้รับไฟล์ \"รายงาน_ผลการดำเนินงาน-ไตรมาส1.pdf\" แล้ว" in said[0]["text"]
+    picker = said[1]
+    assert picker["contents"]["type"] == "carousel"
+    labels = [label for label in actions(picker)]
+    assert len([label for label in labels if label[0] == "1"]) == 18  # all 18 categories, paged
+    said = line.tap("kanya", data(picker, "1.3 กิจกรรม โครงการ"))
+    suggestion = actions(said[-1])["ใช้ชื่อไฟล์"]
+    assert suggestion["text"] == "รายงาน ผลการดำเนินงาน ไตรมาส1"
+    said = line.text("kanya", suggestion["text"])
+    assert "รายละเอียด" in said[-1]["text"]
+    card = line.text("kanya", "ข้าม")[-1]
+    shown = joined(card)
+    assert "รายงาน ผลการดำเนินงาน ไตรมาส1" in shown
+    assert "1.3" in shown and "PDF" in shown and "3 หน้า" in shown
+    assert "นายประเสริฐ วงศ์ใหญ่ → นายสมชาย ใจดี" in shown
+    assert set(actions(card)) >= {"ส่งขออนุมัติ", "แก้ไข", "ยกเลิก"}
+
+
+def test_submit_sends_the_approval_card_to_the_unit_director(people, line, fake):
+    card = document_to_confirmation(line)[-1]
+    said = line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    assert "ส่งขออนุมัติแล้ว" in said[-1]["text"] and "นายประเสริฐ วงศ์ใหญ่" in said[-1]["text"]
+    [approval] = fake.messages_to(user_id("prasert"))
+    shown = joined(approval)
+    assert "ขั้นที่ 1 จาก 2" in shown and "นางสาวกัญญา พึ่งบุญ" in shown
+    assert set(actions(approval)) >= {"อนุมัติ", "ส่งกลับแก้ไข", "ไม่อนุมัติ", "เปิดดูไฟล์"}
+    # the preview link works without a LINE token, and only with its signature
+    from urllib.parse import urlparse
+
+    link = urlparse(actions(approval)["เปิดดูไฟล์"]["uri"]).path
+    assert line.client.get(link).data.startswith(b"%PDF")
+    assert line.client.get(link[:-3] + "xyz").status_code == 403
+
+
+def test_an_executable_renamed_pdf_is_refused_with_the_reason(people, line, runtime):
+    said = start_document(line, name="คำสั่ง.pdf", content=samples.elf())
+    texts = [m.get("text", "") for m in said]
+    assert any("ไม่ใช่ PDF ตามที่ตั้งชื่อไว้" in t for t in texts)
+    with runtime.factory() as session:
+        attachment = session.scalars(select(Attachment)).one()
+        assert attachment.status == "refused" and attachment.sha256 is None
+    said = line.tap("kanya", "v1/cat?d=1&c=1.3")
+    line.text("kanya", "คำสั่ง")
+    card = line.text("kanya", "ข้าม")[-1]
+    said = line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    assert "ยังส่งไม่ได้" in said[-1]["text"] and "ส่งใหม่" in said[-1]["text"]
+    # sending a good file now replaces the refused one
+    said = line.send(line.file_event("kanya", "คำสั่ง.pdf", samples.pdf()))
+    assert "แทนไฟล์เดิม" in said[0]["text"]
+
+
+def test_an_oversized_file_is_refused_before_download(people, line, fake):
+    said = start_document(line, content=b"%PDF-1.4 tiny", size=80 * 1024 * 1024)
+    assert "ใหญ่เกินกำหนด (50 MB)" in said[0]["text"]
+    assert not [r for r in fake.requests if "/content" in r.path]
+
+
+def test_expired_content_asks_to_send_again_and_blocks_submit(people, line, fake, runtime):
+    event = line.file_event("kanya", "แผน.pdf", samples.pdf())
+    fake.mark_content_gone(event["message"]["id"])
+    said = line.send(event)
+    assert any("ไม่สำเร็จ" in m.get("text", "") and "ส่งไฟล์นั้นใหม่" in m.get("text", "") for m in said)
+    with runtime.factory() as session:
+        assert session.scalars(select(Attachment)).one().status == "failed"
+
+
+def test_the_same_bytes_twice_names_the_item_that_has_them(people, line):
+    card = document_to_confirmation(line, title="แผนปฏิบัติการ 2570")[-1]
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    said = start_document(line, key="wanpen", name="ซ้ำ.pdf", content=samples.pdf(3))
+    assert any("ซ้ำกับไฟล์ในเรื่อง #1 \"แผนปฏิบัติการ 2570\"" in m.get("text", "") for m in said)
+
+
+def test_five_photos_of_one_set_in_shuffled_concurrent_order_make_one_album(people, line, runtime):
+    colors = [(250, 0, 0), (0, 250, 0), (0, 0, 250), (250, 250, 0), (0, 250, 250)]
+    events = [line.image_event("kanya", samples.jpeg_with_gps(c), image_set="SET1", index=i + 1, total=5)
+              for i, c in enumerate(colors)]
+    random.Random(7).shuffle(events)
+    threads = [threading.Thread(target=lambda e=e: line.post(e)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    said = line.drain()
+    assert [m["text"] for m in said if "ได้รับรูปแล้ว" in m.get("text", "")] == [
+        "ได้รับรูปแล้ว 5 รูปค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม"]
+    with runtime.factory() as session:
+        [submission] = session.scalars(select(Submission)).all()
+        photos = sorted(submission.version().attachments, key=lambda a: a.position)
+        assert [p.position for p in photos] == [1, 2, 3, 4, 5]
+        by_message = {e["message"]["id"]: e["message"]["imageSet"]["index"] for e in events}
+        assert all(by_message[p.line_message_id] == p.position for p in photos)
+        files = store(runtime.config)
+        for photo, color in zip(photos, colors, strict=True):
+            image = Image.open(io.BytesIO(files.open(photo.sha256)))
+            assert not image.getexif()  # no EXIF at all, so no GPS
+            assert 0x8825 not in image.getexif()
+            r, g, b = image.convert("RGB").getpixel((10, 10))
+            assert abs(r - color[0]) < 40 and abs(g - color[1]) < 40 and abs(b - color[2]) < 40
+
+
+def test_photos_flow_name_date_caption_and_confirmation(people, line):
+    line.send(line.image_event("kanya", samples.jpeg_with_gps()))
+    said = line.text("kanya", "ประชุมปฏิบัติการจัดทำแผน")
+    picker = actions(said[-1])["เลือกวันที่"]
+    assert picker["type"] == "datetimepicker" and picker["mode"] == "date"
+    said = line.tap("kanya", picker["data"], params={"date": "2026-11-20"})
+    said = line.text("kanya", "บรรยากาศการประชุม")
+    assert "เลือกหมวดข้อมูล" in said[0]["text"]
+    card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
+    shown = joined(card)
+    assert "1 รูป" in shown and "20 พฤศจิกายน 2569" in shown
+    assert card["contents"]["hero"]["url"].startswith("https://prakat.example.go.th/f/")
+    # more photos can still be added; the card is shown again with the new count
+    said = line.send(line.image_event("kanya", samples.jpeg_with_gps((1, 2, 3))))
+    assert said[0]["text"] == "เพิ่มรูปแล้วค่ะ รวม 2 รูป" and "2 รูป" in joined(said[1])
+    assert "1.3" in joined(said[1])
+
+
+def test_album_without_total_closes_after_a_quiet_period(people, line, runtime):
+    from datetime import timedelta
+
+    for _ in range(2):
+        line.post(line.image_event("kanya", samples.jpeg_with_gps(), image_set="OLDANDROID"))
+    assert [m for m in line.drain() if "ได้รับรูป" in m.get("text", "")] == []
+    later = utcnow() + timedelta(seconds=10)
+    sender = runtime.sender(worker="t", now=lambda: later)
+    while sender.run_once():
+        pass
+    assert "ได้รับรูปแล้ว 2 รูป" in line.texts_to("kanya")[-1]
+
+
+def test_announcement_needs_a_body(people, line):
+    said = line.text("kanya", "ส่งประกาศ")
+    line.tap("kanya", data(said[-1], "1.18 ข้อมูลอื่น ๆ"))
+    line.text("kanya", "ประกาศวันหยุดราชการ")
+    said = line.text("kanya", "ข้าม")
+    assert "ต้องมีเนื้อหา" in said[-1]["text"]
+    card = line.text("kanya", "สำนักงานปิดทำการวันที่ 5 ธันวาคม")[-1]
+    assert "สำนักงานปิดทำการวันที่ 5 ธันวาคม" in joined(card)
+
+
+def test_unexpected_input_never_corrupts_the_draft(people, line, runtime):
+    start_document(line)
+    sticker = line.event("message", user="kanya", message={
+        "type": "sticker", "id": line.next_message_id(), "packageId": "446", "stickerId": "1988",
+        "stickerResourceType": "STATIC", "quoteToken": "q1"})
+    assert "เลือกหมวด" in line.send(sticker)[-1]["text"]
+    assert "เลือกหมวด" in line.text("kanya", "สวัสดีค่ะ")[-1]["text"]
+    said = line.send(line.file_event("kanya", "อีกไฟล์.pdf", samples.pdf()))
+    assert "กำลังทำรายการ" in said[-1]["text"]
+    assert set(actions(said[-1])) == {"ทำรายการเดิมต่อ", "ยกเลิกรายการเดิม"}
+    said = line.send(line.image_event("kanya", samples.jpeg_with_gps()))
+    assert "กำลังทำรายการ" in said[-1]["text"]
+    assert "การ์ดนี้ใช้ไม่ได้แล้ว" in line.tap("kanya", "v1/draft?d=999&a=submit")[-1]["text"]
+    with runtime.factory() as session:
+        [submission] = session.scalars(select(Submission)).all()
+        assert submission.status == "draft" and len(submission.version().attachments) == 1
+        assert submission.version().attachments[0].filename == "รายงาน_ผลการดำเนินงาน-ไตรมาส1.pdf"
+
+
+def test_a_tap_on_an_old_confirmation_card(people, line):
+    card = document_to_confirmation(line)[-1]
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    said = line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    assert "การ์ดนี้ใช้ไม่ได้แล้ว" in said[-1]["text"]
+
+
+def test_cancel_and_idle_draft_expiry(people, line, runtime, fake):
+    from datetime import timedelta
+
+    card = document_to_confirmation(line)[-1]
+    assert "ยกเลิกรายการแล้ว" in line.tap("kanya", data(card, "ยกเลิก"))[-1]["text"]
+    start_document(line, key="wanpen")
+    with transaction(runtime.factory) as session:
+        expired = expire_idle_drafts(session, utcnow() + timedelta(hours=25))
+        assert len(expired) == 1
+    line.drain()
+    assert "หมดอายุ" in line.texts_to("wanpen")[-1]
+    assert "ส่งไฟล์" in line.text("wanpen", "สวัสดี")[-1]["text"]  # back to idle: the help answer
+
+
+def test_my_items_shows_states_and_withdraw_tells_the_approver(people, line, fake):
+    card = document_to_confirmation(line, title="ประกาศผลการประเมิน")[-1]
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    said = line.tap("kanya", "v1/menu?m=mine")
+    shown = joined(said[-1])
+    assert "ประกาศผลการประเมิน" in shown and "รอ นายประเสริฐ วงศ์ใหญ่ พิจารณา" in shown
+    said = line.tap("kanya", data(said[-1], "ถอนเรื่อง"))
+    assert "ถอนเรื่องเรียบร้อยแล้ว" in said[-1]["text"]
+    assert "ถอนเรื่อง #1" in line.texts_to("prasert")[-1]
+    # the director's old card now says so
+    approval = fake.messages_to(user_id("prasert"))[0]
+    said = line.tap("prasert", data(approval, "อนุมัติ"))
+    assert "ผู้ส่งถอนเรื่องนี้แล้ว" in said[-1]["text"]
+
+
+def test_a_stranger_cannot_see_or_withdraw_someone_elses_item(people, line, runtime):
+    card = document_to_confirmation(line)[-1]
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    said = line.tap("wanpen", "v1/mine?s=1&a=withdraw")
+    assert "ไม่พบรายการนี้" in said[-1]["text"]
+    with runtime.factory() as session:
+        assert session.get(Submission, 1).status == "pending"
+        assert session.scalars(select(ApprovalStep).where(ApprovalStep.status == "waiting")).one()
