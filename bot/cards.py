@@ -88,7 +88,9 @@ def attachment_rows(session: Session, submission: Submission, config) -> tuple[l
         return [], None, []
     files = [a for a in version.attachments if a.status == "stored"]
     if not files:
-        return [_row("ไฟล์", "ยังรับไฟล์ไม่ครบ")], None, []
+        pending = [a for a in version.attachments if a.status == "waiting"]
+        note = f"{_short(pending[0].filename, 80)} (กำลังรับไฟล์จาก LINE)" if pending else "ยังไม่มีไฟล์ที่ใช้ได้"
+        return [_row("ไฟล์", note)], None, []
     a = files[0]
     detail = f"{(a.kind or '').upper()} · {human_size(a.size or 0)}"
     if a.page_count:

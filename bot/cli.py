@@ -220,3 +220,67 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_cli)
     register_org_cli(app)
+    __import__("bot.publish_cli").publish_cli.register(app)
+    app.cli.add_command(audit_cli)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+@click.group("audit", cls=AppGroup)
+def audit_cli():
+    """Check or export the audit log."""
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Walk the hash chain; name the first row that was changed or removed."""
+    from bot.audit import verify
+
+    with runtime().factory() as session:
+        result = verify(session)
+    if not result.ok:
+        raise click.ClickException(f"audit chain broken at row {result.broken_id}: {result.reason} "
+                                   f"({result.checked} rows before it are intact)")
+    click.echo(f"audit chain intact: {result.checked} rows")
+
+
+@audit_cli.command("export")
+@click.option("--item", "item", type=int, required=True, help="Submission number.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--out", type=click.Path(dir_okay=False), default=None)
+def audit_export(item: int, fmt: str, out: str | None):
+    """Write one item's history (who, acting for whom, what, when, which LINE event)."""
+    import csv
+    import io
+    import json
+
+    from bot.audit import history
+    from models import Person
+
+    with runtime().factory() as session:
+        entries = history(session, item)
+        if not entries:
+            raise click.ClickException(f"no audit entries for item {item}")
+        names = {p.id: p.name for p in session.scalars(select(Person))}
+        rows = [{
+            "id": e.id, "at_utc": e.created_at.isoformat(), "action": e.action,
+            "actor": names.get(e.actor_id, ""), "acting_for": names.get(e.acting_for_id, ""),
+            "acting_order": e.acting_order or "", "from": e.from_state or "", "to": e.to_state or "",
+            "version": e.version or "", "files_sha256": " ".join(e.file_hashes or []),
+            "line_event": e.webhook_event_id or "", "data": json.dumps(e.data, ensure_ascii=False),
+            "hash": e.hash,
+        } for e in entries]
+    if fmt == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2)
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    if out:
+        with open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {len(rows)} entries to {out}")
+    else:
+        click.echo(text)

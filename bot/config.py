@@ -68,6 +68,9 @@ class Config:
     line_timeout_seconds: float = 10.0
     # Reply tokens are good for about a minute; past this we push instead.
     reply_window_seconds: int = 50
+    # Approval reminders: after this many working days waiting; holidays from this file (optional).
+    reminder_after_working_days: int = 1
+    holidays_file: str = ""
     instance_path: str = "instance"
     testing: bool = False
     # No LINE credentials: run against the in-process fake of the LINE API (set by validated()).
@@ -123,5 +126,7 @@ class Config:
             outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
             line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
             reply_window_seconds=_int("REPLY_WINDOW_SECONDS", self.reply_window_seconds, 0, 1200),
+            reminder_after_working_days=_int("REMINDER_AFTER_WORKING_DAYS",
+                                             self.reminder_after_working_days, 1, 30),
             instance_path=str(instance),
         )

@@ -10,6 +10,7 @@ def build_router() -> Router:
     handlers: list[Handler] = [
         group.HANDLER,
         enrol.HANDLER,
+        help.INVALID,
         decide.HANDLER,
         mine.HANDLER,
         submit.HANDLER,

@@ -48,3 +48,18 @@ def _fallback(ctx: EventContext) -> None:
 
 HANDLER = Handler("help", lambda ctx: in_user_chat(ctx) and ctx.person is not None and _is_help(ctx), _handle)
 FALLBACK = Handler("fallback", _fallback_check, _fallback)
+
+
+def _invalid(ctx: EventContext) -> None:
+    """Postback data this server never wrote (tampered or from an old version): refuse and record."""
+    from bot import audit
+
+    ctx.row.outcome = "refused"
+    audit.record(ctx.session, "refused", office_id=ctx.office_id, actor_id=ctx.person.id,
+                 actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
+                 data={"reason": "bad_payload", "data": ctx.event.postback.data[:300]})
+    ctx.reply(messages.text("ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ"))
+
+
+INVALID = Handler("invalid", lambda ctx: in_user_chat(ctx) and ctx.person is not None
+                  and (postback_of(ctx) or ("",))[0] == "invalid", _invalid)

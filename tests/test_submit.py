@@ -20,13 +20,15 @@ from tests.line_driver import user_id
 
 
 def start_document(line, key="kanya", name="รายงาน_ผลการดำเนินงาน-ไตรมาส1.pdf", content=None, **kw):
-    said = line.send(line.file_event(key, name, content if content is not None else samples.pdf(3), **kw))
-    return said
+    """Send a file; by default a 3-page PDF whose bytes are new each time (no duplicate notices)."""
+    line.documents = getattr(line, "documents", 0) + 1
+    content = content if content is not None else samples.pdf(3, marker=f"{key}-{line.documents}")
+    return line.send(line.file_event(key, name, content, **kw))
 
 
-def document_to_confirmation(line, key="kanya", category="1.3", title=None):
-    said = start_document(line, key)
-    picker = said[-1]
+def document_to_confirmation(line, key="kanya", category="1.3", title=None, content=None):
+    said = start_document(line, key, content=content)
+    picker = next(m for m in said if m["type"] == "flex")
     said = line.tap(key, data(picker, next(label for label in actions(picker) if label.startswith(category + " "))))
     if title is None:
         said = line.text(key, actions(said[-1])["ใช้ชื่อไฟล์"]["text"])
@@ -104,9 +106,10 @@ def test_expired_content_asks_to_send_again_and_blocks_submit(people, line, fake
 
 
 def test_the_same_bytes_twice_names_the_item_that_has_them(people, line):
-    card = document_to_confirmation(line, title="แผนปฏิบัติการ 2570")[-1]
+    content = samples.pdf(2, marker="the same bytes")
+    card = document_to_confirmation(line, title="แผนปฏิบัติการ 2570", content=content)[-1]
     line.tap("kanya", data(card, "ส่งขออนุมัติ"))
-    said = start_document(line, key="wanpen", name="ซ้ำ.pdf", content=samples.pdf(3))
+    said = start_document(line, key="wanpen", name="ซ้ำ.pdf", content=content)
     assert any("ซ้ำกับไฟล์ในเรื่อง #1 \"แผนปฏิบัติการ 2570\"" in m.get("text", "") for m in said)
 
 
