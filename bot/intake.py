@@ -15,6 +15,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import messages, outbox
 from bot.chat import EventContext
 from bot.config import Config
 from models import InboundEvent, utcnow
@@ -111,8 +112,6 @@ def _handle_one(event, raw: dict, *, config: Config, factory, dispatch: Dispatch
 
 
 def _record_failure(raw: dict, *, config: Config, factory) -> None:
-    from bot import messages  # late: messages imports handler-level texts
-
     try:
         with factory() as session, session.begin():
             row = _record(session, raw, "error")
@@ -120,8 +119,6 @@ def _record_failure(raw: dict, *, config: Config, factory) -> None:
                                now=utcnow())
             token = raw.get("replyToken")
             if token and ctx.chat_id:
-                from bot import outbox
-
                 outbox.reply(session, token, ctx.chat_id, [messages.text(messages.SORRY_ERROR)],
                              event_time=ctx.event_time, window_seconds=config.reply_window_seconds,
                              event_id=ctx.event_id)

@@ -186,3 +186,31 @@ def test_healthz(client, runtime):
     runtime.engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"
                                  if original.get_backend_name() == "sqlite" else "sqlite:////nonexistent/dir/x.db")
     assert client.get("/healthz").status_code == 503
+
+
+def test_a_crashing_handler_rolls_back_apologises_and_is_not_rerun(line, runtime, monkeypatch):
+    import webhook
+    from handlers import enrol
+    from handlers.router import Handler
+
+    def boom(ctx):
+        ctx.session.add(OutboxMessage(kind="push", target="U-half-written", payload={}))
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(enrol, "HANDLER", Handler("enrol", enrol.HANDLER.check, boom))
+
+    app = webhook.create_app(runtime.config)
+    event = line.text_event("stranger", "สวัสดี")
+    body = line.body(event)
+    headers = {"X-Line-Signature": sign(line.secret, body)}
+    try:
+        for _ in range(2):  # the redelivery is not handled again
+            assert app.test_client().post("/callback", data=body, headers=headers).status_code == 200
+    finally:
+        app.extensions["prakat"].stop()
+    with runtime.factory() as session:
+        assert session.scalars(select(InboundEvent)).one().outcome == "error"
+        rows = session.scalars(select(OutboxMessage)).all()
+    assert [r.target for r in rows] == [user_id("stranger")]  # the apology, not the half-written row
+    line.drain()
+    assert "ขออภัย ระบบขัดข้องชั่วคราว" in line.texts_to("stranger")[0]
