@@ -71,6 +71,8 @@ class Config:
     # Approval reminders: after this many working days waiting; holidays from this file (optional).
     reminder_after_working_days: int = 1
     holidays_file: str = ""
+    # Reverse proxies in front of the app (their X-Forwarded-* headers are trusted): 0 = none.
+    trust_proxy_hops: int = 0
     instance_path: str = "instance"
     testing: bool = False
     # No LINE credentials: run against the in-process fake of the LINE API (set by validated()).
@@ -126,6 +128,7 @@ class Config:
             outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
             line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
             reply_window_seconds=_int("REPLY_WINDOW_SECONDS", self.reply_window_seconds, 0, 1200),
+            trust_proxy_hops=_int("TRUST_PROXY_HOPS", self.trust_proxy_hops, 0, 5),
             reminder_after_working_days=_int("REMINDER_AFTER_WORKING_DAYS",
                                              self.reminder_after_working_days, 1, 30),
             instance_path=str(instance),

@@ -66,7 +66,7 @@ class SendContext:
     clients: LineClients
     config: object
     now: Callable[[], datetime]
-    group_sizes: dict[str, int]
+    group_sizes: dict[str, tuple[int, datetime]]
 
 
 def from_api_exception(exc: ApiException) -> Outcome:
@@ -110,9 +110,30 @@ def _push(ctx: SendContext, row: OutboxMessage) -> Outcome:
         return from_api_exception(exc)
     except NETWORK_ERRORS as exc:
         return _network(exc)
-    recipients = ctx.group_sizes.get(row.target, 1) if row.target else 1
     return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
-                   via="push", recipients=recipients)
+                   via="push", recipients=_recipients(ctx, row.target))
+
+
+GROUP_SIZE_TTL = timedelta(hours=1)
+
+
+def _recipients(ctx: SendContext, target: str | None) -> int:
+    """What a push costs in quota: one per user, and one per member for a group or room."""
+    if not target or target[0] not in "CR":
+        return 1
+    cached = ctx.group_sizes.get(target)
+    if cached and ctx.now() - cached[1] < GROUP_SIZE_TTL:
+        return cached[0]
+    try:
+        if target[0] == "C":
+            count = ctx.clients.api.get_group_member_count(target, _request_timeout=ctx.clients.timeout).count
+        else:
+            count = ctx.clients.api.get_room_member_count(target, _request_timeout=ctx.clients.timeout).count
+    except (ApiException, *NETWORK_ERRORS):
+        log.warning("could not count members of %s; counting the push once", target[:9])
+        return cached[0] if cached else 1
+    ctx.group_sizes[target] = (count, ctx.now())
+    return count
 
 
 @executor("push")

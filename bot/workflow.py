@@ -113,7 +113,7 @@ def submit(session: Session, submission: Submission, actor: Person, now: datetim
                                  approver_id=approver.id if approver else None, status="queued",
                                  created_at=now))
     session.flush()
-    advance(session, submission, now, event_id, reply)
+    advance(session, submission, now, event_id, reply, actor_id=actor.id)
 
 
 def resubmit(session: Session, submission: Submission, actor: Person, now: datetime,
@@ -135,7 +135,7 @@ def resubmit(session: Session, submission: Submission, actor: Person, now: datet
 
 
 def advance(session: Session, submission: Submission, now: datetime, event_id: str | None,
-            reply: Reply | None) -> None:
+            reply: Reply | None, actor_id: int | None = None) -> None:
     """Open the next queued step (skipping the submitter's own), or finish with approval."""
     from bot import cards
 
@@ -163,22 +163,23 @@ def advance(session: Session, submission: Submission, now: datetime, event_id: s
             outbox.push(session, submitter.line_user_id, [cards.progress_text(session, submission, step)],
                         office_id=submission.office_id, event_id=event_id)
         return
-    _finish_approved(session, submission, now, event_id, reply)
+    _finish_approved(session, submission, now, event_id, reply, actor_id)
 
 
 def _finish_approved(session: Session, submission: Submission, now: datetime, event_id: str | None,
-                     reply: Reply | None) -> None:
+                     reply: Reply | None, actor_id: int | None) -> None:
     from bot import cards, publishing
 
     previous = submission.status
     submission.status, submission.updated_at = "approved", now
     _audit(session, submission, "approve_final", actor=None, from_state=previous, to_state="approved",
            event_id=event_id)
+    published = publishing.on_final_approval(session, submission, actor_id=actor_id, event_id=event_id,
+                                             now=now, reply=reply, config=session.info.get("config"))
     submitter = session.get(Person, submission.submitter_id)
-    if submitter.line_user_id:
+    if published is None and submitter.line_user_id:  # a publication tells the submitter itself
         outbox.push(session, submitter.line_user_id, [cards.approved_text(submission)],
                     office_id=submission.office_id, event_id=event_id)
-    publishing.on_final_approval(session, submission, actor_id=None, event_id=event_id, now=now, reply=reply)
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -284,7 +285,7 @@ def decide(session: Session, *, step_id: int, version: int, action: str, actor: 
     if act.name == "approve":
         _audit(session, submission, "approve", actor=actor, from_state=previous, to_state=previous,
                event_id=event_id, acting=acting, data={"step": step.position, "comment": comment})
-        advance(session, submission, now, event_id, reply)
+        advance(session, submission, now, event_id, reply, actor_id=actor.id)
     else:
         new_state = "returned" if act.name == "return" else "rejected"
         submission.status, submission.updated_at = new_state, now

@@ -53,9 +53,11 @@ def test_document_chain_unit_director_then_office_director(people, line, fake, r
     assert "ขั้นที่ 2 จาก 2" in shown and "อนุมัติ โดย นายประเสริฐ วงศ์ใหญ่" in shown
     assert "รอ นายสมชาย ใจดี พิจารณา" in line.texts_to("kanya")[-1]
     line.tap("somchai", data(card, "อนุมัติ"))
-    assert submission(runtime).status in ("published", "approved")
+    assert submission(runtime).status == "published"
     assert [s[1] for s in steps(runtime)] == ["approved", "approved"]
-    assert any("อนุมัติครบทุกขั้น" in t for t in line.texts_to("kanya"))
+    told = [t for t in line.texts_to("kanya") if "อนุมัติ" in t and "เผยแพร่" in t]
+    assert told == ["เรื่อง “รายงานผลการดำเนินงาน” ได้รับอนุมัติและเผยแพร่บนเว็บไซต์แล้วค่ะ\n"
+                    "https://prakat.example.go.th/p/1"]  # one message, not "approved" then "published"
 
 
 def test_photos_need_only_the_unit_director(people, line, fake, runtime):
@@ -68,7 +70,7 @@ def test_photos_need_only_the_unit_director(people, line, fake, runtime):
     approval = latest_card(fake, "prasert")
     assert "ขั้นที่ 1 จาก 1" in joined(approval) and "hero" in approval["contents"]
     line.tap("prasert", data(approval, "อนุมัติ"))
-    assert submission(runtime).status in ("published", "approved")
+    assert submission(runtime).status == "published"
     assert [m for m in fake.messages_to(user_id("somchai")) if m["type"] == "flex"] == []
 
 
@@ -158,7 +160,7 @@ def test_the_office_directors_own_item_needs_no_tap(people, line, fake, runtime)
     # the unit director still decides; the office director's own step is skipped
     line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
     assert [s[1] for s in steps(runtime)] == ["approved", "skipped"]
-    assert submission(runtime).status in ("published", "approved")
+    assert submission(runtime).status == "published"
 
 
 def test_an_acting_director_decides_and_the_record_says_so(people, line, fake, runtime):

@@ -214,3 +214,18 @@ def test_a_crashing_handler_rolls_back_apologises_and_is_not_rerun(line, runtime
     assert [r.target for r in rows] == [user_id("stranger")]  # the apology, not the half-written row
     line.drain()
     assert "ขออภัย ระบบขัดข้องชั่วคราว" in line.texts_to("stranger")[0]
+
+
+def test_a_push_to_a_group_records_its_member_count_as_the_quota_cost(runtime, fake):
+    from bot import outbox
+    from bot.db import transaction
+
+    fake.add_group("C" + "a" * 32, "งานประชาสัมพันธ์", member_ids=[f"U{n:032x}" for n in range(5)])
+    with transaction(runtime.factory) as session:
+        outbox.push(session, "C" + "a" * 32, [{"type": "text", "text": "แจ้งการเผยแพร่"}])
+        outbox.push(session, user_id("someone"), [{"type": "text", "text": "แจ้ง"}])
+    sender = runtime.sender(worker="t")
+    sender.run_once()
+    with runtime.factory() as session:
+        assert [r.recipients for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] == [5, 1]
+    assert fake.pushes_count == 6

@@ -1,0 +1,60 @@
+"""The minimum set the website must always carry (ข้อ ๒.๑), and whether it does at a given time.
+
+Each required item is satisfied by a live publication in its category (ข้อ ๑.x): published at or
+before `now` and not retracted by then. Structure and authority/duties share category 1.4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from models import Publication
+
+# (key, what ข้อ ๒.๑ asks for, the category that carries it)
+MINIMUM_SET: tuple[tuple[str, str, str], ...] = (
+    ("structure", "โครงสร้าง", "1.4"),
+    ("duties", "อำนาจหน้าที่", "1.4"),
+    ("executives", "ผู้บริหาร", "1.5"),
+    ("policy", "นโยบายและยุทธศาสตร์", "1.2"),
+    ("action_plan", "แผนปฏิบัติการ", "1.6"),
+    ("procurement", "การจัดซื้อจัดจ้าง", "1.9"),
+    ("manuals", "คู่มือการปฏิบัติงาน", "1.10"),
+    ("service_standards", "มาตรฐานการให้บริการ", "1.11"),
+)
+MINIMUM_CATEGORIES = frozenset(code for _, _, code in MINIMUM_SET)
+
+
+@dataclass(frozen=True)
+class MinimumItem:
+    key: str
+    label: str
+    category_code: str
+    live: int  # live publications in the category
+    latest: datetime | None  # when the newest live one was published
+
+    @property
+    def present(self) -> bool:
+        return self.live > 0
+
+
+def minimum_set_status(session: Session, office_id: int, now: datetime) -> list[MinimumItem]:
+    """One entry per required item, in the order of ข้อ ๒.๑, as the website stood at `now`."""
+    rows = session.execute(
+        select(Publication.category_code, func.count(), func.max(Publication.published_at))
+        .where(
+            Publication.office_id == office_id,
+            Publication.category_code.in_(MINIMUM_CATEGORIES),
+            Publication.published_at <= now,
+            or_(Publication.retracted_at.is_(None), Publication.retracted_at > now),
+        )
+        .group_by(Publication.category_code)
+    ).all()
+    found = {code: (count, latest) for code, count, latest in rows}
+    return [
+        MinimumItem(key, label, code, *found.get(code, (0, None)))
+        for key, label, code in MINIMUM_SET
+    ]
