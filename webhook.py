@@ -24,6 +24,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
         config = Config.from_env(instance_path=app.instance_path, **(config or {}))
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=MAX_BODY,
                       TESTING=config.testing)
+    if config.trust_proxy_hops:  # real client addresses (view counter) and https links behind a proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = config.trust_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     runtime = Runtime.build(config)
     app.extensions["prakat"] = runtime
 
@@ -49,9 +54,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
             return {"status": "ok", "sandbox": runtime.config.sandbox}, 200
         return {"status": "database unreachable"}, 503
 
+    from bot import digest_delivery
     from bot.files_web import files_blueprint
+    from bot.portal import register_portal
 
     app.register_blueprint(files_blueprint(runtime))
+    register_portal(app)
+    app.register_blueprint(digest_delivery.reports)
     register_cli(app)
     return app
 

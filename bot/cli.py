@@ -217,11 +217,14 @@ def register_org_cli(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from bot import digest_delivery, publish_cli
+
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_cli)
     register_org_cli(app)
-    __import__("bot.publish_cli").publish_cli.register(app)
+    publish_cli.register(app)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(digest_delivery.digest_cli)
 
 
 # --- audit -----------------------------------------------------------------------------------

@@ -1,1 +1,40 @@
-"""The scheduled jobs themselves (registered through bot.scheduler.job)."""
+"""The scheduled jobs themselves (registered through bot.scheduler.job; times are Bangkok).
+
+A job only asks the data whether there is anything to do now, so a run that comes late (caught
+up after a restart), twice, or from another process does nothing more than the first.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot import digest_delivery
+from bot.scheduler import current_runtime, job, now
+
+log = logging.getLogger("prakat.jobs")
+
+
+@job("quarter_feedback_ask", hour=9, minute=0)
+def ask_quarter_feedback() -> None:
+    """In a quarter's last days, ask each unit director for problems and suggestions (once)."""
+    asked = digest_delivery.for_each_office(current_runtime(), digest_delivery.request_feedback,
+                                            now())
+    if asked:
+        log.info("asked %d unit director(s) for problems and suggestions", asked)
+
+
+@job("quarter_feedback_remind", hour=9, minute=0)
+def remind_quarter_feedback() -> None:
+    """Two days before the quarter ends, remind those who have not answered (once)."""
+    reminded = digest_delivery.for_each_office(current_runtime(),
+                                               digest_delivery.remind_feedback, now())
+    if reminded:
+        log.info("reminded %d unit director(s) about problems and suggestions", reminded)
+
+
+@job("quarter_digest", hour=9, minute=0)
+def send_quarter_digest() -> None:
+    """On the first working day after a quarter, 09:00, send its digest (once per office)."""
+    for office_id, result in digest_delivery.send_due_digests(current_runtime(), now()):
+        if result.sent:
+            log.info("digest for office %s sent to %d chat(s)", office_id, result.recipients)

@@ -9,17 +9,21 @@ holding an advisory lock runs the scheduler.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
 from bot.db import is_postgres
+from models import utcnow
 
 log = logging.getLogger("prakat.scheduler")
 
 ADVISORY_LOCK_KEY = 0x70726B74  # "prkt"
 _runtime = None  # the Runtime whose jobs run here; jobs are stored by reference, not pickled state
+_clock: Callable[[], datetime] = utcnow
 JOBS: list[tuple[str, str, dict]] = []  # (job id, "module:function", trigger kwargs)
 
 
@@ -39,9 +43,16 @@ def current_runtime():
     return _runtime
 
 
+def now() -> datetime:
+    """The time jobs decide by: the real clock, or the one the scheduler was started with."""
+    return _clock()
+
+
 def _hold_advisory_lock(runtime) -> bool:
     if not is_postgres(runtime.engine):
         return True
+    if getattr(runtime, "_scheduler_lock", None) is not None:
+        return True  # this process holds it already: the scheduler is being restarted
     conn = runtime.engine.connect()
     got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}).scalar()
     if got:
@@ -51,14 +62,16 @@ def _hold_advisory_lock(runtime) -> bool:
     return False
 
 
-def start_scheduler(runtime) -> BackgroundScheduler | None:
-    global _runtime
+def start_scheduler(runtime, *, clock: Callable[[], datetime] | None = None
+                    ) -> BackgroundScheduler | None:
+    """Run the stored jobs in this process; `clock` fixes what `now()` says (tests)."""
+    global _runtime, _clock
     if not _hold_advisory_lock(runtime):
         log.info("another process holds the scheduler lock; not running jobs here")
         return None
     import bot.jobs  # noqa: F401  (registers the jobs)
 
-    _runtime = runtime
+    _runtime, _clock = runtime, clock or utcnow
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename="scheduler_jobs")},
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
@@ -73,3 +86,16 @@ def start_scheduler(runtime) -> BackgroundScheduler | None:
     scheduler.resume()
     log.info("scheduler started with %d jobs", len(JOBS))
     return scheduler
+
+
+def stop_scheduler(runtime, scheduler: BackgroundScheduler | None) -> None:
+    """Stop running jobs here (waiting for a running one) and free the PostgreSQL lock."""
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=True)
+    lock = getattr(runtime, "_scheduler_lock", None)
+    if lock is not None:
+        # Ending the session frees its advisory lock. Close it outright: the job store's shutdown
+        # has disposed the engine's pool, so returning the connection would orphan it.
+        lock.invalidate()
+        lock.close()
+        runtime._scheduler_lock = None

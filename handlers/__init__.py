@@ -5,7 +5,7 @@ from handlers.router import Handler, Router
 
 def build_router() -> Router:
     """The registry, in order: the first handler whose check says yes handles the event."""
-    from handlers import decide, enrol, group, help, mine, submit
+    from handlers import decide, enrol, feedback, group, help, mine, publish, submit
 
     handlers: list[Handler] = [
         group.HANDLER,
@@ -14,6 +14,8 @@ def build_router() -> Router:
         decide.HANDLER,
         mine.HANDLER,
         submit.HANDLER,
+        publish.HANDLER,
+        feedback.HANDLER,
         help.HANDLER,
         help.FALLBACK,
     ]

@@ -1,0 +1,152 @@
+"""ปัญหาอุปสรรคและข้อเสนอแนะ: a unit director answers the quarter-end card (ข้อ ๔).
+
+    card ──ไม่มี──▶ stored as "none"
+    card ──ตอบ──▶ feedback_text ──next text──▶ stored ; "ยกเลิก" ──▶ idle
+
+Every tap and every answer is re-checked against the database: the person must direct the unit
+(or act for its director today), and the quarter's digest must not have gone out yet.
+"""
+
+from __future__ import annotations
+
+from bot import messages
+from bot.chat import EventContext
+from bot.digest_delivery import (
+    MAX_FEEDBACK_CHARS,
+    FeedbackRefused,
+    check_feedback_open,
+    digest_due,
+    feedback_row,
+    feedback_unit,
+    record_refusal,
+    save_feedback,
+    working_calendar,
+)
+from bot.postback import PayloadError, int_param
+from bot.thaidate import BANGKOK, FiscalQuarter, thai_datetime
+from handlers.common import in_user_chat, postback_of, text_of
+from handlers.help import HELP_WORDS
+from handlers.router import Handler
+
+STATE = "feedback_text"
+CANCEL_WORDS = {"ยกเลิก", "cancel"}
+
+REFUSALS = {
+    "not_director": "ขออภัยค่ะ การ์ดนี้สำหรับผู้อำนวยการกลุ่ม/หน่วย หรือผู้รักษาราชการแทนเท่านั้น",
+    "ambiguous": "ท่านรับผิดชอบมากกว่าหนึ่งกลุ่ม กรุณาตอบจากการ์ดของแต่ละกลุ่มค่ะ",
+    "unknown_unit": "ขออภัยค่ะ ไม่พบกลุ่ม/หน่วยของการ์ดนี้แล้ว",
+    "not_started": "ไตรมาสนี้ยังไม่เริ่มค่ะ",
+    "closed": "รายงาน{label}ส่งถึงผู้บริหารแล้ว จึงแก้ไขคำตอบไม่ได้ค่ะ",
+    "invalid": "ขออภัยค่ะ การ์ดนี้ใช้ไม่ได้แล้ว",
+}
+
+
+def _check(ctx: EventContext) -> bool:
+    if not in_user_chat(ctx) or ctx.person is None:
+        return False
+    postback = postback_of(ctx)
+    if postback is not None:
+        return postback[0] == "fb"
+    text = text_of(ctx)
+    if text is None or text.lower() in HELP_WORDS:
+        return False
+    return ctx.conversation().state.startswith("feedback_")
+
+
+def _due_text(ctx: EventContext, quarter: FiscalQuarter) -> str:
+    return thai_datetime(digest_due(quarter, working_calendar(ctx.config)))
+
+
+def _refuse(ctx: EventContext, reason: str, quarter: FiscalQuarter | None,
+            unit_id: int | None) -> None:
+    ctx.row.outcome = "refused"
+    record_refusal(ctx.session, ctx.person, reason, quarter=quarter.code if quarter else None,
+                   unit_id=unit_id, event_id=ctx.event_id)
+    label = quarter.label() if quarter else ""
+    ctx.reply(messages.text(REFUSALS[reason].format(label=label)))
+
+
+def _authorise(ctx: EventContext, quarter: FiscalQuarter, unit_id: int | None):
+    """(unit, acting assignment) when this person may answer now, else None after refusing."""
+    try:
+        unit, acting = feedback_unit(ctx.session, ctx.person, unit_id,
+                                     ctx.now.astimezone(BANGKOK).date())
+        check_feedback_open(ctx.session, unit.office_id, quarter, ctx.now)
+    except FeedbackRefused as refused:
+        _refuse(ctx, refused.reason, quarter, unit_id)
+        return None
+    return unit, acting
+
+
+def _tap(ctx: EventContext, params: dict[str, str]) -> None:
+    try:
+        quarter = FiscalQuarter.parse(params.get("q", ""))
+        unit_id = int_param(params, "u") if "u" in params else None
+        answer = params.get("a")
+        if answer not in ("none", "answer"):
+            raise PayloadError("bad answer")
+    except (ValueError, PayloadError):
+        _refuse(ctx, "invalid", None, None)
+        return
+    allowed = _authorise(ctx, quarter, unit_id)
+    if allowed is None:
+        return
+    unit, acting = allowed
+    due = _due_text(ctx, quarter)
+    if answer == "none":
+        save_feedback(ctx.session, unit=unit, quarter=quarter, person=ctx.person, acting=acting,
+                      text=None, now=ctx.now, event_id=ctx.event_id)
+        ctx.set_state("idle")
+        ctx.reply(messages.text(
+            f"รับทราบค่ะ บันทึกว่า{unit.name}ไม่มีปัญหาอุปสรรคและข้อเสนอแนะใน{quarter.label()}\n"
+            f"หากต้องการแก้ไข แตะ “ตอบ” ในการ์ดเดิมได้จนถึง {due}"))
+        return
+    ctx.set_state(STATE, quarter=quarter.code, unit_id=unit.id)
+    current = feedback_row(ctx.session, unit.office_id, unit.id, quarter)
+    earlier = ""
+    if current.answered_at is not None:
+        earlier = "\n\nคำตอบเดิม: " + ("ไม่มี" if current.none else current.text[:500])
+        earlier += "\n(ข้อความใหม่จะแทนคำตอบเดิม)"
+    ctx.reply(messages.text(
+        f"กรุณาพิมพ์ปัญหาอุปสรรคและข้อเสนอแนะของ{unit.name} ส่งมาในข้อความถัดไปได้เลยค่ะ\n"
+        f"พิมพ์ “ยกเลิก” หากยังไม่ต้องการตอบ{earlier}"))
+
+
+def _answer(ctx: EventContext, text: str) -> None:
+    data = ctx.conversation().data
+    if text.strip().lower() in CANCEL_WORDS:
+        ctx.set_state("idle")
+        ctx.reply(messages.text("ยกเลิกแล้วค่ะ ยังไม่ได้บันทึกข้อความนี้"))
+        return
+    try:
+        quarter = FiscalQuarter.parse(str(data.get("quarter", "")))
+        unit_id = int(data["unit_id"])
+    except (KeyError, TypeError, ValueError):
+        ctx.set_state("idle")
+        _refuse(ctx, "invalid", None, None)
+        return
+    if len(text) > MAX_FEEDBACK_CHARS:
+        ctx.reply(messages.text(f"ข้อความยาวเกินไปค่ะ (ไม่เกิน {MAX_FEEDBACK_CHARS:,} ตัวอักษร) "
+                                "กรุณาสรุปให้สั้นลงแล้วส่งใหม่"))
+        return
+    allowed = _authorise(ctx, quarter, unit_id)
+    ctx.set_state("idle")
+    if allowed is None:
+        return
+    unit, acting = allowed
+    save_feedback(ctx.session, unit=unit, quarter=quarter, person=ctx.person, acting=acting,
+                  text=text, now=ctx.now, event_id=ctx.event_id)
+    ctx.reply(messages.text(
+        f"บันทึกปัญหาอุปสรรคและข้อเสนอแนะของ{unit.name}แล้วค่ะ จะรวมไว้ในรายงาน{quarter.label()}\n"
+        f"แก้ไขได้โดยแตะ “ตอบ” ในการ์ดเดิม จนถึง {_due_text(ctx, quarter)}"))
+
+
+def _handle(ctx: EventContext) -> None:
+    postback = postback_of(ctx)
+    if postback is not None:
+        _tap(ctx, postback[1])
+        return
+    _answer(ctx, text_of(ctx))
+
+
+HANDLER = Handler("feedback", _check, _handle)

@@ -1,0 +1,147 @@
+"""The scheduler: every job in bot/jobs.py, stored in the app's database; a run missed while the
+server was down runs once when it comes back; and a job run twice does its work once."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+import bot.jobs  # noqa: F401  (registers the real jobs before a test swaps the list)
+from bot import scheduler
+from bot.db import transaction
+from bot.digest_delivery import digest_due
+from bot.scheduler import JOBS, start_scheduler, stop_scheduler
+from bot.thaidate import BANGKOK, FiscalQuarter, WorkingCalendar
+from models import DigestRun, GroupChat, Office
+from tests.line_driver import group_id, user_id
+
+Q = FiscalQuarter(2570, 1)
+RUNS: list[datetime] = []
+
+
+def tick() -> None:
+    """A job that only counts its runs (and what the scheduler's clock said)."""
+    RUNS.append(scheduler.now())
+
+
+def wait_until(condition, timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the scheduler did not run the job in time"
+        time.sleep(0.01)
+
+
+def processed(sched, job_id: str) -> bool:
+    """The scheduler has taken the due run: the job's next run is in the future again."""
+    return sched.get_job(job_id).next_run_time > datetime.now(UTC)
+
+
+def go_down_and_miss(runtime, sched, job_id: str, missed_since: datetime) -> None:
+    """The server stops, and stays down past the job's time: its stored next run is now
+    `missed_since`, in the past (written with no scheduler running, as after a real outage)."""
+    stop_scheduler(runtime, sched)
+    store = SQLAlchemyJobStore(engine=runtime.engine, tablename="scheduler_jobs")
+    store.start(BackgroundScheduler(), "default")
+    job = store.lookup_job(job_id)
+    job.next_run_time = missed_since
+    store.update_job(job)
+
+
+def test_every_job_is_registered_once_daily_at_nine_bangkok():
+    ids = [job_id for job_id, _, _ in JOBS]
+    assert len(ids) == len(set(ids))
+    mine = {job_id: (ref, trigger) for job_id, ref, trigger in JOBS}
+    for job_id in ("quarter_feedback_ask", "quarter_feedback_remind", "quarter_digest"):
+        ref, trigger = mine[job_id]
+        assert ref.startswith("bot.jobs:") and trigger == {"hour": 9, "minute": 0}
+
+
+def test_a_run_missed_while_down_runs_once_after_restart(runtime, monkeypatch):
+    # A daily job whose real time is ~12 hours away, so only the missed runs can fire here.
+    hour = (datetime.now(BANGKOK).hour + 12) % 24
+    monkeypatch.setattr(scheduler, "JOBS", [("tick", f"{__name__}:tick", {"hour": hour})])
+    fixed = datetime(2027, 1, 4, 2, tzinfo=UTC)
+    RUNS.clear()
+    sched = start_scheduler(runtime, clock=lambda: fixed)
+    upcoming = sched.get_job("tick").next_run_time
+    assert upcoming > datetime.now(UTC) and upcoming.astimezone(BANGKOK).hour == hour
+    # down for three days: three daily runs missed
+    go_down_and_miss(runtime, sched, "tick", upcoming - timedelta(days=3))
+    assert RUNS == []
+    with runtime.engine.connect() as conn:  # stored in the app's database
+        assert conn.exec_driver_sql("SELECT id FROM scheduler_jobs").scalars().all() == ["tick"]
+
+    sched = start_scheduler(runtime, clock=lambda: fixed)
+    wait_until(lambda: RUNS)
+    assert processed(sched, "tick")
+    stop_scheduler(runtime, sched)  # waits for a job still running
+    assert [fixed] == RUNS  # coalesced: once, not three times, and it saw the injected clock
+
+    sched = start_scheduler(runtime, clock=lambda: fixed)
+    try:
+        assert sched.get_job("tick").next_run_time == upcoming  # the next regular run is kept
+        time.sleep(0.2)
+    finally:
+        stop_scheduler(runtime, sched)
+    assert len(RUNS) == 1
+
+
+@pytest.fixture
+def management(people, fake):
+    with transaction(people.factory) as session:
+        office = session.scalars(select(Office)).one()
+        office.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+        session.add(GroupChat(office_id=office.id, group_id=group_id("bosses"),
+                              purpose="management", registered_at=office.created_at))
+    fake.add_group(group_id("bosses"), "ผู้บริหาร", [user_id("somchai"), user_id("manee")])
+    return people
+
+
+def come_back_up(runtime, job_id: str, clock) -> None:
+    """Start the scheduler; wait until it has taken the job's missed run; stop it."""
+    sched = start_scheduler(runtime, clock=clock)
+    try:
+        wait_until(lambda: processed(sched, job_id))
+    finally:
+        stop_scheduler(runtime, sched)
+
+
+def test_the_missed_digest_goes_out_once_after_restart_and_never_again(management, line, fake):
+    runtime = management
+    # The server was down at 09:00 on the first working day after Q; it comes back at 11:00.
+    back_up = digest_due(Q, WorkingCalendar()) + timedelta(hours=2)
+
+    def clock():
+        return back_up
+
+    for outage in range(2):  # the second time the job runs, there is nothing left to do
+        sched = start_scheduler(runtime, clock=clock)
+        go_down_and_miss(runtime, sched, "quarter_digest",
+                              datetime.now(UTC) - timedelta(hours=2))
+        come_back_up(runtime, "quarter_digest", clock)
+        line.drain()
+        assert len(fake.messages_to(group_id("bosses"))) == 1, outage
+        assert len(fake.messages_to(user_id("somchai"))) == 1, outage
+        with runtime.factory() as session:
+            [run] = session.scalars(select(DigestRun)).all()
+            assert (run.quarter, run.sent_by) == (Q.code, "scheduler")
+
+
+def test_the_jobs_act_on_what_the_clock_says(management, line, fake, monkeypatch):
+    monkeypatch.setattr(scheduler, "_runtime", management)
+    for when, job, expect in [
+        (datetime(2026, 12, 25, 9, tzinfo=BANGKOK), bot.jobs.ask_quarter_feedback, "prasert"),
+        (datetime(2026, 12, 30, 9, tzinfo=BANGKOK), bot.jobs.remind_quarter_feedback, "prasert"),
+        (datetime(2027, 1, 1, 9, tzinfo=BANGKOK), bot.jobs.send_quarter_digest, "somchai"),
+    ]:
+        monkeypatch.setattr(scheduler, "_clock", lambda when=when: when)
+        before = len(fake.messages_to(user_id(expect)))
+        job()
+        job()  # twice: the second run finds nothing to do
+        line.drain()
+        assert len(fake.messages_to(user_id(expect))) == before + 1, job.__name__
