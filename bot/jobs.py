@@ -38,3 +38,28 @@ def send_quarter_digest() -> None:
     for office_id, result in digest_delivery.send_due_digests(current_runtime(), now()):
         if result.sent:
             log.info("digest for office %s sent to %d chat(s)", office_id, result.recipients)
+
+
+@job("approval_reminders", hour=9, minute=0)
+def remind_approvers() -> None:
+    """09:00 Bangkok: remind approvers whose step has waited too long (working days only)."""
+    from bot.db import transaction
+    from bot.reminders import send_reminders
+
+    runtime = current_runtime()
+    with transaction(runtime.factory) as session:
+        sent = send_reminders(session, runtime.config, now())
+    if sent:
+        log.info("sent %d approval reminder(s)", sent)
+
+
+@job("expire_idle_drafts", minute=15)
+def expire_idle_drafts() -> None:
+    """Hourly: drafts untouched for 24 hours expire, and their owners are told."""
+    from bot.db import transaction
+    from bot.submissions import expire_idle_drafts as expire
+
+    with transaction(current_runtime().factory) as session:
+        expired = expire(session, now())
+    if expired:
+        log.info("expired %d idle draft(s)", len(expired))

@@ -325,3 +325,32 @@ def test_every_unlinked_or_roleless_action_is_refused(people, line, runtime):
     for payload in ("v1/menu?m=mine", "v1/decide?s=1&v=1&a=approve", "v1/draft?d=1&a=submit"):
         said = line.tap("nobody", payload)
         assert "ขอรหัสเชื่อมบัญชี" in said[-1]["text"]
+
+
+def test_the_reminder_job_runs_at_nine_bangkok_and_skips_the_weekend(people, line, runtime):
+    from apscheduler.triggers.cron import CronTrigger
+
+    import bot.jobs
+    from bot import scheduler
+    from bot.scheduler import JOBS
+
+    [(ref, trigger)] = [(ref, trigger) for job_id, ref, trigger in JOBS if job_id == "approval_reminders"]
+    assert ref == "bot.jobs:remind_approvers"
+    cron = CronTrigger(timezone="Asia/Bangkok", **trigger)
+    friday_after_hours = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 17:00 Bangkok
+    fires = cron.get_next_fire_time(None, friday_after_hours)
+    assert fires.astimezone(UTC) == datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # Saturday 09:00 +07
+    submit_document(line)
+    with transaction(runtime.factory) as session:
+        step = session.scalars(select(ApprovalStep).where(ApprovalStep.status == "waiting")).one()
+        step.waiting_since = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    saturday, monday = fires, datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    for instant, expected in ((saturday, 0), (monday, 1), (monday, 1)):
+        scheduler._runtime, scheduler._clock = runtime, (lambda at=instant: at)
+        try:
+            bot.jobs.remind_approvers()  # what the scheduler runs at that instant
+        finally:
+            scheduler._runtime, scheduler._clock = None, scheduler.utcnow
+        with runtime.factory() as session:
+            assert session.scalars(select(ApprovalStep.reminders_sent).where(
+                ApprovalStep.status == "waiting")).one() == expected
