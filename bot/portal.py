@@ -99,8 +99,10 @@ def _session():
 
 def _office(session: Session) -> Office:
     office = session.scalars(select(Office).order_by(Office.id).limit(1)).first()
-    if office is None:
-        abort(404)
+    if office is None:  # a fresh install: say what to do rather than a bare 404
+        abort(_message_page(503, "ยังไม่ได้ตั้งค่าสำนักงาน",
+                            "ผู้ดูแลระบบกรุณาโหลดข้อมูลสำนักงานด้วยคำสั่ง "
+                            "flask --app webhook org load examples/office.yaml", lookup_office=False))
     return office
 
 
@@ -156,9 +158,11 @@ def _not_found(_error):
     return _message_page(404, "ไม่พบหน้านี้", "อาจยังไม่ได้เผยแพร่ หรือที่อยู่ไม่ถูกต้องค่ะ")
 
 
-def _message_page(status: int, heading: str, text: str) -> Response:
-    with _session() as session:
-        office = session.scalars(select(Office).order_by(Office.id).limit(1)).first()
+def _message_page(status: int, heading: str, text: str, *, lookup_office: bool = True) -> Response:
+    office = None
+    if lookup_office:
+        with _session() as session:
+            office = session.scalars(select(Office).order_by(Office.id).limit(1)).first()
     body = render_template("portal/message.html", office=office, heading=heading, text=text,
                            page_title=heading)
     return Response(body, status, mimetype="text/html")

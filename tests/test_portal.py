@@ -430,3 +430,9 @@ def test_category_names_are_the_announcements(office, client):
     with office.factory() as session:
         name = session.get(Category, "1.11").name
     assert page(client, "/c/1.11").one("h1").text == f"1.11 {name}"  # verbatim from the seed
+
+
+def test_a_fresh_install_says_how_to_set_up_the_office(client):
+    response = client.get("/")
+    assert response.status_code == 503
+    assert "ยังไม่ได้ตั้งค่าสำนักงาน" in response.get_data(as_text=True)
