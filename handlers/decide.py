@@ -26,6 +26,18 @@ def _ask_reason(ctx: EventContext, step_id: int, version: int, action: str) -> N
     ctx.reply(messages.text(prompt + "ค่ะ", [messages.quick(messages.message_action(t[:20], t)) for t in labels]))
 
 
+def _authorised(ctx: EventContext, step_id: int, version: int, action: str):
+    """(step, submission, acting) when this person may act on the step now; else answer the refusal."""
+    checked = workflow.authorise(ctx.session, step_id=step_id, version=version, action=action,
+                                 actor=ctx.person, actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
+                                 now=ctx.now)
+    if isinstance(checked, workflow.Decision):
+        ctx.row.outcome = "refused"
+        ctx.reply(messages.text(checked.message))
+        return None
+    return checked
+
+
 def _decide(ctx: EventContext, step_id: int, version: int, action: str, comment: str | None) -> None:
     decision = workflow.decide(ctx.session, step_id=step_id, version=version, action=action,
                                actor=ctx.person, actor_line_user_id=ctx.user_id, comment=comment,
@@ -45,14 +57,8 @@ def _on_decide_tap(ctx: EventContext, params: dict) -> None:
     if not wants_text:
         _decide(ctx, step_id, version, action, None)
         return
-    checked = workflow.authorise(ctx.session, step_id=step_id, version=version, action=action,
-                                 actor=ctx.person, actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
-                                 now=ctx.now)
-    if isinstance(checked, workflow.Decision):
-        ctx.row.outcome = "refused"
-        ctx.reply(messages.text(checked.message))
-        return
-    _ask_reason(ctx, step_id, version, action)
+    if _authorised(ctx, step_id, version, action) is not None:
+        _ask_reason(ctx, step_id, version, action)
 
 
 def _on_reason(ctx: EventContext, text: str) -> None:
@@ -71,16 +77,11 @@ def _on_open_card(ctx: EventContext, params: dict) -> None:
     except postback.PayloadError:
         step = None
     submission = ctx.session.get(Submission, step.submission_id) if step else None
-    checked = workflow.authorise(ctx.session, step_id=step.id if step else 0,
-                                 version=submission.current_version if submission else 0, action="approve",
-                                 actor=ctx.person, actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
-                                 now=ctx.now)
-    if isinstance(checked, workflow.Decision):
-        ctx.row.outcome = "refused"
-        ctx.reply(messages.text(checked.message))
-        return
-    step, submission, acting = checked
-    ctx.reply(cards.approval_card(ctx.session, submission, step, acting))
+    checked = _authorised(ctx, step.id if step else 0, submission.current_version if submission else 0,
+                          "approve")
+    if checked is not None:
+        step, submission, acting = checked
+        ctx.reply(cards.approval_card(ctx.session, submission, step, acting))
 
 
 def _on_pending_list(ctx: EventContext) -> None:
