@@ -73,7 +73,9 @@ def worker_cli(no_scheduler: bool):
         rt.sender().run_forever(stop, rt.config.outbox_poll_seconds)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            from bot.scheduler import stop_scheduler
+
+            stop_scheduler(rt, scheduler)
     click.echo("worker stopped")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -71,13 +71,14 @@ class Config:
     # Approval reminders: after this many working days waiting; holidays from this file (optional).
     reminder_after_working_days: int = 1
     holidays_file: str = ""
+    # Quarterly problems-and-suggestions cards go out this many days before the quarter ends.
+    feedback_days_before: int = 7
     # Reverse proxies in front of the app (their X-Forwarded-* headers are trusted): 0 = none.
     trust_proxy_hops: int = 0
     instance_path: str = "instance"
     testing: bool = False
     # No LINE credentials: run against the in-process fake of the LINE API (set by validated()).
     sandbox: bool = False
-    extra: dict = field(default_factory=dict)
 
 
     @property
@@ -128,6 +129,7 @@ class Config:
             outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
             line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
             reply_window_seconds=_int("REPLY_WINDOW_SECONDS", self.reply_window_seconds, 0, 1200),
+            feedback_days_before=_int("FEEDBACK_DAYS_BEFORE", self.feedback_days_before, 1, 60),
             trust_proxy_hops=_int("TRUST_PROXY_HOPS", self.trust_proxy_hops, 0, 5),
             reminder_after_working_days=_int("REMINDER_AFTER_WORKING_DAYS",
                                              self.reminder_after_working_days, 1, 30),

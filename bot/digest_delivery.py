@@ -35,7 +35,6 @@ from models import ActingAssignment, DigestRun, Office, Person, QuarterFeedback,
 
 log = logging.getLogger("prakat.digest")
 
-FEEDBACK_DAYS_BEFORE = 7  # ask this many days before the quarter ends (config: feedback_days_before)
 REMIND_DAYS_BEFORE = 2
 DIGEST_HOUR = 9  # on the first working day after the quarter, Bangkok time
 LINK_VALID = timedelta(days=120)  # until well after the next quarter's digest
@@ -50,11 +49,6 @@ ACCENT, MUTED, WARN = "#1f5fa8", "#52606d", "#c2413b"
 
 
 # --- calendar ------------------------------------------------------------------------------
-
-def setting(config: Config, name: str, default):
-    """An optional setting from Config.extra (there is no dedicated Config field yet)."""
-    return config.extra.get(name, default)
-
 
 def working_calendar(config: Config) -> WorkingCalendar:
     """Weekdays minus the public holidays of HOLIDAYS_FILE (the approval reminders' calendar)."""
@@ -258,7 +252,7 @@ def _asked_person(session: Session, unit: Unit, now: datetime) -> Person | None:
 def request_feedback(session: Session, config: Config, office_id: int, now: datetime) -> int:
     """In the last days of the quarter, send each unit director the card once; how many sent."""
     quarter = FiscalQuarter.of(now)
-    days = int(setting(config, "feedback_days_before", FEEDBACK_DAYS_BEFORE))
+    days = config.feedback_days_before
     if now < quarter.end - timedelta(days=days) or digest_sent(session, office_id, quarter):
         return 0
     due = digest_due(quarter, working_calendar(config))

@@ -154,10 +154,10 @@ def flex_summary(d: Digest, links: ReportLinks) -> dict:
     answered, asked = feedback_count(d)
     rows = [
         _row("เผยแพร่บนเว็บไซต์", f"{s.n(t.published)} รายการ", bold=True),
-        *(_row(label, s.n(getattr(t.flow, key))) for key, label in FLOW_LABELS),
+        *(_row(label, f"{s.n(getattr(t.flow, key))} เรื่อง") for key, label in FLOW_LABELS),
         {"type": "separator", "margin": "md"},
-        _row("ยื่นจนเผยแพร่ (มัธยฐาน)", s.duration(t.to_publication.median)),
-        _row("ยื่นจนเผยแพร่ (90%)", s.duration(t.to_publication.p90)),
+        _row("ยื่นจนเผยแพร่ (ค่ามัธยฐาน)", s.duration(t.to_publication.median)),
+        _row("ร้อยละ 90 เผยแพร่ได้ภายใน", s.duration(t.to_publication.p90)),
         _row("ยอดเข้าชมในไตรมาส", f"{s.n(t.views_in_quarter)} ครั้ง"),
         _row("ข้อความ LINE ที่ใช้", f"{s.n(d.pushes.recipients)} ข้อความ"),
         _row("ข้อมูลขั้นต่ำ (ข้อ ๒.๑)", f"ครบ {present}/{required} รายการ"),

@@ -81,7 +81,9 @@ class Runtime:
         for thread in self._threads:
             thread.join(timeout=5)
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            from bot.scheduler import stop_scheduler
+
+            stop_scheduler(self, self.scheduler)  # also frees the PostgreSQL scheduler lock
         if self._clients is not None:
             self._clients.close()
         if self.fake_line is not None:

@@ -90,8 +90,10 @@ def start_scheduler(runtime, *, clock: Callable[[], datetime] | None = None
 
 def stop_scheduler(runtime, scheduler: BackgroundScheduler | None) -> None:
     """Stop running jobs here (waiting for a running one) and free the PostgreSQL lock."""
+    global _runtime, _clock
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=True)
+    _runtime, _clock = None, utcnow
     lock = getattr(runtime, "_scheduler_lock", None)
     if lock is not None:
         # Ending the session frees its advisory lock. Close it outright: the job store's shutdown

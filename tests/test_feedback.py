@@ -99,7 +99,7 @@ def test_linked_directors_get_one_card_seven_days_before_the_end(people, line, f
 
 
 def test_the_number_of_days_before_the_end_is_configurable(people):
-    object.__setattr__(people.config, "extra", {"feedback_days_before": 10})
+    object.__setattr__(people.config, "feedback_days_before", 10)  # as FEEDBACK_DAYS_BEFORE=10 would
     assert ask(people, ASK - timedelta(days=4)) == 0
     assert ask(people, ASK - timedelta(days=3)) == 2
 
