@@ -208,6 +208,12 @@ def download(ctx: SendContext, row: OutboxMessage) -> Outcome:
 def _store(session: Session, config: Config, attachment: Attachment, data: bytes,
            row: OutboxMessage) -> None:
     submission = attachment.version.submission
+    if len(data) > config.max_file_bytes:  # fileSize is what the client claimed; trust the bytes
+        attachment.status = "refused"
+        attachment.problem = f"ใหญ่เกินกำหนด ({config.max_file_mb} MB)"
+        _tell(session, row, f"ไฟล์ “{attachment.filename}” มีขนาด {human_size(len(data))} "
+                            f"ใหญ่เกินกำหนด ({config.max_file_mb} MB) กรุณาย่อขนาดแล้วส่งใหม่ค่ะ")
+        return
     if submission.kind == "photos":
         try:
             data, mime = strip_image_metadata(data)
