@@ -78,7 +78,8 @@ def attachment_rows(session: Session, submission: Submission, config) -> tuple[l
     if submission.kind == "photos":
         photos = [p for p in photos_of(version) if p.status in ("stored", "waiting")]
         stored = [p for p in photos if p.status == "stored"]
-        hero = attachment_url(config, stored[0].id, preview=True) if stored else None
+        https = config.public_base_url.startswith("https://")  # LINE shows images only over https
+        hero = attachment_url(config, stored[0].id, preview=True) if stored and https else None
         waiting = len(photos) - len(stored)
         rows = [_row("รูปภาพ", f"{len(photos)} รูป" + (f" (กำลังรับอีก {waiting} รูป)" if waiting else ""))]
         if version.activity_date:

@@ -105,13 +105,17 @@ def org_load(path: str):
 
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
+    from bot.workflow import reassign_open_steps
+
     try:
         with transaction(runtime().factory) as session:
             summary = load(session, text)
+            session.flush()
+            moved = reassign_open_steps(session, summary["office_id"], utcnow())
     except OrgFileError as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
     click.echo(f"loaded {path}: {summary['units']} units, {summary['people']} people, "
-               f"{summary['deactivated']} deactivated")
+               f"{summary['deactivated']} deactivated, {moved} open approval step(s) moved to a new director")
 
 
 @org_cli.command("show")

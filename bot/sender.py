@@ -203,7 +203,10 @@ class Sender:
     def run_once(self, limit: int = 20) -> int:
         rows = self.claim(limit)
         for row in rows:
-            self.perform(row)
+            try:
+                self.perform(row)
+            except Exception:  # one row's failure must not hold up the rest of the batch
+                log.exception("outbox row %s could not be recorded; its lease will expire", row.id)
         return len(rows)
 
     def perform(self, row: OutboxMessage) -> Outcome:
@@ -249,7 +252,13 @@ class Sender:
             else:
                 row.status, row.finished_at, row.last_error = "failed", now, outcome.error
             if outcome.after is not None and status in ("sent", "failed"):
-                outcome.after(session, row)
+                try:
+                    with session.begin_nested():  # what the effect triggers, all or nothing
+                        outcome.after(session, row)
+                except Exception as exc:
+                    log.exception("outbox row %s: follow-up failed", row.id)
+                    row.status, row.finished_at = "failed", now
+                    row.last_error = f"follow-up failed: {type(exc).__name__}: {exc}"[:500]
             if row.status == "failed" and row.kind in ON_FAILED:
                 ON_FAILED[row.kind](session, row)
         log.info(

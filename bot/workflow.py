@@ -130,6 +130,14 @@ def resubmit(session: Session, submission: Submission, actor: Person, now: datet
     session.add(ApprovalStep(submission_id=submission.id, position=returned.position,
                              role=returned.role, approver_id=returned.approver_id,
                              status="queued", created_at=now))
+    # A correction may have changed the category, and with it the chain: add the steps it now needs.
+    present = {s.position for s in steps_of(session, submission.id) if s.status != "cancelled"}
+    for position, role in enumerate(chain_for(session, submission), start=1):
+        if position > returned.position and position not in present:
+            approver = approver_for(session, submission, role)
+            session.add(ApprovalStep(submission_id=submission.id, position=position, role=role,
+                                     approver_id=approver.id if approver else None, status="queued",
+                                     created_at=now))
     session.flush()
     advance(session, submission, now, event_id, reply)
 
@@ -308,6 +316,7 @@ def withdraw(session: Session, submission: Submission, actor: Person, now: datet
     """The submitter takes the item back before the final decision; the approver is told."""
     from bot import cards
 
+    session.refresh(submission, with_for_update=True)  # a concurrent final approval must not be undone
     if actor.id != submission.submitter_id:
         return _refuse(session, submission, actor, "not_owner", "ถอนได้เฉพาะเรื่องที่ท่านส่งเองค่ะ",
                        event_id, actor.line_user_id, {"action": "withdraw"})
@@ -345,3 +354,37 @@ def pending_for(session: Session, person: Person, now: datetime) -> list[tuple[A
         .order_by(ApprovalStep.waiting_since, ApprovalStep.id)
     ).all()
     return [(step, submission) for step, submission in rows]
+
+
+def reassign_open_steps(session: Session, office_id: int, now: datetime) -> int:
+    """After the org changes, open steps follow the role: the new director gets the card.
+
+    A step is decided by whoever holds its role when it is decided, not whoever held it when the
+    item was sent; without this a replaced or departed director's cards would keep working and the
+    new director would see nothing.
+    """
+    from bot import cards
+
+    moved = 0
+    rows = session.execute(
+        select(ApprovalStep, Submission).join(Submission, Submission.id == ApprovalStep.submission_id)
+        .where(Submission.office_id == office_id, ApprovalStep.status.in_(("waiting", "queued")))
+    ).all()
+    for step, submission in rows:
+        holder = approver_for(session, submission, step.role)
+        if holder is None or holder.id == step.approver_id or holder.id == submission.submitter_id:
+            continue
+        previous = step.approver_id
+        step.approver_id = holder.id
+        _audit(session, submission, "reassign", actor=None, from_state=submission.status,
+               to_state=submission.status, event_id=None,
+               data={"step": step.position, "role": step.role, "from": previous, "to": holder.id})
+        if step.status == "waiting":
+            delegation = acting_for(session, holder.id, to_bangkok(now).date())
+            target = delegation.acting if delegation else holder
+            if target.line_user_id:
+                outbox.push(session, target.line_user_id,
+                            [cards.approval_card(session, submission, step, delegation)],
+                            office_id=office_id, purpose=f"approval:{submission.id}")
+        moved += 1
+    return moved

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
 
+from bot import messages
 from bot.chat import EventContext
 from bot.postback import PayloadError, decode
 
@@ -37,3 +40,26 @@ def postback_of(ctx: EventContext) -> tuple[str, dict[str, str]] | None:
         return decode(ctx.event.postback.data)
     except PayloadError:
         return "invalid", {}
+
+
+# A prompt for a typed reason or answer is only good this long: a text days later is chatter,
+# and must never become a formal decision.
+PROMPT_WAIT = timedelta(minutes=15)
+PROMPT_EXPIRED = "คำขอให้พิมพ์ข้อความหมดเวลาแล้วค่ะ กรุณากดปุ่มบนการ์ดอีกครั้ง"
+HELP_WORDS = {"วิธีใช้", "help", "ช่วยเหลือ", "เมนู", "?"}
+
+
+def awaiting_text(ctx: EventContext, state: str) -> bool:
+    """A text that answers our pending prompt `state` (help words never do)."""
+    text = text_of(ctx)
+    return (text is not None and text.lower() not in HELP_WORDS
+            and ctx.conversation().state == state)
+
+
+def prompt_expired(ctx: EventContext, wait: timedelta = PROMPT_WAIT) -> bool:
+    """True (and the state reset, the user told) when the pending prompt is too old."""
+    if ctx.now - ctx.conversation().updated_at <= wait:
+        return False
+    ctx.set_state("idle")
+    ctx.reply(messages.text(PROMPT_EXPIRED))
+    return True

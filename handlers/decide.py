@@ -7,7 +7,14 @@ from linebot.v3.webhooks import PostbackEvent
 from bot import cards, messages, postback, workflow
 from bot.chat import EventContext
 from bot.org import is_director, roles_of
-from handlers.common import NO_ROLE, in_user_chat, postback_of, text_of
+from handlers.common import (
+    NO_ROLE,
+    awaiting_text,
+    in_user_chat,
+    postback_of,
+    prompt_expired,
+    text_of,
+)
 from handlers.router import Handler
 from models import ApprovalStep, Submission
 
@@ -62,6 +69,8 @@ def _on_decide_tap(ctx: EventContext, params: dict) -> None:
 
 
 def _on_reason(ctx: EventContext, text: str) -> None:
+    if prompt_expired(ctx):
+        return
     data = ctx.conversation().data
     ctx.set_state("idle")
     if text == CANCEL:
@@ -102,7 +111,7 @@ def _check(ctx: EventContext) -> bool:
     if isinstance(ctx.event, PostbackEvent):
         action, params = postback_of(ctx)
         return action in ("decide", "card") or (action == "menu" and params.get("m") == "pending")
-    return text_of(ctx) is not None and ctx.conversation().state == "decide_reason"
+    return awaiting_text(ctx, "decide_reason")
 
 
 def _handle(ctx: EventContext) -> None:

@@ -30,7 +30,7 @@ REFUSALS = {
 def _check(ctx: EventContext) -> bool:
     if not in_user_chat(ctx) or not isinstance(ctx.event, (MessageEvent, PostbackEvent, FollowEvent)):
         return False
-    if ctx.person is None:
+    if ctx.person is None or isinstance(ctx.event, FollowEvent):
         return True
     text = text_of(ctx)
     return bool(text and normalise_code(text) and ctx.conversation().state == "idle")

@@ -9,6 +9,8 @@ Every tap and every answer is re-checked against the database: the person must d
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot import messages
 from bot.chat import EventContext
 from bot.digest_delivery import (
@@ -24,8 +26,7 @@ from bot.digest_delivery import (
 )
 from bot.postback import PayloadError, int_param
 from bot.thaidate import BANGKOK, FiscalQuarter, thai_datetime
-from handlers.common import in_user_chat, postback_of, text_of
-from handlers.help import HELP_WORDS
+from handlers.common import HELP_WORDS, in_user_chat, postback_of, prompt_expired, text_of
 from handlers.router import Handler
 
 STATE = "feedback_text"
@@ -145,6 +146,8 @@ def _handle(ctx: EventContext) -> None:
     postback = postback_of(ctx)
     if postback is not None:
         _tap(ctx, postback[1])
+        return
+    if prompt_expired(ctx, wait=timedelta(hours=1)):  # a text long after ตอบ is not the answer
         return
     _answer(ctx, text_of(ctx))
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from bot import messages
 from bot.chat import EventContext
 from bot.org import is_director, roles_of
-from handlers.common import in_user_chat, postback_of, text_of
+from handlers.common import HELP_WORDS, in_user_chat, postback_of, text_of
 from handlers.router import Handler
-
-HELP_WORDS = {"วิธีใช้", "help", "ช่วยเหลือ", "เมนู", "?"}
 
 
 def help_text(roles: set[str]) -> str:

@@ -16,7 +16,7 @@ from bot.chat import EventContext
 from bot.postback import PayloadError, int_param
 from bot.publishing import PublishError
 from bot.thaidate import thai_datetime
-from handlers.common import NO_ROLE, in_user_chat, postback_of, text_of
+from handlers.common import HELP_WORDS, NO_ROLE, in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from models import Publication, Submission
 
@@ -41,7 +41,9 @@ def _check(ctx: EventContext) -> bool:
     postback = postback_of(ctx)
     if postback is not None:
         return postback[0] in ACTIONS
-    return isinstance(ctx.event, MessageEvent) and ctx.conversation().state == REASON_STATE
+    text = text_of(ctx)
+    return (isinstance(ctx.event, MessageEvent) and ctx.conversation().state == REASON_STATE
+            and (text is None or text.lower() not in HELP_WORDS))
 
 
 def _refuse(ctx: EventContext, action: str, text: str, *, submission_id: int | None,

@@ -21,6 +21,7 @@ from bot.chat import EventContext
 from bot.files import title_from_filename
 from bot.sender import Outcome, SendContext, executor
 from bot.submissions import KIND_NAMES, DraftError
+from bot.thaidate import to_bangkok
 from handlers.common import in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from models import Category, Conversation, OutboxMessage, Submission
@@ -90,7 +91,7 @@ def ask_title(ctx: EventContext, submission: Submission) -> None:
 
 def ask_date(ctx: EventContext, submission: Submission) -> None:
     _goto(ctx, "draft_date", submission)
-    today = ctx.now.date()
+    today = to_bangkok(ctx.now).date()
     picker = {"type": "datetimepicker", "label": "เลือกวันที่", "data": postback.encode("date", d=submission.id),
               "mode": "date", "initial": today.isoformat(), "max": today.isoformat(),
               "min": (today - timedelta(days=365)).isoformat()}
@@ -246,7 +247,7 @@ def on_text(ctx: EventContext, text: str) -> None:
         else:
             ask_description(ctx, submission)
     elif state == "draft_date" and text == "วันนี้":
-        version.activity_date = ctx.now.date()
+        version.activity_date = to_bangkok(ctx.now).date()
         ask_description(ctx, submission)
     elif state == "draft_description":
         if text == SKIP and submission.kind == "announcement":
@@ -316,7 +317,8 @@ def _draft_action(ctx: EventContext, submission: Submission, verb: str) -> None:
     elif verb == "cancel":
         if submission.status == "returned":  # a correction: drop the edits, keep the item returned
             ctx.set_state("idle")
-            ctx.reply(messages.text("ยกเลิกการแก้ไขแล้วค่ะ เรื่องยังอยู่ในสถานะส่งกลับแก้ไข"))
+            ctx.reply(messages.text("พักการแก้ไขไว้ก่อนค่ะ สิ่งที่แก้ไว้ยังเก็บอยู่ เรื่องยังอยู่ในสถานะส่งกลับแก้ไข "
+                                    "กลับมาแก้ต่อได้จาก \"รายการของฉัน\""))
             return
         submissions.cancel(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
         ctx.set_state("idle")

@@ -354,3 +354,57 @@ def test_the_reminder_job_runs_at_nine_bangkok_and_skips_the_weekend(people, lin
         with runtime.factory() as session:
             assert session.scalars(select(ApprovalStep.reminders_sent).where(
                 ApprovalStep.status == "waiting")).one() == expected
+
+
+def test_a_correction_that_changes_the_category_gets_the_chain_it_now_needs(people, line, fake, runtime):
+    line.send(line.image_event("kanya", samples.jpeg_with_gps()))
+    line.text("kanya", "ประชุมคณะกรรมการจัดซื้อ")
+    line.text("kanya", "วันนี้")
+    said = line.text("kanya", "ข้าม")
+    card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("prasert", data(latest_card(fake, "prasert"), "ส่งกลับแก้ไข"))
+    told = line.text("prasert", "เลือกหมวดไม่ถูกต้อง")
+    told = fake.messages_to(user_id("kanya"))[-1]
+    card = line.tap("kanya", data(told, "แก้ไขเรื่องนี้"))[-1]
+    said = line.tap("kanya", data(card, "แก้ไข"))
+    said = line.tap("kanya", data(said[-1], "หมวด"))
+    card = line.tap("kanya", data(said[-1], "1.9 จัดซื้อจัดจ้าง"))[-1]
+    line.tap("kanya", data(card, "ส่งฉบับแก้ไข"))
+    line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
+    assert submission(runtime).status == "pending"  # 1.9 is regulated: the office director decides too
+    assert "ขั้นที่ 2 จาก 2" in joined(latest_card(fake, "somchai"))
+
+
+def test_a_stale_reason_prompt_never_turns_chatter_into_a_decision(people, line, fake, runtime):
+    submit_document(line)
+    line.tap("prasert", data(latest_card(fake, "prasert"), "ไม่อนุมัติ"))
+    said = line.text("prasert", "วิธีใช้")  # help is help, not a reason
+    assert "สิ่งที่ทำได้" in said[-1]["text"] and submission(runtime).status == "pending"
+    with transaction(runtime.factory) as session:
+        from models import Conversation
+
+        conversation = session.get(Conversation, user_id("prasert"))
+        conversation.updated_at -= timedelta(days=3)
+    said = line.text("prasert", "สวัสดีครับ")
+    assert "หมดเวลา" in said[-1]["text"]
+    assert submission(runtime).status == "pending"
+
+
+def test_an_org_change_moves_open_steps_to_the_new_director(app, people, line, fake, runtime, tmp_path):
+    from tests.conftest import OFFICE_YAML
+
+    link(runtime, "boonmee")
+    submit_document(line, key="wanpen", title="รายงานการเงิน")
+    old_card = latest_card(fake, "suda")
+    edited = OFFICE_YAML.replace("{key: fin, name: กลุ่มบริหารงานการเงินและสินทรัพย์, director: suda}",
+                                 "{key: fin, name: กลุ่มบริหารงานการเงินและสินทรัพย์, director: boonmee}")
+    path = tmp_path / "office.yaml"
+    path.write_text(edited, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["org", "load", str(path)])
+    assert "1 open approval step(s) moved" in result.output
+    line.drain()
+    new_card = latest_card(fake, "boonmee")
+    assert "รายงานการเงิน" in joined(new_card)
+    assert "ไม่ได้อยู่ในความรับผิดชอบ" in line.tap("suda", data(old_card, "อนุมัติ"))[-1]["text"]
+    assert "บันทึกแล้วค่ะ" in line.tap("boonmee", data(new_card, "อนุมัติ"))[-1]["text"]

@@ -227,3 +227,9 @@ def test_invite_refuses_unknown_people(app, office):
         person.active = False
         with pytest.raises(OrgError):
             create_invite(session, person, utcnow())
+
+
+def test_a_linked_user_who_follows_again_is_welcomed_back(office, line):
+    link(office, "kanya")
+    said = line.send(line.event("follow", user="kanya", follow={"isUnblocked": True}))
+    assert said[0]["text"].startswith("สวัสดีค่ะ คุณนางสาวกัญญา พึ่งบุญ")

@@ -229,3 +229,25 @@ def test_a_push_to_a_group_records_its_member_count_as_the_quota_cost(runtime, f
     with runtime.factory() as session:
         assert [r.recipients for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] == [5, 1]
     assert fake.pushes_count == 6
+
+
+def test_a_failing_follow_up_fails_its_row_and_the_batch_goes_on(runtime, fake, monkeypatch):
+    from bot import outbox, sender
+    from bot.db import transaction
+
+    def broken_follow_up(ctx, row):
+        def after(session, _row):
+            session.add(OutboxMessage(kind="push", target="U-half", payload={}))
+            raise OSError("disk full")
+
+        return sender.Outcome("sent", 200, after=after)
+
+    monkeypatch.setitem(sender.EXECUTORS, "test_effect", broken_follow_up)
+    with transaction(runtime.factory) as session:
+        outbox.effect(session, "test_effect", {})
+        outbox.push(session, user_id("someone"), [{"type": "text", "text": "ถัดไป"}])
+    runtime.sender(worker="t").run_once()
+    with runtime.factory() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(r.kind, r.status) for r in rows] == [("test_effect", "failed"), ("push", "sent")]
+    assert "disk full" in rows[0].last_error

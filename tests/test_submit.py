@@ -256,3 +256,16 @@ def test_a_file_bigger_than_it_claimed_is_refused_after_download(people, line, r
     assert any("ใหญ่เกินกำหนด (1 MB)" in m.get("text", "") for m in said)
     with runtime.factory() as session:
         assert session.scalars(select(Attachment)).one().status == "refused"
+
+
+def test_photo_cards_have_no_hero_image_without_https(people, line, runtime):
+    from dataclasses import replace
+
+    runtime.config = replace(runtime.config, public_base_url="http://localhost:8000")  # the sandbox
+    runtime.factory.kw["info"]["config"] = runtime.config                             # default
+    line.send(line.image_event("kanya", samples.jpeg_with_gps()))
+    line.text("kanya", "กิจกรรมวันครู")
+    line.text("kanya", "วันนี้")
+    said = line.text("kanya", "ข้าม")
+    card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
+    assert "hero" not in card["contents"] and "1 รูป" in joined(card)  # and LINE accepted it
