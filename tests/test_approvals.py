@@ -26,6 +26,16 @@ def submit_document(line, key="kanya", category="1.3", title="รายงาน
     line.tap(key, data(card, "ส่งขออนุมัติ"))
 
 
+def submit_photos(line, title, key="kanya", category="1.3 กิจกรรม โครงการ"):
+    """One photo, an activity name, today's date, no caption, a category: sent for approval."""
+    line.send(line.image_event(key, samples.jpeg_with_gps()))
+    line.text(key, title)
+    line.text(key, "วันนี้")
+    said = line.text(key, "ข้าม")
+    card = line.tap(key, data(said[-1], category))[-1]
+    line.tap(key, data(card, "ส่งขออนุมัติ"))
+
+
 def latest_card(fake, key):
     cards = [m for m in fake.messages_to(user_id(key)) if m["type"] == "flex" and "อนุมัติ" in actions(m)]
     return cards[-1]
@@ -61,12 +71,7 @@ def test_document_chain_unit_director_then_office_director(people, line, fake, r
 
 
 def test_photos_need_only_the_unit_director(people, line, fake, runtime):
-    line.send(line.image_event("kanya", samples.jpeg_with_gps()))
-    line.text("kanya", "อบรมครูวิทยาศาสตร์")
-    line.text("kanya", "วันนี้")
-    said = line.text("kanya", "ข้าม")
-    card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    submit_photos(line, "อบรมครูวิทยาศาสตร์")
     approval = latest_card(fake, "prasert")
     assert "ขั้นที่ 1 จาก 1" in joined(approval) and "hero" in approval["contents"]
     line.tap("prasert", data(approval, "อนุมัติ"))
@@ -357,14 +362,9 @@ def test_the_reminder_job_runs_at_nine_bangkok_and_skips_the_weekend(people, lin
 
 
 def test_a_correction_that_changes_the_category_gets_the_chain_it_now_needs(people, line, fake, runtime):
-    line.send(line.image_event("kanya", samples.jpeg_with_gps()))
-    line.text("kanya", "ประชุมคณะกรรมการจัดซื้อ")
-    line.text("kanya", "วันนี้")
-    said = line.text("kanya", "ข้าม")
-    card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    submit_photos(line, "ประชุมคณะกรรมการจัดซื้อ")
     line.tap("prasert", data(latest_card(fake, "prasert"), "ส่งกลับแก้ไข"))
-    told = line.text("prasert", "เลือกหมวดไม่ถูกต้อง")
+    line.text("prasert", "เลือกหมวดไม่ถูกต้อง")
     told = fake.messages_to(user_id("kanya"))[-1]
     card = line.tap("kanya", data(told, "แก้ไขเรื่องนี้"))[-1]
     said = line.tap("kanya", data(card, "แก้ไข"))
