@@ -269,3 +269,25 @@ def test_photo_cards_have_no_hero_image_without_https(people, line, runtime):
     said = line.text("kanya", "ข้าม")
     card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
     assert "hero" not in card["contents"] and "1 รูป" in joined(card)  # and LINE accepted it
+
+
+def test_an_unsent_photo_leaves_the_draft_but_a_sent_item_keeps_its_record(people, line, runtime):
+    first = line.image_event("kanya", samples.jpeg_with_gps(), image_set="S", index=1, total=2)
+    second = line.image_event("kanya", samples.jpeg_with_gps((9, 9, 9)), image_set="S", index=2, total=2)
+    line.send(first, second)
+    line.send(line.event("unsend", user="kanya", reply=False, unsend={"messageId": first["message"]["id"]}))
+    with runtime.factory() as session:
+        [photo] = session.scalars(select(Attachment)).all()
+        assert photo.line_message_id == second["message"]["id"]
+    line.text("kanya", "กิจกรรม")
+    line.text("kanya", "วันนี้")
+    card = line.tap("kanya", data(line.text("kanya", "ข้าม")[-1], "1.3 กิจกรรม โครงการ"))[-1]
+    assert "1 รูป" in joined(card)
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.send(line.event("unsend", user="kanya", reply=False, unsend={"messageId": second["message"]["id"]}))
+    with runtime.factory() as session:
+        assert session.scalars(select(Attachment)).one().status == "stored"
+        from models import AuditEntry
+
+        assert [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.action.like("unsend%")))] == [
+            "unsend_removed", "unsend_kept"]
