@@ -111,7 +111,7 @@ def _check(ctx: EventContext) -> bool:
     if isinstance(ctx.event, PostbackEvent):
         action, params = postback_of(ctx)
         return action in ("decide", "card") or (action == "menu" and params.get("m") == "pending")
-    return awaiting_text(ctx, "decide_reason")
+    return text_of(ctx) == "รออนุมัติ" or awaiting_text(ctx, "decide_reason")
 
 
 def _handle(ctx: EventContext) -> None:
@@ -123,6 +123,9 @@ def _handle(ctx: EventContext) -> None:
             _on_open_card(ctx, params)
         else:
             _on_pending_list(ctx)
+        return
+    if text_of(ctx) == "รออนุมัติ" and ctx.conversation().state != "decide_reason":
+        _on_pending_list(ctx)  # typed instead of tapped (a menu linked before a role change)
         return
     _on_reason(ctx, text_of(ctx))
 

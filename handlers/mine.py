@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot import cards, messages, postback, submissions, workflow
 from bot.chat import EventContext
-from handlers.common import in_user_chat, postback_of
+from handlers.common import in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from handlers.submit import show_confirmation
 from models import Publication, Submission
@@ -56,14 +56,16 @@ def _revise(ctx: EventContext, submission: Submission) -> None:
 
 
 def _check(ctx: EventContext) -> bool:
-    if not in_user_chat(ctx) or ctx.person is None or not isinstance(ctx.event, PostbackEvent):
+    if not in_user_chat(ctx) or ctx.person is None:
         return False
+    if not isinstance(ctx.event, PostbackEvent):
+        return text_of(ctx) == "รายการของฉัน" and not ctx.conversation().state.startswith(("draft_", "decide_"))
     action, params = postback_of(ctx)
     return action == "mine" or (action == "menu" and params.get("m") == "mine")
 
 
 def _handle(ctx: EventContext) -> None:
-    action, params = postback_of(ctx)
+    action, params = postback_of(ctx) or ("menu", {})
     if action == "menu":
         _list(ctx)
         return

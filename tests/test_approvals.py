@@ -408,3 +408,10 @@ def test_an_org_change_moves_open_steps_to_the_new_director(app, people, line, f
     assert "รายงานการเงิน" in joined(new_card)
     assert "ไม่ได้อยู่ในความรับผิดชอบ" in line.tap("suda", data(old_card, "อนุมัติ"))[-1]["text"]
     assert "บันทึกแล้วค่ะ" in line.tap("boonmee", data(new_card, "อนุมัติ"))[-1]["text"]
+
+
+def test_typed_menu_words_work_like_the_rich_menu(people, line, fake):
+    submit_document(line, title="เรื่องที่พิมพ์หา")
+    assert "เรื่องที่พิมพ์หา" in joined(line.text("prasert", "รออนุมัติ")[-1])
+    assert "เรื่องที่พิมพ์หา" in joined(line.text("kanya", "รายการของฉัน")[-1])
+    assert "สำหรับผู้มีหน้าที่" in line.text("kanya", "รออนุมัติ")[-1]["text"]
