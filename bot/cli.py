@@ -105,6 +105,7 @@ def org_load(path: str):
 
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
+    from bot.richmenus import relink_changed
     from bot.workflow import reassign_open_steps
 
     try:
@@ -112,6 +113,7 @@ def org_load(path: str):
             summary = load(session, text)
             session.flush()
             moved = reassign_open_steps(session, summary["office_id"], utcnow())
+            relink_changed(session, summary["office_id"])
     except OrgFileError as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
     click.echo(f"loaded {path}: {summary['units']} units, {summary['people']} people, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from linebot.v3.messaging import ApiException, RichMenuRequest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox, postback
@@ -50,6 +51,20 @@ def queue_link(session: Session, person: Person, roles: set[str], *, event_id: s
                   target=person.line_user_id, office_id=person.office_id, event_id=event_id)
 
 
+def relink_changed(session: Session, office_id: int) -> int:
+    """After an org change, queue a new menu for linked people whose role now wants another one."""
+    from bot.org import roles_of
+
+    queued = 0
+    for person in session.scalars(select(Person).where(
+            Person.office_id == office_id, Person.active.is_(True), Person.line_user_id.is_not(None))):
+        roles = roles_of(session, person)
+        if person.rich_menu != menu_for(roles):
+            queue_link(session, person, roles)
+            queued += 1
+    return queued
+
+
 def _create(ctx: SendContext, name: str) -> str:
     from bot.render.richmenu import rich_menu_image
 
@@ -92,6 +107,9 @@ def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
         if created and row.office_id:
             office = session.get(Office, row.office_id)
             office.rich_menus = {**(office.rich_menus or {}), key: created}
+        person = session.scalars(select(Person).where(Person.line_user_id == user_id)).first()
+        if person is not None:
+            person.rich_menu = name
 
     return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
                    after=remember)

@@ -67,6 +67,8 @@ class Person(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     linked_at: Mapped[datetime | None]
+    # The rich menu LINE shows this person ("staff" | "director"), once linked.
+    rich_menu: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     # Roles named in the org file; unit_director is implied by directing a unit.
     roles: Mapped[list] = mapped_column(JSON, default=list)

@@ -233,3 +233,20 @@ def test_a_linked_user_who_follows_again_is_welcomed_back(office, line):
     link(office, "kanya")
     said = line.send(line.event("follow", user="kanya", follow={"isUnblocked": True}))
     assert said[0]["text"].startswith("สวัสดีค่ะ คุณนางสาวกัญญา พึ่งบุญ")
+
+
+def test_an_org_change_that_makes_someone_a_director_gives_them_the_director_menu(app, office, line, fake, tmp_path):
+    line.text("somsak-phone", invite(app, "somsak"))
+    staff_menu = fake.user_rich_menu[user_id("somsak-phone")]
+    path = tmp_path / "office.yaml"
+    path.write_text(OFFICE_YAML.replace("director: prasert}", "director: somsak}"), encoding="utf-8")
+    assert app.test_cli_runner().invoke(args=["org", "load", str(path)]).exit_code == 0
+    line.drain()
+    menu = fake.rich_menus[fake.user_rich_menu[user_id("somsak-phone")]]
+    assert fake.user_rich_menu[user_id("somsak-phone")] != staff_menu
+    assert "รออนุมัติ" in [a["action"]["label"] for a in menu.request["areas"]]
+    app.test_cli_runner().invoke(args=["org", "load", str(path)])  # again: nothing more to do
+    with office.factory() as session:
+        from models import OutboxMessage
+
+        assert session.query(OutboxMessage).filter(OutboxMessage.kind == "richmenu_link").count() == 2
