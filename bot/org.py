@@ -131,8 +131,13 @@ def redeem_invite(session: Session, line_user_id: str, code: str, now: datetime)
 
 
 def unlink(session: Session, person: Person) -> str | None:
+    """Free the person's LINE link; their account loses the role's rich menu too."""
+    from bot.richmenus import queue_unlink
+
     previous = person.line_user_id
-    person.line_user_id, person.linked_at = None, None
+    person.line_user_id, person.linked_at, person.rich_menu = None, None, None
+    if previous:
+        queue_unlink(session, person, previous)
     return previous
 
 

@@ -123,3 +123,21 @@ def _forget(ctx: SendContext, office_id: int | None, key: str) -> None:
         menus = dict(office.rich_menus or {})
         menus.pop(key, None)
         office.rich_menus = menus
+
+
+def queue_unlink(session: Session, person: Person, line_user_id: str) -> None:
+    outbox.effect(session, "richmenu_unlink", {"user_id": line_user_id}, target=line_user_id,
+                  office_id=person.office_id)
+
+
+@executor("richmenu_unlink")
+def unlink_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
+    """A person unlinked (transferred away): their LINE account goes back to the default menu."""
+    try:
+        response = ctx.clients.api.unlink_rich_menu_id_from_user_with_http_info(
+            row.payload["user_id"], _request_timeout=ctx.clients.timeout)
+    except ApiException as exc:
+        return from_api_exception(exc)
+    except NETWORK_ERRORS as exc:
+        return Outcome("retry", None, f"network: {type(exc).__name__}")
+    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"))

@@ -146,9 +146,12 @@ def test_an_account_linked_to_someone_cannot_take_a_second_person(app, office, l
         assert person_by_key(session, "somsak").line_user_id is None
 
 
-def test_unlink_frees_the_person(app, office, line):
+def test_unlink_frees_the_person(app, office, line, fake):
     line.text("phone", invite(app, "kanya"))
+    assert user_id("phone") in fake.user_rich_menu
     assert "unlinked" in app.test_cli_runner().invoke(args=["unlink", "kanya"]).output
+    line.drain()
+    assert user_id("phone") not in fake.user_rich_menu  # back to the default menu
     said = line.text("phone", "วิธีใช้")
     assert "ยังไม่ได้เชื่อม" in said[0]["text"]
 
