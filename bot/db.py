@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+READ_ONLY = "prakat_read_only"  # execution option: a transaction that will not write
 
 
 def make_engine(url: str) -> Engine:
@@ -36,7 +37,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (the public portal's pages) take no lock; in WAL mode they never wait for writers.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only_sessionmaker(engine: Engine, config=None) -> sessionmaker[Session]:
+    """Sessions for pages that only read: no write lock on SQLite (PostgreSQL ignores the option)."""
+    return make_sessionmaker(engine.execution_options(**{READ_ONLY: True}), config)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -92,8 +92,11 @@ def _config() -> Config:
 
 
 @contextmanager
-def _session():
-    with current_app.extensions["prakat"].factory() as session, session.begin():
+def _session(*, writes: bool = False):
+    """Pages only read (no SQLite write lock), except the item page, which counts the view."""
+    runtime = current_app.extensions["prakat"]
+    factory = runtime.factory if writes else runtime.read_factory
+    with factory() as session, session.begin():
         yield session
 
 
@@ -387,7 +390,7 @@ class _PreviewFiles:
 
 @bp.get("/p/<int:pid>")
 def item(pid: int):
-    with _session() as session:
+    with _session(writes=True) as session:
         pub = _publication(session, pid)
         if count_view(session, pid, utcnow()):
             session.refresh(pub)

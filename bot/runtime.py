@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SANDBOX_TOKEN, Config
-from bot.db import make_engine, make_sessionmaker, migrate
+from bot.db import make_engine, make_sessionmaker, migrate, read_only_sessionmaker
 from bot.line_api import LineClients, line_clients
 from bot.sender import Sender
 
@@ -24,6 +24,7 @@ class Runtime:
     config: Config
     engine: Engine
     factory: sessionmaker[Session]
+    read_factory: sessionmaker[Session]
     fake_line: object | None = None
     _clients: LineClients | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -35,7 +36,8 @@ class Runtime:
         engine = make_engine(config.database_url)
         if run_migrations:
             migrate(engine)
-        return cls(config=config, engine=engine, factory=make_sessionmaker(engine, config))
+        return cls(config=config, engine=engine, factory=make_sessionmaker(engine, config),
+                   read_factory=read_only_sessionmaker(engine, config))
 
     @property
     def clients(self) -> LineClients:

@@ -436,3 +436,14 @@ def test_a_fresh_install_says_how_to_set_up_the_office(client):
     response = client.get("/")
     assert response.status_code == 503
     assert "ยังไม่ได้ตั้งค่าสำนักงาน" in response.get_data(as_text=True)
+
+
+def test_portal_pages_are_served_while_a_writer_holds_the_database(client, office, runtime):
+    from bot.db import transaction
+    from models import Office
+
+    with transaction(runtime.factory) as session:  # a webhook mid-transaction, holding the write lock
+        session.scalars(select(Office)).first().name += ""
+        session.flush()
+        for path in ("/", "/c/1.3", "/minimum", "/feed.atom", "/sitemap.xml"):
+            assert client.get(path).status_code == 200, path
