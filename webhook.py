@@ -8,10 +8,10 @@ import sys
 from dotenv import load_dotenv
 from flask import Flask, abort, request
 
-from bot.config import Config, ConfigError
-from bot.db import ping
-from bot.intake import handle_callback
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.spine.config import Config, ConfigError
+from bot.spine.db import ping
+from bot.spine.intake import handle_callback
 
 MAX_BODY = 1024 * 1024
 
@@ -32,7 +32,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     runtime = Runtime.build(config)
     app.extensions["prakat"] = runtime
 
-    from bot.cli import register_cli
+    from bot.app.cli import register_cli
     from handlers import build_router
 
     dispatch = build_router()
@@ -54,13 +54,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
             return {"status": "ok", "sandbox": runtime.config.sandbox}, 200
         return {"status": "database unreachable"}, 503
 
-    from bot import digest_delivery
-    from bot.files_web import files_blueprint
-    from bot.portal import register_portal
+    from bot.digest import delivery
+    from bot.portal.files import files_blueprint
+    from bot.portal.pages import register_portal
 
     app.register_blueprint(files_blueprint(runtime))
     register_portal(app)
-    app.register_blueprint(digest_delivery.reports)
+    app.register_blueprint(delivery.reports)
     register_cli(app)
     return app
 

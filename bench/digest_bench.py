@@ -20,11 +20,11 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from bench.digest_data import generate, insert_history
-from bot.config import Config
-from bot.db import make_engine, make_sessionmaker, migrate, transaction
-from bot.digest import compute_digest
-from bot.orgfile import load
-from bot.thaidate import FiscalQuarter
+from bot.digest.compute import compute_digest
+from bot.office.orgfile import load
+from bot.spine.config import Config
+from bot.spine.db import make_engine, make_sessionmaker, migrate, transaction
+from bot.thai.dates import FiscalQuarter
 from models import Office, Person, Publication, Submission, Unit
 
 ROOT = Path(__file__).resolve().parent.parent

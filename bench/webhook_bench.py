@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.config import Config
-from bot.db import make_engine, transaction
-from bot.line_fake import FakeLine
-from bot.orgfile import load
+from bot.office.orgfile import load
+from bot.sandbox.line_fake import FakeLine
+from bot.spine.config import Config
+from bot.spine.db import make_engine, transaction
 from models import Person
 from tests.line_driver import LineDriver, user_id
 from webhook import create_app

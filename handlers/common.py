@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
 
-from bot import messages
-from bot.chat import EventContext
-from bot.postback import PayloadError, decode
+from bot.spine import messages
+from bot.spine.context import EventContext
+from bot.spine.postback import PayloadError, decode
 
 NOT_LINKED = (
     "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากรของสำนักงาน\n"

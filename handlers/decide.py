@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from linebot.v3.webhooks import PostbackEvent
 
-from bot import cards, messages, postback, workflow
-from bot.chat import EventContext
-from bot.org import is_director, roles_of
+from bot.office.org import is_director, roles_of
+from bot.spine import messages, postback
+from bot.spine.context import EventContext
+from bot.workflow import cards, machine
 from handlers.common import (
     NO_ROLE,
     awaiting_text,
@@ -35,10 +36,10 @@ def _ask_reason(ctx: EventContext, step_id: int, version: int, action: str) -> N
 
 def _authorised(ctx: EventContext, step_id: int, version: int, action: str):
     """(step, submission, acting) when this person may act on the step now; else answer the refusal."""
-    checked = workflow.authorise(ctx.session, step_id=step_id, version=version, action=action,
+    checked = machine.authorise(ctx.session, step_id=step_id, version=version, action=action,
                                  actor=ctx.person, actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
                                  now=ctx.now)
-    if isinstance(checked, workflow.Decision):
+    if isinstance(checked, machine.Decision):
         ctx.row.outcome = "refused"
         ctx.reply(messages.text(checked.message))
         return None
@@ -46,7 +47,7 @@ def _authorised(ctx: EventContext, step_id: int, version: int, action: str):
 
 
 def _decide(ctx: EventContext, step_id: int, version: int, action: str, comment: str | None) -> None:
-    decision = workflow.decide(ctx.session, step_id=step_id, version=version, action=action,
+    decision = machine.decide(ctx.session, step_id=step_id, version=version, action=action,
                                actor=ctx.person, actor_line_user_id=ctx.user_id, comment=comment,
                                event_id=ctx.event_id, now=ctx.now, reply=ctx.reply)
     if not decision.ok:
@@ -98,7 +99,7 @@ def _on_pending_list(ctx: EventContext) -> None:
         ctx.row.outcome = "refused"
         ctx.reply(messages.text(NO_ROLE))
         return
-    items = workflow.pending_for(ctx.session, ctx.person, ctx.now)
+    items = machine.pending_for(ctx.session, ctx.person, ctx.now)
     if not items:
         ctx.reply(messages.text("ไม่มีรายการรออนุมัติค่ะ 🎉"))
         return

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent
 
-from bot import messages, richmenus
-from bot.chat import EventContext
-from bot.org import (
+from bot.office import richmenus
+from bot.office.org import (
     ATTEMPTS_PER_HOUR,
     ROLE_NAMES,
     attempts_left,
@@ -14,6 +13,8 @@ from bot.org import (
     redeem_invite,
     roles_of,
 )
+from bot.spine import messages
+from bot.spine.context import EventContext
 from handlers.common import NOT_LINKED, in_user_chat, text_of
 from handlers.help import help_text
 from handlers.router import Handler

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import messages
-from bot.chat import EventContext
-from bot.digest_delivery import (
+from bot.digest.delivery import (
     MAX_FEEDBACK_CHARS,
     FeedbackRefused,
     check_feedback_open,
@@ -24,8 +22,10 @@ from bot.digest_delivery import (
     save_feedback,
     working_calendar,
 )
-from bot.postback import PayloadError, int_param
-from bot.thaidate import BANGKOK, FiscalQuarter, thai_datetime
+from bot.spine import messages
+from bot.spine.context import EventContext
+from bot.spine.postback import PayloadError, int_param
+from bot.thai.dates import BANGKOK, FiscalQuarter, thai_datetime
 from handlers.common import HELP_WORDS, in_user_chat, postback_of, prompt_expired, text_of
 from handlers.router import Handler
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from linebot.v3.webhooks import JoinEvent, LeaveEvent
 
-from bot import messages
-from bot.chat import EventContext
-from bot.org import GROUP_PURPOSES, group_joined, group_left, normalise_code, register_group
+from bot.office.org import GROUP_PURPOSES, group_joined, group_left, normalise_code, register_group
+from bot.spine import messages
+from bot.spine.context import EventContext
 from handlers.common import in_group, text_of
 from handlers.router import Handler
 from models import GroupChat

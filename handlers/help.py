@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import messages
-from bot.chat import EventContext
-from bot.org import is_director, roles_of
+from bot.office.org import is_director, roles_of
+from bot.spine import messages
+from bot.spine.context import EventContext
 from handlers.common import HELP_WORDS, in_user_chat, postback_of, text_of
 from handlers.router import Handler
 
@@ -50,7 +50,7 @@ FALLBACK = Handler("fallback", _fallback_check, _fallback)
 
 def _invalid(ctx: EventContext) -> None:
     """Postback data this server never wrote (tampered or from an old version): refuse and record."""
-    from bot import audit
+    from bot.spine import audit
 
     ctx.row.outcome = "refused"
     audit.record(ctx.session, "refused", office_id=ctx.office_id, actor_id=ctx.person.id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from linebot.v3.webhooks import PostbackEvent
 from sqlalchemy import select
 
-from bot import cards, messages, postback, submissions, workflow
-from bot.chat import EventContext
+from bot.spine import messages, postback
+from bot.spine.context import EventContext
+from bot.workflow import cards, machine, submissions
 from handlers.common import in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from handlers.submit import show_confirmation
@@ -75,7 +76,7 @@ def _handle(ctx: EventContext) -> None:
         ctx.reply(messages.text("ไม่พบรายการนี้ในรายการของท่านค่ะ"))
         return
     if params.get("a") == "withdraw":
-        decision = workflow.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
+        decision = machine.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
         if ctx.conversation().data.get("submission_id") == submission.id:
             ctx.set_state("idle")
         ctx.reply(messages.text(decision.message))

@@ -10,12 +10,13 @@ from datetime import timedelta
 
 from linebot.v3.webhooks import MessageEvent
 
-from bot import audit, messages, publishing
-from bot import publish_cards as cards
-from bot.chat import EventContext
-from bot.postback import PayloadError, int_param
-from bot.publishing import PublishError
-from bot.thaidate import thai_datetime
+from bot.publishing import cards as cards
+from bot.publishing import procedure
+from bot.publishing.procedure import PublishError
+from bot.spine import audit, messages
+from bot.spine.context import EventContext
+from bot.spine.postback import PayloadError, int_param
+from bot.thai.dates import thai_datetime
 from handlers.common import HELP_WORDS, NO_ROLE, in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from models import Publication, Submission
@@ -76,22 +77,22 @@ def _publish(ctx: EventContext, submission_id: int) -> None:
     if submission is None or submission.office_id != ctx.person.office_id:
         _refuse(ctx, "publish", NOT_FOUND, submission_id=None, reason="not_found")
         return
-    if not publishing.can_publish(session, ctx.person, submission.office_id):
+    if not procedure.can_publish(session, ctx.person, submission.office_id):
         _refuse(ctx, "publish", NO_ROLE, submission_id=submission.id, reason="role")
         return
     try:
-        publishing.publish(session, submission, publisher_id=ctx.person.id, event_id=ctx.event_id,
+        procedure.publish(session, submission, publisher_id=ctx.person.id, event_id=ctx.event_id,
                            now=ctx.now, reply=ctx.reply, config=ctx.config)
     except PublishError as exc:
-        pub = publishing.publication_of(session, submission.id)
+        pub = procedure.publication_of(session, submission.id)
         text = _already_published(ctx, pub) if exc.code == "already_published" and pub else str(exc)
         _refuse(ctx, "publish", text, submission_id=submission.id, reason=exc.code)
 
 
 def _already_published(ctx: EventContext, pub: Publication) -> str:
-    who = pub.published_by.name if pub.published_by else publishing.AUTO_PUBLISHER
+    who = pub.published_by.name if pub.published_by else procedure.AUTO_PUBLISHER
     return (f"เรื่องนี้เผยแพร่แล้วค่ะ โดย{who} "
-            f"เมื่อ {thai_datetime(pub.published_at)}\n{publishing.links(ctx.config).item(pub.id)}")
+            f"เมื่อ {thai_datetime(pub.published_at)}\n{procedure.links(ctx.config).item(pub.id)}")
 
 
 def _publication(ctx: EventContext, publication_id: int, action: str) -> Publication | None:
@@ -106,14 +107,14 @@ def _ask_reason(ctx: EventContext, publication_id: int) -> None:
     pub = _publication(ctx, publication_id, "retract")
     if pub is None:
         return
-    if not publishing.can_publish(ctx.session, ctx.person, pub.office_id):
+    if not procedure.can_publish(ctx.session, ctx.person, pub.office_id):
         _refuse(ctx, "retract", NO_ROLE, submission_id=pub.submission_id, reason="role")
         return
     if pub.retracted_at is not None:
         _refuse(ctx, "retract", f"เรื่องนี้ถูกถอนการเผยแพร่ไปแล้วค่ะ\nเหตุผล: {pub.retract_reason}",
                 submission_id=pub.submission_id, reason="already_retracted")
         return
-    title = publishing.clip(pub.submission.version(pub.version).title, 80)
+    title = procedure.clip(pub.submission.version(pub.version).title, 80)
     ctx.set_state(REASON_STATE, publication_id=pub.id)
     ctx.reply(messages.text(ASK_REASON.format(title=title),
                             [messages.quick(messages.message_action("ยกเลิก", "ยกเลิก"))]))
@@ -138,11 +139,11 @@ def _reason_text(ctx: EventContext) -> None:
     pub = _publication(ctx, publication_id, "retract")
     if pub is None:
         return
-    if not publishing.can_publish(ctx.session, ctx.person, pub.office_id):
+    if not procedure.can_publish(ctx.session, ctx.person, pub.office_id):
         _refuse(ctx, "retract", NO_ROLE, submission_id=pub.submission_id, reason="role")
         return
     try:
-        publishing.retract(ctx.session, pub, actor_id=ctx.person.id, reason=text,
+        procedure.retract(ctx.session, pub, actor_id=ctx.person.id, reason=text,
                            event_id=ctx.event_id, now=ctx.now, reply=ctx.reply, config=ctx.config)
     except PublishError as exc:
         if exc.code in ("no_reason", "long_reason"):
@@ -156,11 +157,11 @@ def _record(ctx: EventContext, publication_id: int) -> None:
     pub = _publication(ctx, publication_id, "record")
     if pub is None:
         return
-    if not publishing.can_read_record(ctx.session, ctx.person, pub.office_id):
+    if not procedure.can_read_record(ctx.session, ctx.person, pub.office_id):
         _refuse(ctx, "record", NO_ROLE, submission_id=pub.submission_id, reason="role")
         return
-    view = publishing.describe(ctx.session, pub.submission, pub)
-    ctx.reply(cards.record_link_message(view, publishing.record_url(ctx.config, pub.id)))
+    view = procedure.describe(ctx.session, pub.submission, pub)
+    ctx.reply(cards.record_link_message(view, procedure.record_url(ctx.config, pub.id)))
 
 
 HANDLER = Handler("publish", _check, _handle)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.chat import EventContext
+from bot.spine.context import EventContext
 from models import Person
 
 

@@ -16,12 +16,13 @@ from linebot.v3.webhooks import (
     PostbackEvent,
 )
 
-from bot import cards, messages, outbox, postback, submissions, workflow
-from bot.chat import EventContext
-from bot.files import title_from_filename
-from bot.sender import Outcome, SendContext, executor
-from bot.submissions import KIND_NAMES, DraftError
-from bot.thaidate import to_bangkok
+from bot.files.core import title_from_filename
+from bot.spine import messages, outbox, postback
+from bot.spine.context import EventContext
+from bot.spine.sender import Outcome, SendContext, executor
+from bot.thai.dates import to_bangkok
+from bot.workflow import cards, machine, submissions
+from bot.workflow.submissions import KIND_NAMES, DraftError
 from handlers.common import in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from models import Category, Conversation, OutboxMessage, Submission
@@ -352,10 +353,10 @@ def _submit(ctx: EventContext, submission: Submission) -> None:
         ctx.reply(messages.text("ยังส่งไม่ได้ค่ะ ขาด: " + ", ".join(missing)))
         return
     if submission.status == "returned":
-        workflow.resubmit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id, ctx.reply)
+        machine.resubmit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id, ctx.reply)
         done = "ส่งฉบับแก้ไขแล้วค่ะ"
     else:
-        workflow.submit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id, ctx.reply)
+        machine.submit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id, ctx.reply)
         done = "ส่งขออนุมัติแล้วค่ะ"
     ctx.set_state("idle")
     ctx.session.flush()

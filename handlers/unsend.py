@@ -10,8 +10,8 @@ from __future__ import annotations
 from linebot.v3.webhooks import UnsendEvent
 from sqlalchemy import select
 
-from bot import audit
-from bot.chat import EventContext
+from bot.spine import audit
+from bot.spine.context import EventContext
 from handlers.common import in_user_chat
 from handlers.router import Handler
 from models import Attachment, OutboxMessage, Submission, SubmissionVersion

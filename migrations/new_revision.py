@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alembic import command  # noqa: E402
 
-from bot.db import alembic_config, make_engine  # noqa: E402
+from bot.spine.db import alembic_config, make_engine  # noqa: E402
 
 with tempfile.TemporaryDirectory() as tmp:
     engine = make_engine(f"sqlite:///{tmp}/scratch.db")

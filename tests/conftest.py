@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.config import Config
-from bot.db import make_engine, migrate, transaction
-from bot.line_fake import FakeLine
-from bot.org import create_invite, person_by_key
-from bot.orgfile import load
+from bot.office.org import create_invite, person_by_key
+from bot.office.orgfile import load
+from bot.sandbox.line_fake import FakeLine
+from bot.spine.config import Config
+from bot.spine.db import make_engine, migrate, transaction
 from models import Base, Person, utcnow
 from tests.line_driver import LineDriver, user_id
 from webhook import create_app

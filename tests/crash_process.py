@@ -9,8 +9,8 @@ MODE after_send: LINE accepted the push, the process dies before recording it.
 import sys
 import time
 
-from bot.config import Config
-from bot.sender import Sender
+from bot.spine.config import Config
+from bot.spine.sender import Sender
 from webhook import create_app
 
 db_url, api, secret, token, body_file, signature, mode = sys.argv[1:8]

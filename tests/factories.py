@@ -9,9 +9,9 @@ from hashlib import sha256
 
 from sqlalchemy.orm import Session
 
-from bot import audit
-from bot.files import ALLOWED_DOCUMENT_TYPES, ALLOWED_IMAGE_TYPES, ContentStore, pdf_page_count
-from bot.org import person_by_key
+from bot.files.core import ALLOWED_DOCUMENT_TYPES, ALLOWED_IMAGE_TYPES, ContentStore, pdf_page_count
+from bot.office.org import person_by_key
+from bot.spine import audit
 from models import (
     ApprovalStep,
     Attachment,

@@ -8,7 +8,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from bot.config import SANDBOX_SECRET, Config, ConfigError
+from bot.spine.config import SANDBOX_SECRET, Config, ConfigError
 from models import OutboxMessage
 from tests.conftest import ROOT
 from tests.line_driver import LineDriver, user_id

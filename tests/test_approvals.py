@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from bot.db import transaction
-from bot.org import person_by_key, set_acting
-from bot.reminders import send_reminders
+from bot.office.org import person_by_key, set_acting
+from bot.spine.db import transaction
+from bot.workflow.reminders import send_reminders
 from models import ApprovalStep, AuditEntry, Submission, SubmissionVersion
 from tests import samples
 from tests.conftest import link
@@ -335,12 +335,12 @@ def test_every_unlinked_or_roleless_action_is_refused(people, line, runtime):
 def test_the_reminder_job_runs_at_nine_bangkok_and_skips_the_weekend(people, line, runtime):
     from apscheduler.triggers.cron import CronTrigger
 
-    import bot.jobs
-    from bot import scheduler
-    from bot.scheduler import JOBS
+    import bot.schedule.jobs
+    from bot.schedule import scheduler
+    from bot.schedule.scheduler import JOBS
 
     [(ref, trigger)] = [(ref, trigger) for job_id, ref, trigger in JOBS if job_id == "approval_reminders"]
-    assert ref == "bot.jobs:remind_approvers"
+    assert ref == "bot.schedule.jobs:remind_approvers"
     cron = CronTrigger(timezone="Asia/Bangkok", **trigger)
     friday_after_hours = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 17:00 Bangkok
     fires = cron.get_next_fire_time(None, friday_after_hours)
@@ -353,7 +353,7 @@ def test_the_reminder_job_runs_at_nine_bangkok_and_skips_the_weekend(people, lin
     for instant, expected in ((saturday, 0), (monday, 1), (monday, 1)):
         scheduler._runtime, scheduler._clock = runtime, (lambda at=instant: at)
         try:
-            bot.jobs.remind_approvers()  # what the scheduler runs at that instant
+            bot.schedule.jobs.remind_approvers()  # what the scheduler runs at that instant
         finally:
             scheduler._runtime, scheduler._clock = None, scheduler.utcnow
         with runtime.factory() as session:

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import outbox
-from bot.db import transaction
+from bot.spine import outbox
+from bot.spine.db import transaction
 from models import OutboxMessage, utcnow
 from tests.conftest import PG_URL, ROOT, SECRET, TOKEN
 from tests.line_driver import sign, user_id

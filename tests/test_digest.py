@@ -18,19 +18,19 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from bench.digest_data import History, generate, insert_history, next_ids
-from bot import digest_delivery, digest_render
-from bot.db import transaction
-from bot.digest import APPROVED_STATES, compute_digest
-from bot.digest_delivery import (
+from bot.digest import delivery, render
+from bot.digest.compute import APPROVED_STATES, compute_digest
+from bot.digest.delivery import (
     digest_due,
     report_links,
     report_token,
     send_digest,
     send_due_digests,
 )
-from bot.line_fake.schema import validate_messages
-from bot.minimum_set import MINIMUM_SET, minimum_set_status
-from bot.thaidate import BANGKOK, FiscalQuarter, WorkingCalendar, thai_digits
+from bot.publishing.minimum_set import MINIMUM_SET, minimum_set_status
+from bot.sandbox.line_fake.schema import validate_messages
+from bot.spine.db import transaction
+from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar, thai_digits
 from models import (
     DigestRun,
     GroupChat,
@@ -366,10 +366,10 @@ def test_labels_and_buddhist_era_months(office, code, label, months):
     office_id, _, _ = office_parts(office)
     with office.factory() as session:
         d = compute_digest(session, office_id, FiscalQuarter.parse(code))
-    assert digest_render.SCREEN.quarter(d) == label
-    assert [digest_render.SCREEN.month(m) for m in d.months] == months
-    assert [digest_render.OFFICIAL.month(m) for m in d.months] == [thai_digits(m) for m in months]
-    assert label in digest_render.text_summary(d)
+    assert render.SCREEN.quarter(d) == label
+    assert [render.SCREEN.month(m) for m in d.months] == months
+    assert [render.OFFICIAL.month(m) for m in d.months] == [thai_digits(m) for m in months]
+    assert label in render.text_summary(d)
 
 
 def test_percentiles_of_one_two_and_four_items(office):
@@ -451,15 +451,15 @@ def small(history, runtime):
 
 def test_pdf_carries_the_thai_text_and_numbers(small):
     d = small
-    pdf = digest_render.report_pdf(d)
+    pdf = render.report_pdf(d)
     reader = PdfReader(io.BytesIO(pdf))
     text = squash("\n".join(page.extract_text() for page in reader.pages))
-    n = digest_render.OFFICIAL.n
-    assert digest_render.TITLE in text
+    n = render.OFFICIAL.n
+    assert render.TITLE in text
     assert "ไตรมาสที่ ๑ ปีงบประมาณ ๒๕๗๐ (ต.ค.–ธ.ค. ๒๕๖๙)" in text
     assert f"เผยแพร่ผ่านเว็บไซต์ทั้งสิ้น {n(d.total.published)} รายการ" in text
     assert f"รวมทั้งสำนักงาน {' '.join(n(c) for c in d.total.by_month)} {n(d.total.published)}" in text
-    flow = " ".join(n(getattr(d.total.flow, k)) for k, _ in digest_render.FLOW_LABELS)
+    flow = " ".join(n(getattr(d.total.flow, k)) for k, _ in render.FLOW_LABELS)
     assert f"รวมทั้งสำนักงาน {flow}" in text
     for u in d.units:
         if u.unit_id is not None:
@@ -474,11 +474,11 @@ def test_pdf_carries_the_thai_text_and_numbers(small):
 
 def test_xlsx_carries_the_same_numbers(small):
     d = small
-    wb = load_workbook(io.BytesIO(digest_render.report_xlsx(d)))
+    wb = load_workbook(io.BytesIO(render.report_xlsx(d)))
     summary = {row[0]: row[1] for row in wb["สรุป"].iter_rows(min_row=2, values_only=True)}
     assert summary["ไตรมาส"] == "ไตรมาสที่ ๑ ปีงบประมาณ ๒๕๗๐ (ต.ค.–ธ.ค. ๒๕๖๙)"
     assert summary["เผยแพร่บนเว็บไซต์ (รายการ)"] == d.total.published
-    for key, label in digest_render.FLOW_LABELS:
+    for key, label in render.FLOW_LABELS:
         assert summary[label] == getattr(d.total.flow, key)
     assert summary["ข้อความ LINE ที่ใช้โควตา"] == d.pushes.recipients
     assert summary["ยื่นจนเผยแพร่: มัธยฐาน (ชั่วโมง)"] == pytest.approx(
@@ -499,11 +499,11 @@ def test_xlsx_carries_the_same_numbers(small):
 
 def test_html_page_and_chart(small):
     d = small
-    links = digest_render.ReportLinks("https://h/r.html", "https://h/r.pdf", "https://h/r.xlsx",
+    links = render.ReportLinks("https://h/r.html", "https://h/r.pdf", "https://h/r.xlsx",
                                       "https://h/r.png")
-    chart = digest_render.chart_png(d)
+    chart = render.chart_png(d)
     assert chart[:8] == b"\x89PNG\r\n\x1a\n"
-    page = digest_render.report_html(d, links, chart)
+    page = render.report_html(d, links, chart)
     assert "ไตรมาสที่ ๑ ปีงบประมาณ ๒๕๗๐ (ต.ค.–ธ.ค. ๒๕๖๙)" in page
     assert f"<b>{d.total.published:,}</b><span>เผยแพร่บนเว็บไซต์</span>" in page
     assert 'href="https://h/r.pdf"' in page and "data:image/png;base64," in page
@@ -512,10 +512,10 @@ def test_html_page_and_chart(small):
 
 def test_flex_summary_passes_lines_checks(small):
     d = small
-    links = report_links(digest_delivery.Config(public_base_url="https://prakat.example.go.th",
+    links = report_links(delivery.Config(public_base_url="https://prakat.example.go.th",
                                                 secret_key="k"), d.office_id, Q,
                          datetime(2027, 1, 4, tzinfo=UTC))
-    message = digest_render.flex_summary(d, links)
+    message = render.flex_summary(d, links)
     assert validate_messages([message]) == []
     shown = joined(message)
     assert "ไตรมาสที่ ๑ ปีงบประมาณ ๒๕๗๐ (ต.ค.–ธ.ค. ๒๕๖๙)" in shown
@@ -576,7 +576,7 @@ def test_the_digest_goes_to_the_group_and_the_director_once(management, line, fa
 
 
 def test_an_acting_office_director_gets_it_too(management, line, fake):
-    from bot.org import person_by_key, set_acting
+    from bot.office.org import person_by_key, set_acting
 
     now = datetime(2027, 1, 4, 2, tzinfo=UTC)
     with transaction(management.factory) as session:
@@ -654,7 +654,7 @@ def test_report_links_are_signed_per_office_and_quarter_and_expire(management, c
         response = client.get(url)
         assert response.status_code == 403, url
         assert "ไม่ถูกต้อง" in response.get_data(as_text=True)
-    old = report_token(config.secret_key, 1, Q, now - digest_delivery.LINK_VALID - timedelta(1))
+    old = report_token(config.secret_key, 1, Q, now - delivery.LINK_VALID - timedelta(1))
     expired = client.get(f"/reports/1/{Q.code}.pdf?t={old}")
     assert expired.status_code == 403 and "หมดอายุ" in expired.get_data(as_text=True)
     assert client.get(f"/reports/1/{Q.code}.exe?t={good}").status_code == 404

@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.digest import compute_digest
-from bot.digest_delivery import (
+from bot.digest.compute import compute_digest
+from bot.digest.delivery import (
     MAX_FEEDBACK_CHARS,
     for_each_office,
     remind_feedback,
     request_feedback,
 )
-from bot.org import person_by_key, set_acting
-from bot.postback import encode
-from bot.thaidate import BANGKOK, FiscalQuarter
+from bot.office.org import person_by_key, set_acting
+from bot.spine.db import transaction
+from bot.spine.postback import encode
+from bot.thai.dates import BANGKOK, FiscalQuarter
 from models import AuditEntry, Conversation, DigestRun, QuarterFeedback, Unit
 from tests.conftest import link
 from tests.flex import actions, data, joined

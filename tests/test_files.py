@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 from pypdf import PdfWriter
 
-from bot.files import (
+from bot.files.core import (
     ALLOWED_DOCUMENT_TYPES,
     ALLOWED_IMAGE_TYPES,
     ContentStore,

@@ -33,7 +33,7 @@ from linebot.v3.messaging import (
 )
 from PIL import Image
 
-from bot.line_fake import FakeLine, validate_messages, validate_request
+from bot.sandbox.line_fake import FakeLine, validate_messages, validate_request
 
 TOKEN = "test-token"
 USER = "U" + "1" * 32

@@ -7,9 +7,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.org import OrgError, create_group_code, create_invite, person_by_key, roles_of, set_acting
-from bot.orgfile import OrgFileError, load
+from bot.office.org import (
+    OrgError,
+    create_group_code,
+    create_invite,
+    person_by_key,
+    roles_of,
+    set_acting,
+)
+from bot.office.orgfile import OrgFileError, load
+from bot.spine.db import transaction
 from models import Category, GroupChat, Office, Person, Unit, utcnow
 from tests.conftest import OFFICE_YAML, link
 from tests.line_driver import group_id, user_id

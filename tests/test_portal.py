@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from bot import links, publishing
-from bot.db import transaction
-from bot.files import human_size
-from bot.thaidate import thai_date
+from bot.files import links
+from bot.files.core import human_size
+from bot.publishing import procedure
+from bot.spine.db import transaction
+from bot.thai.dates import thai_date
 from models import Category, PageView, Publication, Submission, utcnow
 from tests import samples
 from tests.factories import make_item
@@ -117,7 +118,7 @@ def add(runtime, **kw) -> tuple[int, int | None]:
     """(submission id, publication id) of a new item."""
     with transaction(runtime.factory) as session:
         submission = make_item(session, store=links.store(runtime.config), **kw)
-        pub = publishing.publication_of(session, submission.id)
+        pub = procedure.publication_of(session, submission.id)
         return submission.id, pub.id if pub else None
 
 
@@ -409,7 +410,7 @@ def pdf_text(data: bytes) -> str:
 def test_signed_preview_before_publication(office, client, runtime):
     sid, _ = add(office, state="approved", title="รอ ICT เผยแพร่", kind="photos",
                  photos=[(jpeg((9, 9, 9), (64, 48)), "ภาพหนึ่ง")])
-    url = publishing.preview_url(runtime.config, sid).removeprefix("https://prakat.example.go.th")
+    url = procedure.preview_url(runtime.config, sid).removeprefix("https://prakat.example.go.th")
     response = client.get(url)
     assert response.status_code == 200 and response.headers["X-Robots-Tag"] == "noindex"
     root = Tree(response.get_data(as_text=True)).root
@@ -420,7 +421,7 @@ def test_signed_preview_before_publication(office, client, runtime):
     assert client.get(url[:-3] + "xyz").status_code == 403
     with transaction(office.factory) as session:
         submission = session.get(Submission, sid)
-        pub = publishing.publish(session, submission, publisher_id=None, event_id=None, now=utcnow(),
+        pub = procedure.publish(session, submission, publisher_id=None, event_id=None, now=utcnow(),
                                  config=runtime.config)
         pid = pub.id
     assert client.get(url).headers["Location"].endswith(f"/p/{pid}")
@@ -439,7 +440,7 @@ def test_a_fresh_install_says_how_to_set_up_the_office(client):
 
 
 def test_portal_pages_are_served_while_a_writer_holds_the_database(client, office, runtime):
-    from bot.db import transaction
+    from bot.spine.db import transaction
     from models import Office
 
     with transaction(runtime.factory) as session:  # a webhook mid-transaction, holding the write lock

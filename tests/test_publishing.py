@@ -12,13 +12,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from bot import links, publishing
-from bot import publish_cards as cards
-from bot.db import transaction
-from bot.line_fake.schema import validate_messages
-from bot.org import person_by_key
-from bot.publishing import PublishError
-from bot.thaidate import thai_date
+from bot.files import links
+from bot.office.org import person_by_key
+from bot.publishing import cards as cards
+from bot.publishing import procedure
+from bot.publishing.procedure import PublishError
+from bot.sandbox.line_fake.schema import validate_messages
+from bot.spine.db import transaction
+from bot.thai.dates import thai_date
 from handlers.publish import REASON_WAIT
 from models import AuditEntry, Conversation, Office, OutboxMessage, Publication, Submission, utcnow
 from tests import samples
@@ -60,7 +61,7 @@ def final_approval(runtime, sid: int, actor: str | None = "somchai") -> tuple[Pu
     replies: list[dict] = []
     with transaction(runtime.factory) as session:
         actor_id = person_by_key(session, actor).id if actor else None
-        pub = publishing.on_final_approval(session, session.get(Submission, sid), actor_id=actor_id,
+        pub = procedure.on_final_approval(session, session.get(Submission, sid), actor_id=actor_id,
                                            event_id="01TESTEVENT", now=utcnow(),
                                            reply=replies.append, config=runtime.config)
         pub_id = pub.id if pub else None
@@ -153,7 +154,7 @@ def test_ict_mode_waits_for_an_ict_tap_and_refuses_strangers(office_ready, line,
     assert status(runtime, sid) == "published"
     assert "เผยแพร่บนเว็บไซต์แล้ว" in joined(said[-1]) and "ถอนการเผยแพร่" in actions(said[-1])
     with runtime.factory() as session:
-        pub = publishing.publication_of(session, sid)
+        pub = procedure.publication_of(session, sid)
         assert pub.published_by.name == "นางสาวพิมพ์ชนก เรืองศรี"
     assert [m["type"] for m in fake.messages_to(group_id(PR_GROUP))] == ["flex", "text"]
     assert f"/p/{pub.id}" in line.texts_to("kanya")[-1]
@@ -199,7 +200,7 @@ def test_publish_refuses_what_is_not_approved_and_keeps_the_approval_without_fil
     with transaction(runtime.factory) as session:
         pending = make_item(session, state="pending")
         with pytest.raises(PublishError) as refused:
-            publishing.publish(session, pending, publisher_id=None, event_id=None, now=utcnow(),
+            procedure.publish(session, pending, publisher_id=None, event_id=None, now=utcnow(),
                                config=runtime.config)
         assert refused.value.code == "not_approved" and pending.status == "pending"
     # files recorded but missing from the store: the portal refuses, the approval stands
@@ -211,7 +212,7 @@ def test_publish_refuses_what_is_not_approved_and_keeps_the_approval_without_fil
     assert "ยังเผยแพร่ไม่ได้" in replies[0]["text"] and "lost.pdf" in replies[0]["text"]
     # an ICT tap (or the CLI) refused the same way leaves nothing half-written behind
     with transaction(runtime.factory) as session, pytest.raises(PublishError, match="lost.pdf"):
-        publishing.publish(session, session.get(Submission, sid), publisher_id=None,
+        procedure.publish(session, session.get(Submission, sid), publisher_id=None,
                            event_id=None, now=utcnow(), config=runtime.config)
     assert status(runtime, sid) == "approved"
     with runtime.factory() as session:
@@ -291,7 +292,7 @@ def test_the_record_names_who_supplied_approved_and_published(office_ready, line
     line.drain()
     line.tap("pimchanok", data(flex_to(fake, "pimchanok")[-1], "เผยแพร่"))
     with runtime.factory() as session:
-        pub = publishing.publication_of(session, sid)
+        pub = procedure.publication_of(session, sid)
     published_card = fake.messages_to(user_id("pimchanok"))[-1]
     record_tap = data(published_card, "บันทึกขออนุญาตเผยแพร่ (PDF)")
 
@@ -322,7 +323,7 @@ def test_cli_record_unpublish_and_publish(office_ready, app, tmp_path, client):
     result = runner.invoke(args=["record", str(pub.id), "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = pdf_text(out.read_bytes())
-    assert squash("ข้อมูลสารสนเทศทางการศึกษา") in text and squash(publishing.AUTO_PUBLISHER) in text
+    assert squash("ข้อมูลสารสนเทศทางการศึกษา") in text and squash(procedure.AUTO_PUBLISHER) in text
     assert runner.invoke(args=["record", "999"]).exit_code != 0
 
     refused = runner.invoke(args=["unpublish", str(pub.id), "--reason", "ข้อมูลผิด", "--by", "kanya"])
@@ -355,9 +356,9 @@ def test_cards_fit_line_limits_with_a_long_title_and_many_files(office_ready):
     with transaction(runtime.factory) as session:
         submission = make_item(session, title=title[:300], description="รายละเอียด " * 400,
                                files=files, store=links.store(runtime.config))
-        pub = publishing.publication_of(session, submission.id)
-        view = publishing.describe(session, submission, pub)
-    urls = publishing.Links(BASE)
+        pub = procedure.publication_of(session, submission.id)
+        view = procedure.describe(session, submission, pub)
+    urls = procedure.Links(BASE)
     messages = [cards.pr_card(view, urls), cards.published_card(view, urls, can_retract=True, can_record=True),
                 cards.publish_request_card(view, f"{BASE}/preview/x", None),
                 {"type": "text", "text": cards.share_text(view, urls)}]
@@ -376,7 +377,7 @@ def test_pushes_per_publication(office_ready, line, fake, mode, capsys):
     if mode == "ict":
         line.tap("pimchanok", data(flex_to(fake, "pimchanok")[-1], "เผยแพร่"))
     with runtime.factory() as session:
-        pid = publishing.publication_of(session, sid).id
+        pid = procedure.publication_of(session, sid).id
     rows = outbox(runtime, f"publish-request:{sid}") + outbox(runtime, f"publication:{pid}")
     assert all(r.kind == "push" and r.status == "sent" for r in rows)
     members, ict = len(PR_MEMBERS), len(ICT)
@@ -413,9 +414,9 @@ def test_through_the_chat_the_last_approval_publishes_and_answers_the_director(o
 
 def test_an_acting_director_is_named_as_acting_on_the_page_and_the_record(office_ready, line, fake,
                                                                           client):
-    from bot.audit import verify
-    from bot.org import set_acting
-    from bot.thaidate import to_bangkok
+    from bot.office.org import set_acting
+    from bot.spine.audit import verify
+    from bot.thai.dates import to_bangkok
     from tests.test_approvals import latest_card, submit_document
 
     link(office_ready, "manee")
@@ -428,7 +429,7 @@ def test_an_acting_director_is_named_as_acting_on_the_page_and_the_record(office
     line.tap("manee", data(latest_card(fake, "manee"), "อนุมัติ"))
     with office_ready.factory() as session:
         pub = session.scalars(select(Publication)).one()
-        record = pdf_text(publishing.record_pdf(session, pub, office_ready.config))
+        record = pdf_text(procedure.record_pdf(session, pub, office_ready.config))
         assert verify(session).ok
     page = client.get(f"/p/{pub.id}", headers={"User-Agent": "Mozilla/5.0"}).get_data(as_text=True)
     assert "อนุมัติโดย นางมณี ศรีสุข" in page

@@ -12,8 +12,7 @@ import qrcode
 from PIL import Image, ImageFont
 from pypdf import PdfReader
 
-from bot import fonts
-from bot.render import chunks, wrap
+from bot.render import fonts
 from bot.render.chart import bar_chart_png, monthly_chart_png
 from bot.render.pdf import (
     NoticeData,
@@ -28,6 +27,7 @@ from bot.render.pdf import (
 )
 from bot.render.richmenu import rich_menu_areas, rich_menu_image
 from bot.render.xlsx import Sheet, sheet_title, workbook_bytes
+from bot.thai.wrap import chunks, wrap
 
 OFFICE = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒"
 TITLE = "ประกาศผลผู้ชนะการเสนอราคา ซื้อวัสดุสำนักงาน (กระดาษถ่ายเอกสาร) จำนวน ๒๐๐ รีม"

@@ -11,12 +11,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-import bot.jobs  # noqa: F401  (registers the real jobs before a test swaps the list)
-from bot import scheduler
-from bot.db import transaction
-from bot.digest_delivery import digest_due
-from bot.scheduler import JOBS, start_scheduler, stop_scheduler
-from bot.thaidate import BANGKOK, FiscalQuarter, WorkingCalendar
+import bot.schedule.jobs  # noqa: F401  (registers the real jobs before a test swaps the list)
+from bot.digest.delivery import digest_due
+from bot.schedule import scheduler
+from bot.schedule.scheduler import JOBS, start_scheduler, stop_scheduler
+from bot.spine.db import transaction
+from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar
 from models import DigestRun, GroupChat, Office
 from tests.line_driver import group_id, user_id
 
@@ -58,7 +58,7 @@ def test_every_job_is_registered_once_daily_at_nine_bangkok():
     mine = {job_id: (ref, trigger) for job_id, ref, trigger in JOBS}
     for job_id in ("quarter_feedback_ask", "quarter_feedback_remind", "quarter_digest"):
         ref, trigger = mine[job_id]
-        assert ref.startswith("bot.jobs:") and trigger == {"hour": 9, "minute": 0}
+        assert ref.startswith("bot.schedule.jobs:") and trigger == {"hour": 9, "minute": 0}
 
 
 def test_a_run_missed_while_down_runs_once_after_restart(runtime, monkeypatch):
@@ -135,9 +135,9 @@ def test_the_missed_digest_goes_out_once_after_restart_and_never_again(managemen
 def test_the_jobs_act_on_what_the_clock_says(management, line, fake, monkeypatch):
     monkeypatch.setattr(scheduler, "_runtime", management)
     for when, job, expect in [
-        (datetime(2026, 12, 25, 9, tzinfo=BANGKOK), bot.jobs.ask_quarter_feedback, "prasert"),
-        (datetime(2026, 12, 30, 9, tzinfo=BANGKOK), bot.jobs.remind_quarter_feedback, "prasert"),
-        (datetime(2027, 1, 1, 9, tzinfo=BANGKOK), bot.jobs.send_quarter_digest, "somchai"),
+        (datetime(2026, 12, 25, 9, tzinfo=BANGKOK), bot.schedule.jobs.ask_quarter_feedback, "prasert"),
+        (datetime(2026, 12, 30, 9, tzinfo=BANGKOK), bot.schedule.jobs.remind_quarter_feedback, "prasert"),
+        (datetime(2027, 1, 1, 9, tzinfo=BANGKOK), bot.schedule.jobs.send_quarter_digest, "somchai"),
     ]:
         monkeypatch.setattr(scheduler, "_clock", lambda when=when: when)
         before = len(fake.messages_to(user_id(expect)))

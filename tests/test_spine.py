@@ -181,7 +181,7 @@ def test_healthz(client, runtime):
     assert client.get("/healthz").status_code == 200
     runtime.engine.dispose()
     original = runtime.engine.url
-    from bot.db import make_engine
+    from bot.spine.db import make_engine
 
     runtime.engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"
                                  if original.get_backend_name() == "sqlite" else "sqlite:////nonexistent/dir/x.db")
@@ -217,8 +217,8 @@ def test_a_crashing_handler_rolls_back_apologises_and_is_not_rerun(line, runtime
 
 
 def test_a_push_to_a_group_records_its_member_count_as_the_quota_cost(runtime, fake):
-    from bot import outbox
-    from bot.db import transaction
+    from bot.spine import outbox
+    from bot.spine.db import transaction
 
     fake.add_group("C" + "a" * 32, "งานประชาสัมพันธ์", member_ids=[f"U{n:032x}" for n in range(5)])
     with transaction(runtime.factory) as session:
@@ -232,8 +232,8 @@ def test_a_push_to_a_group_records_its_member_count_as_the_quota_cost(runtime, f
 
 
 def test_a_failing_follow_up_fails_its_row_and_the_batch_goes_on(runtime, fake, monkeypatch):
-    from bot import outbox, sender
-    from bot.db import transaction
+    from bot.spine import outbox, sender
+    from bot.spine.db import transaction
 
     def broken_follow_up(ctx, row):
         def after(session, _row):

@@ -10,9 +10,9 @@ import threading
 from PIL import Image
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.links import store
-from bot.submissions import expire_idle_drafts
+from bot.files.links import store
+from bot.spine.db import transaction
+from bot.workflow.submissions import expire_idle_drafts
 from models import ApprovalStep, Attachment, Submission, utcnow
 from tests import samples
 from tests.flex import actions, data, joined

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.thaidate import (
+from bot.thai.dates import (
     BANGKOK,
     FiscalQuarter,
     WorkingCalendar,

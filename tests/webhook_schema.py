@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-SPEC = Path(__file__).resolve().parent.parent / "bot" / "line_fake" / "webhook.yml"
+SPEC = Path(__file__).resolve().parent.parent / "bot" / "sandbox" / "line_fake" / "webhook.yml"
 
 
 @functools.cache

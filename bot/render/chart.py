@@ -20,8 +20,8 @@ from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, IdentityTransform
 
-from bot.fonts import matplotlib_font, sarabun_path
-from bot.render import chunks, wrap
+from bot.render.fonts import matplotlib_font, sarabun_path
+from bot.thai.wrap import chunks, wrap
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -16,8 +16,8 @@ import qrcode
 from fpdf import FPDF, XPos, YPos
 from PIL import Image
 
-from bot.fonts import FAMILY, sarabun_path
-from bot.render import chunks, wrap
+from bot.render.fonts import FAMILY, sarabun_path
+from bot.thai.wrap import chunks, wrap
 
 PT_TO_MM = 25.4 / 72
 # Thai stacks marks above and below the line, so lines need more leading than Latin text.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from bot.fonts import sarabun_path
-from bot.render import chunks, wrap
+from bot.render.fonts import sarabun_path
+from bot.thai.wrap import chunks, wrap
 
 MAX_BYTES = 1_000_000
 MIN_WIDTH, MAX_WIDTH, MIN_HEIGHT, MIN_RATIO = 800, 2500, 250, 1.45

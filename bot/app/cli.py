@@ -1,0 +1,298 @@
+"""`flask --app webhook …` commands for administrators and operators."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from bot.spine.db import transaction
+from bot.spine.sender import describe
+from models import OutboxMessage, utcnow
+
+
+def runtime():
+    return current_app.extensions["prakat"]
+
+
+@click.group("outbox", cls=AppGroup, invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def outbox_cli(ctx):
+    """List pending and failed outbox rows."""
+    if ctx.invoked_subcommand:
+        return
+    with runtime().factory() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending", "failed")))
+            .order_by(OutboxMessage.id)
+        ).all()
+    if not rows:
+        click.echo("outbox is empty: nothing pending or failed")
+    for row in rows:
+        click.echo(describe(row))
+
+
+@outbox_cli.command("retry")
+@click.argument("row_id", type=int)
+def outbox_retry(row_id: int):
+    """Requeue one failed row (it keeps its retry key, so LINE will not deliver twice)."""
+    with transaction(runtime().factory) as session:
+        row = session.get(OutboxMessage, row_id)
+        if row is None:
+            raise click.ClickException(f"no outbox row {row_id}")
+        if row.status not in ("failed", "pending"):
+            raise click.ClickException(f"row {row_id} is {row.status}; only failed rows are requeued")
+        row.status, row.next_attempt_at, row.finished_at = "pending", utcnow(), None
+        # A requeued reply has surely lost its token: send it by push.
+        if row.kind == "reply":
+            row.sent_via = "push"
+    click.echo(f"row {row_id} requeued")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--no-scheduler", is_flag=True, help="Only send the outbox.")
+def worker_cli(no_scheduler: bool):
+    """Run an outbox sender (and the scheduler, if no other process holds it) until stopped."""
+    rt = runtime()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = None
+    if not no_scheduler:
+        from bot.schedule.scheduler import start_scheduler
+
+        scheduler = start_scheduler(rt)
+    click.echo("worker started")
+    try:
+        rt.sender().run_forever(stop, rt.config.outbox_poll_seconds)
+    finally:
+        if scheduler is not None:
+            from bot.schedule.scheduler import stop_scheduler
+
+            stop_scheduler(rt, scheduler)
+    click.echo("worker stopped")
+
+
+
+
+# --- the office ----------------------------------------------------------------------------
+
+def _office(session):
+    from models import Office
+
+    offices = session.scalars(select(Office).order_by(Office.id)).all()
+    if not offices:
+        raise click.ClickException("no office yet: run `flask --app webhook org load FILE.yaml` first")
+    return offices[0]
+
+
+@click.group("org", cls=AppGroup)
+def org_cli():
+    """Load or show the office."""
+
+
+@org_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def org_load(path: str):
+    """Create or update the office from a YAML file (all or nothing)."""
+    from bot.office.orgfile import OrgFileError, load
+
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    from bot.office.richmenus import relink_changed
+    from bot.workflow.machine import reassign_open_steps
+
+    try:
+        with transaction(runtime().factory) as session:
+            summary = load(session, text)
+            session.flush()
+            moved = reassign_open_steps(session, summary["office_id"], utcnow())
+            relink_changed(session, summary["office_id"])
+    except OrgFileError as exc:
+        raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
+    click.echo(f"loaded {path}: {summary['units']} units, {summary['people']} people, "
+               f"{summary['deactivated']} deactivated, {moved} open approval step(s) moved to a new director")
+
+
+@org_cli.command("show")
+def org_show():
+    """Print the office, who holds which role and who is linked."""
+    from bot.office.org import roles_of
+    from models import Person, Unit
+
+    with runtime().factory() as session:
+        office = _office(session)
+        click.echo(f"{office.name} ({office.short_name}) — publish mode: {office.publish_mode}")
+        click.echo(f"office director: {office.director.name if office.director else '-'}")
+        for unit in session.scalars(select(Unit).where(Unit.office_id == office.id).order_by(Unit.id)):
+            state = "" if unit.active else " [inactive]"
+            click.echo(f"  unit {unit.key}: {unit.name} — director {unit.director.name if unit.director else '-'}{state}")
+        for person in session.scalars(select(Person).where(Person.office_id == office.id).order_by(Person.id)):
+            roles = ",".join(sorted(roles_of(session, person))) or "-"
+            linked = "linked" if person.line_user_id else "not linked"
+            state = "" if person.active else " [inactive]"
+            click.echo(f"  {person.key:<14} {person.name} — {roles} — {linked}{state}")
+
+
+@click.command("invite")
+@with_appcontext
+@click.argument("key")
+def invite_cli(key: str):
+    """Print a one-time code (valid 7 days) that links KEY's LINE account."""
+    from bot.office.org import OrgError, create_invite, person_by_key
+
+    try:
+        with transaction(runtime().factory) as session:
+            person = person_by_key(session, key)
+            code = create_invite(session, person, utcnow())
+    except OrgError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Code for {person.name}: send it to the bot in a 1:1 chat within 7 days.")
+    click.echo(code)
+
+
+@click.command("unlink")
+@with_appcontext
+@click.argument("key")
+def unlink_cli(key: str):
+    """Remove KEY's LINE link (a person transferred away)."""
+    from bot.office.org import OrgError, person_by_key, unlink
+
+    try:
+        with transaction(runtime().factory) as session:
+            person = person_by_key(session, key)
+            previous = unlink(session, person)
+    except OrgError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{key} unlinked" if previous else f"{key} was not linked")
+
+
+@click.command("group-code")
+@with_appcontext
+@click.argument("purpose", type=click.Choice(["pr", "management"]))
+def group_code_cli(purpose: str):
+    """Print a one-time code; typed in a group chat, it registers that group for PURPOSE."""
+    from bot.office.org import create_group_code
+
+    with transaction(runtime().factory) as session:
+        code = create_group_code(session, _office(session), purpose, utcnow())
+    click.echo("Type this code in the group chat within 2 days:")
+    click.echo(code)
+
+
+@click.group("acting", cls=AppGroup)
+def acting_cli():
+    """Acting directors (รักษาราชการแทน)."""
+
+
+@acting_cli.command("set")
+@click.option("--for", "absent_key", required=True, help="Key of the absent director.")
+@click.option("--by", "acting_key", required=True, help="Key of the person acting.")
+@click.option("--from", "starts", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "ends", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--order", "order_text", default="", help="The order that appoints them.")
+def acting_set(absent_key, acting_key, starts, ends, order_text):
+    from bot.office.org import OrgError, person_by_key, set_acting
+
+    try:
+        with transaction(runtime().factory) as session:
+            absent = person_by_key(session, absent_key)
+            acting = person_by_key(session, acting_key)
+            set_acting(session, absent, acting, starts.date(), ends.date(), order_text)
+    except OrgError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{acting.name} acts for {absent.name} from {starts:%Y-%m-%d} to {ends:%Y-%m-%d}")
+
+
+@acting_cli.command("list")
+def acting_list():
+    from models import ActingAssignment
+
+    with runtime().factory() as session:
+        for a in session.scalars(select(ActingAssignment).order_by(ActingAssignment.starts_on)):
+            click.echo(f"#{a.id} {a.acting.key} for {a.absent.key}: {a.starts_on} – {a.ends_on} {a.order_text}")
+
+
+def register_org_cli(app: Flask) -> None:
+    for command in (org_cli, invite_cli, unlink_cli, group_code_cli, acting_cli):
+        app.cli.add_command(command)
+
+
+def register_cli(app: Flask) -> None:
+    from bot.digest import delivery
+    from bot.publishing import cli
+
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(worker_cli)
+    register_org_cli(app)
+    cli.register(app)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(delivery.digest_cli)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+@click.group("audit", cls=AppGroup)
+def audit_cli():
+    """Check or export the audit log."""
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Walk the hash chain; name the first row that was changed or removed."""
+    from bot.spine.audit import verify
+
+    with runtime().factory() as session:
+        result = verify(session)
+    if not result.ok:
+        raise click.ClickException(f"audit chain broken at row {result.broken_id}: {result.reason} "
+                                   f"({result.checked} rows before it are intact)")
+    click.echo(f"audit chain intact: {result.checked} rows")
+
+
+@audit_cli.command("export")
+@click.option("--item", "item", type=int, required=True, help="Submission number.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--out", type=click.Path(dir_okay=False), default=None)
+def audit_export(item: int, fmt: str, out: str | None):
+    """Write one item's history (who, acting for whom, what, when, which LINE event)."""
+    import csv
+    import io
+    import json
+
+    from bot.spine.audit import history
+    from models import Person
+
+    with runtime().factory() as session:
+        entries = history(session, item)
+        if not entries:
+            raise click.ClickException(f"no audit entries for item {item}")
+        names = {p.id: p.name for p in session.scalars(select(Person))}
+        rows = [{
+            "id": e.id, "at_utc": e.created_at.isoformat(), "action": e.action,
+            "actor": names.get(e.actor_id, ""), "acting_for": names.get(e.acting_for_id, ""),
+            "acting_order": e.acting_order or "", "from": e.from_state or "", "to": e.to_state or "",
+            "version": e.version or "", "files_sha256": " ".join(e.file_hashes or []),
+            "line_event": e.webhook_event_id or "", "data": json.dumps(e.data, ensure_ascii=False),
+            "hash": e.hash,
+        } for e in entries]
+    if fmt == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2)
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    if out:
+        with open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {len(rows)} entries to {out}")
+    else:
+        click.echo(text)

@@ -1,5 +1,0 @@
-"""Importing this module registers every outbox executor beyond plain reply/push."""
-
-import bot.richmenus  # noqa: F401
-import bot.submissions  # noqa: F401
-import handlers.submit  # noqa: F401  (album_check)

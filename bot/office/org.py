@@ -1,0 +1,243 @@
+"""Who may do what: roles, acting directors, invite codes that link LINE accounts, group codes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import ActingAssignment, GroupChat, GroupCode, Invite, LinkAttempt, Office, Person, Unit
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
+CODE_LENGTH = 10
+INVITE_VALID = timedelta(days=7)
+GROUP_CODE_VALID = timedelta(days=2)
+ATTEMPTS_PER_HOUR = 5
+
+ROLE_NAMES = {
+    "staff": "เจ้าหน้าที่", "unit_director": "ผู้อำนวยการกลุ่ม/หน่วย",
+    "office_director": "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา", "ict": "เจ้าหน้าที่ ICT (เผยแพร่เว็บไซต์)",
+    "pr": "งานประชาสัมพันธ์", "admin": "ผู้ดูแลระบบ",
+}
+
+
+class OrgError(ValueError):
+    """An administrative request refused; the message says why."""
+
+
+def roles_of(session: Session, person: Person) -> set[str]:
+    roles = set(person.roles or [])
+    if not person.active:
+        return set()
+    directs = session.scalar(
+        select(func.count()).select_from(Unit)
+        .where(Unit.director_id == person.id, Unit.active.is_(True))
+    )
+    if directs:
+        roles.add("unit_director")
+    office = session.get(Office, person.office_id)
+    if office and office.director_id == person.id:
+        roles.add("office_director")
+    return roles
+
+
+def is_director(roles: set[str]) -> bool:
+    return bool(roles & {"unit_director", "office_director"})
+
+
+def normalise_code(text: str) -> str | None:
+    """A typed code, forgiving spaces, dashes and lower case; None if it cannot be a code."""
+    code = "".join(ch for ch in text.upper() if ch not in " -\u200b")
+    if len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code):
+        return code
+    return None
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def person_by_key(session: Session, key: str, office_id: int | None = None) -> Person:
+    query = select(Person).where(Person.key == key)
+    if office_id is not None:
+        query = query.where(Person.office_id == office_id)
+    people = session.scalars(query).all()
+    if not people:
+        raise OrgError(f"no person with key '{key}'")
+    if len(people) > 1:
+        raise OrgError(f"key '{key}' exists in several offices")
+    return people[0]
+
+
+# --- invites -------------------------------------------------------------------------------
+
+def create_invite(session: Session, person: Person, now: datetime) -> str:
+    """A fresh one-time code for `person`; older unused codes for them stop working."""
+    if not person.active:
+        raise OrgError(f"{person.key} is not active")
+    for old in session.scalars(select(Invite).where(Invite.person_id == person.id,
+                                                    Invite.used_at.is_(None))):
+        old.expires_at = min(old.expires_at, now)
+    code = new_code()
+    session.add(Invite(person_id=person.id, code_hash=_hash(code), expires_at=now + INVITE_VALID))
+    return code
+
+
+@dataclass
+class LinkResult:
+    ok: bool
+    reason: str  # linked | rate_limited | wrong | expired | used | already_linked | inactive
+    person: Person | None = None
+
+
+def attempts_left(session: Session, line_user_id: str, now: datetime) -> int:
+    used = session.scalar(select(func.count()).select_from(LinkAttempt).where(
+        LinkAttempt.line_user_id == line_user_id, LinkAttempt.at > now - timedelta(hours=1)))
+    return max(0, ATTEMPTS_PER_HOUR - (used or 0))
+
+
+def redeem_invite(session: Session, line_user_id: str, code: str, now: datetime) -> LinkResult:
+    if attempts_left(session, line_user_id, now) <= 0:
+        return LinkResult(False, "rate_limited")
+    already = session.scalars(select(Person).where(Person.line_user_id == line_user_id)).first()
+    invite = session.scalars(select(Invite).where(Invite.code_hash == _hash(code))).first()
+
+    def refuse(reason: str) -> LinkResult:
+        session.add(LinkAttempt(line_user_id=line_user_id, at=now))
+        return LinkResult(False, reason)
+
+    if invite is None:
+        return refuse("wrong")
+    if invite.used_at is not None:
+        return refuse("used")
+    if invite.expires_at <= now:
+        return refuse("expired")
+    person = session.get(Person, invite.person_id)
+    if person is None or not person.active:
+        return refuse("inactive")
+    if already is not None and already.id != person.id:
+        return LinkResult(False, "already_linked", already)
+    invite.used_at, invite.used_by = now, line_user_id
+    person.line_user_id, person.linked_at = line_user_id, now
+    return LinkResult(True, "linked", person)
+
+
+def unlink(session: Session, person: Person) -> str | None:
+    """Free the person's LINE link; their account loses the role's rich menu too."""
+    from bot.office.richmenus import queue_unlink
+
+    previous = person.line_user_id
+    person.line_user_id, person.linked_at, person.rich_menu = None, None, None
+    if previous:
+        queue_unlink(session, person, previous)
+    return previous
+
+
+# --- group chats ---------------------------------------------------------------------------
+
+GROUP_PURPOSES = {"pr": "กลุ่มงานประชาสัมพันธ์", "management": "กลุ่มผู้บริหาร"}
+
+
+def create_group_code(session: Session, office: Office, purpose: str, now: datetime) -> str:
+    if purpose not in GROUP_PURPOSES:
+        raise OrgError(f"purpose must be one of: {', '.join(GROUP_PURPOSES)}")
+    code = new_code()
+    session.add(GroupCode(office_id=office.id, purpose=purpose, code_hash=_hash(code),
+                          expires_at=now + GROUP_CODE_VALID))
+    return code
+
+
+def group_joined(session: Session, group_id: str, now: datetime) -> GroupChat:
+    group = session.scalars(select(GroupChat).where(GroupChat.group_id == group_id)).first()
+    if group is None:
+        group = GroupChat(group_id=group_id, joined_at=now)
+        session.add(group)
+    group.active, group.left_at, group.purpose, group.office_id = True, None, None, None
+    return group
+
+
+def register_group(session: Session, group_id: str, code: str, now: datetime) -> GroupChat | None:
+    """Register the group for the code's purpose; the previous group of that purpose is dropped."""
+    entry = session.scalars(select(GroupCode).where(GroupCode.code_hash == _hash(code))).first()
+    if entry is None or entry.used_at is not None or entry.expires_at <= now:
+        return None
+    entry.used_at = now
+    for old in session.scalars(select(GroupChat).where(
+            GroupChat.office_id == entry.office_id, GroupChat.purpose == entry.purpose)):
+        old.purpose = None
+    group = session.scalars(select(GroupChat).where(GroupChat.group_id == group_id)).first()
+    if group is None:
+        group = GroupChat(group_id=group_id, joined_at=now)
+        session.add(group)
+    group.office_id, group.purpose, group.registered_at, group.active = (
+        entry.office_id, entry.purpose, now, True)
+    return group
+
+
+def group_left(session: Session, group_id: str, now: datetime) -> None:
+    group = session.scalars(select(GroupChat).where(GroupChat.group_id == group_id)).first()
+    if group is not None:
+        group.active, group.purpose, group.left_at = False, None, now
+
+
+def registered_group(session: Session, office_id: int, purpose: str) -> GroupChat | None:
+    return session.scalars(select(GroupChat).where(
+        GroupChat.office_id == office_id, GroupChat.purpose == purpose,
+        GroupChat.active.is_(True))).first()
+
+
+# --- acting directors ----------------------------------------------------------------------
+
+def set_acting(session: Session, absent: Person, acting: Person, starts_on: date, ends_on: date,
+               order_text: str = "") -> ActingAssignment:
+    """Record an acting assignment, refusing overlaps, self-assignment and chains or cycles."""
+    if absent.id == acting.id:
+        raise OrgError("a person cannot act for themselves")
+    if ends_on < starts_on:
+        raise OrgError("the end date is before the start date")
+    if absent.office_id != acting.office_id:
+        raise OrgError("both people must belong to the same office")
+    if not acting.active:
+        raise OrgError(f"{acting.key} is not active")
+
+    def overlapping(**where):
+        query = select(ActingAssignment).where(
+            ActingAssignment.starts_on <= ends_on, ActingAssignment.ends_on >= starts_on)
+        for column, value in where.items():
+            query = query.where(getattr(ActingAssignment, column) == value)
+        return session.scalars(query).first()
+
+    if clash := overlapping(absent_id=absent.id):
+        raise OrgError(f"{absent.key} already has {clash.acting.key} acting from "
+                       f"{clash.starts_on} to {clash.ends_on}")
+    if overlapping(absent_id=acting.id):
+        raise OrgError(f"{acting.key} is away in that period, so cannot act for anyone (no chains or cycles)")
+    if overlapping(acting_id=absent.id):
+        raise OrgError(f"{absent.key} is acting for someone in that period (no chains or cycles)")
+    assignment = ActingAssignment(office_id=absent.office_id, absent_id=absent.id,
+                                  acting_id=acting.id, starts_on=starts_on, ends_on=ends_on,
+                                  order_text=order_text)
+    session.add(assignment)
+    return assignment
+
+
+def acting_for(session: Session, person_id: int, on: date) -> ActingAssignment | None:
+    """The assignment that sends `person_id`'s work to someone else on `on`, if any."""
+    return session.scalars(select(ActingAssignment).where(
+        ActingAssignment.absent_id == person_id, ActingAssignment.starts_on <= on,
+        ActingAssignment.ends_on >= on)).first()
+
+
+def acting_as(session: Session, person_id: int, on: date) -> list[ActingAssignment]:
+    """Assignments in which `person_id` acts for someone on `on`."""
+    return list(session.scalars(select(ActingAssignment).where(
+        ActingAssignment.acting_id == person_id, ActingAssignment.starts_on <= on,
+        ActingAssignment.ends_on >= on)))

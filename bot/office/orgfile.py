@@ -1,0 +1,187 @@
+"""Loading the office from a YAML org file: validate everything first, then apply in one go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.office.categories import sync_categories
+from models import Office, Person, Unit
+from models.org import DEFAULT_CHAINS, ROLES
+
+CHAIN_KINDS = tuple(DEFAULT_CHAINS)
+CHAIN_ROLES = ("unit_director", "office_director")
+FILE_ROLES = tuple(r for r in ROLES if r != "unit_director")
+
+
+class OrgFileError(ValueError):
+    """The file is refused; the message says the line and the reason."""
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader that remembers the line of each mapping, for error messages."""
+
+
+def _mapping_with_line(loader, node, deep=False):
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+
+def _fail(where: dict | int | None, reason: str):
+    line = where.get("__line__") if isinstance(where, dict) else where
+    raise OrgFileError(f"line {line}: {reason}" if line else reason)
+
+
+def _text(entry: dict, field: str, *, required: bool = True) -> str:
+    value = entry.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            _fail(entry, f"'{field}' is required")
+        return ""
+    if not isinstance(value, (str, int)):
+        _fail(entry, f"'{field}' must be text")
+    return str(value).strip()
+
+
+@dataclass
+class OrgSpec:
+    office: dict
+    units: list[dict]
+    people: list[dict]
+    chains: dict
+    publish_mode: str
+
+
+def parse(text: str) -> OrgSpec:
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        _fail(mark.line + 1 if mark else None, f"YAML error: {problem}")
+    if not isinstance(doc, dict):
+        _fail(None, "the file must be a mapping with office, units and people")
+    office = doc.get("office")
+    if not isinstance(office, dict):
+        _fail(doc, "'office' must be a mapping with name, short_name and director")
+    units, people = doc.get("units") or [], doc.get("people") or []
+    if not isinstance(units, list) or not isinstance(people, list):
+        _fail(doc, "'units' and 'people' must be lists")
+
+    person_keys: dict[str, dict] = {}
+    for entry in people:
+        if not isinstance(entry, dict):
+            _fail(doc, "each person must be a mapping")
+        key = _text(entry, "key")
+        if key in person_keys:
+            _fail(entry, f"duplicate person key '{key}' (first at line {person_keys[key]['__line__']})")
+        person_keys[key] = entry
+        _text(entry, "name")
+        roles = entry.get("roles") or ["staff"]
+        if not isinstance(roles, list):
+            _fail(entry, "'roles' must be a list")
+        for role in roles:
+            if role == "unit_director":
+                _fail(entry, "role 'unit_director' is implied by directing a unit; name the person as a unit's director")
+            if role not in FILE_ROLES:
+                _fail(entry, f"unknown role '{role}' (roles: {', '.join(FILE_ROLES)})")
+        entry["roles"] = list(dict.fromkeys(roles))
+
+    unit_keys: dict[str, dict] = {}
+    for entry in units:
+        if not isinstance(entry, dict):
+            _fail(doc, "each unit must be a mapping")
+        key = _text(entry, "key")
+        if key in unit_keys:
+            _fail(entry, f"duplicate unit key '{key}' (first at line {unit_keys[key]['__line__']})")
+        unit_keys[key] = entry
+        _text(entry, "name")
+        director = _text(entry, "director")
+        if director not in person_keys:
+            _fail(entry, f"director '{director}' of unit '{key}' is not a person in the file")
+
+    for entry in people:
+        unit = entry.get("unit")
+        if unit is not None and str(unit) not in unit_keys:
+            _fail(entry, f"unknown unit '{unit}' for person '{entry['key']}'")
+
+    _text(office, "name")
+    _text(office, "short_name")
+    if _text(office, "director") not in person_keys:
+        _fail(office, f"office director '{office['director']}' is not a person in the file")
+
+    chains = dict(DEFAULT_CHAINS)
+    given = doc.get("chains") or {}
+    if not isinstance(given, dict):
+        _fail(doc, "'chains' must be a mapping of kind to a list of roles")
+    for kind, steps in given.items():
+        if kind == "__line__":
+            continue
+        if kind not in CHAIN_KINDS:
+            _fail(given, f"unknown chain '{kind}' (kinds: {', '.join(CHAIN_KINDS)})")
+        if not isinstance(steps, list) or not all(s in CHAIN_ROLES for s in steps):
+            _fail(given, f"chain '{kind}' must list roles from: {', '.join(CHAIN_ROLES)}")
+        chains[kind] = list(steps)
+    publish_mode = str(doc.get("publish_mode", "portal"))
+    if publish_mode not in ("portal", "ict"):
+        _fail(doc, "publish_mode must be 'portal' or 'ict'")
+    return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode)
+
+
+def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
+    """Create or update the office from a parsed file; people/units left out are deactivated."""
+    sync_categories(session)
+    short_name = _text(spec.office, "short_name")
+    office = session.scalars(select(Office).where(Office.short_name == short_name)).first()
+    created = office is None
+    if created:
+        office = Office(short_name=short_name, name="")
+        session.add(office)
+    office.name = _text(spec.office, "name")
+    office.chains, office.publish_mode = spec.chains, spec.publish_mode
+    session.flush()
+
+    units = {u.key: u for u in session.scalars(select(Unit).where(Unit.office_id == office.id))}
+    for entry in spec.units:
+        unit = units.get(entry["key"]) or Unit(office_id=office.id, key=entry["key"])
+        unit.name, unit.active = _text(entry, "name"), True
+        units[entry["key"]] = unit
+        session.add(unit)
+    people = {p.key: p for p in session.scalars(select(Person).where(Person.office_id == office.id))}
+    for entry in spec.people:
+        person = people.get(entry["key"]) or Person(office_id=office.id, key=entry["key"])
+        person.name = _text(entry, "name")
+        person.position = _text(entry, "position", required=False)
+        person.roles, person.active = entry["roles"], True
+        people[entry["key"]] = person
+        session.add(person)
+    session.flush()
+    for entry in spec.people:
+        unit_key = entry.get("unit")
+        people[entry["key"]].unit_id = units[str(unit_key)].id if unit_key is not None else None
+    for entry in spec.units:
+        units[entry["key"]].director_id = people[entry["director"]].id
+    office.director_id = people[spec.office["director"]].id
+
+    in_file_people = {e["key"] for e in spec.people}
+    in_file_units = {e["key"] for e in spec.units}
+    deactivated = 0
+    for key, person in people.items():
+        if key not in in_file_people and person.active:
+            person.active, deactivated = False, deactivated + 1
+    for key, unit in units.items():
+        if key not in in_file_units:
+            unit.active = False
+    return {"office_id": office.id, "created": int(created), "units": len(spec.units),
+            "people": len(spec.people), "deactivated": deactivated}
+
+
+def load(session: Session, text: str) -> dict[str, int]:
+    return apply(session, parse(text))

@@ -1,0 +1,222 @@
+"""What people read about a publication in LINE: the cards, the share text, the short notices,
+and the title image that stands in for a thumbnail when an item has no photo."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from bot.publishing.procedure import ItemView, Links, clip, summary_lines
+from bot.spine import messages, postback
+from bot.thai.dates import thai_date
+
+ACCENT = "#14325a"
+MUTED = "#6b7280"
+GOOD = "#2f7d4f"
+WARN = "#b45309"
+TITLE_LINES = 3
+MAX_FILES_LISTED = 5
+
+
+# --- texts ----------------------------------------------------------------------------------
+
+def _hashtag(text: str) -> str:
+    return "#" + re.sub(r"[\s.\-/()“”\"',]+", "", text)
+
+
+def share_text(view: ItemView, urls: Links) -> str:
+    """Ready to paste into Facebook or another group: title, two-line summary, link, hashtags."""
+    tags = [_hashtag(view.office_short), _hashtag(view.category_short)]
+    if view.kind == "photos":
+        tags.append("#ภาพกิจกรรม")
+    return (f"{view.title}\n\n{summary_lines(view)}\n\n"
+            f"อ่านรายละเอียด: {urls.item(view.publication_id)}\n\n{' '.join(tags)}")
+
+
+def submitter_published_text(view: ItemView, urls: Links) -> str:
+    return (f"เรื่อง “{clip(view.title, 120)}” ได้รับอนุมัติและเผยแพร่บนเว็บไซต์แล้วค่ะ\n"
+            f"{urls.item(view.publication_id)}")
+
+
+def handed_to_ict_text(view: ItemView, ict_count: int) -> str:
+    if ict_count == 0:
+        return (f"อนุมัติเรื่อง “{clip(view.title, 80)}” แล้วค่ะ แต่ยังไม่มีเจ้าหน้าที่ ICT "
+                "เชื่อมบัญชี LINE ไว้ เรื่องจึงรอเผยแพร่อยู่ กรุณาแจ้งผู้ดูแลระบบค่ะ")
+    return (f"อนุมัติเรื่อง “{clip(view.title, 80)}” แล้วค่ะ "
+            f"ส่งต่อให้เจ้าหน้าที่ ICT ({ict_count} คน) นำขึ้นเว็บไซต์แล้ว")
+
+
+def retracted_pr_text(view: ItemView, urls: Links) -> str:
+    return (f"ถอนการเผยแพร่เรื่อง “{clip(view.title, 120)}” แล้วค่ะ\n"
+            f"เหตุผล: {view.retract_reason}\n"
+            "หากได้แชร์ในสื่อสังคมออนไลน์หรือติดบอร์ดประชาสัมพันธ์ไว้ กรุณานำออกด้วยค่ะ")
+
+
+def retracted_submitter_text(view: ItemView) -> str:
+    return (f"เรื่อง “{clip(view.title, 120)}” ถูกถอนการเผยแพร่จากเว็บไซต์แล้วค่ะ\n"
+            f"เหตุผล: {view.retract_reason}")
+
+
+def retracted_actor_text(view: ItemView) -> str:
+    return (f"ถอนการเผยแพร่เรื่อง “{clip(view.title, 120)}” แล้วค่ะ "
+            "หน้าเว็บจะแจ้งผู้เข้าชมว่าถอนแล้วพร้อมเหตุผล และได้แจ้งงานประชาสัมพันธ์และผู้ส่งเรื่องแล้ว")
+
+
+# --- Flex -----------------------------------------------------------------------------------
+
+def _text(text: str, **style) -> dict:
+    return {"type": "text", "text": text or "-", "wrap": True, **style}
+
+
+def _uri_button(label: str, uri: str, style: str = "secondary") -> dict:
+    return {"type": "button", "style": style, "height": "sm",
+            "action": {"type": "uri", "label": label, "uri": uri}}
+
+
+def _postback_button(label: str, data: str, display: str, style: str = "secondary") -> dict:
+    return {"type": "button", "style": style, "height": "sm",
+            "action": messages.postback_action(label, data, display)}
+
+
+def _bubble(*, badge: str, badge_color: str, view: ItemView, lines: list[dict],
+            buttons: list[dict], hero_url: str | None, hero_ratio: str, link: str | None) -> dict:
+    body = [
+        _text(badge, size="xs", weight="bold", color=badge_color),
+        _text(view.title, size="md", weight="bold", maxLines=TITLE_LINES),
+        _text(view.category_label, size="xs", color=MUTED),
+        *lines,
+    ]
+    bubble: dict = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+        "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons},
+    }
+    if hero_url:
+        hero = {"type": "image", "url": hero_url, "size": "full", "aspectRatio": hero_ratio,
+                "aspectMode": "cover"}
+        if link:
+            hero["action"] = {"type": "uri", "label": "เปิด", "uri": link}
+        bubble["hero"] = hero
+    return bubble
+
+
+def hero_image(view: ItemView, urls: Links) -> tuple[str | None, str]:
+    """(image URL, aspect ratio): the first photo, else the title image; LINE needs https."""
+    if not urls.https or view.publication_id is None:
+        return None, "40:21"
+    if view.photos:
+        return urls.thumb(view.publication_id, view.photos[0].id), "4:3"
+    return urls.card_image(view.publication_id), "40:21"
+
+
+def _meta_line(view: ItemView) -> dict:
+    when = thai_date(view.published_at, short=True) if view.published_at else ""
+    parts = [p for p in (view.unit_name, when and f"เผยแพร่ {when}") if p]
+    return _text(" · ".join(parts), size="xs", color=MUTED)
+
+
+def pr_card(view: ItemView, urls: Links) -> dict:
+    """For the PR group: what was published, with the page and the A4 notice for the board."""
+    hero, ratio = hero_image(view, urls)
+    link = urls.item(view.publication_id)
+    lines = [_meta_line(view)]
+    if view.photos:
+        lines.append(_text(f"ภาพกิจกรรม {len(view.photos)} ภาพ", size="xs", color=MUTED))
+    lines.append(_text("ข้อความสำหรับแชร์อยู่ในข้อความถัดไป กดค้างเพื่อคัดลอกได้ค่ะ",
+                       size="xxs", color=MUTED))
+    bubble = _bubble(
+        badge="เผยแพร่บนเว็บไซต์แล้ว", badge_color=GOOD, view=view, lines=lines,
+        buttons=[_uri_button("เปิดหน้าเว็บไซต์", link, "primary"),
+                 _uri_button("ใบประกาศ A4 สำหรับบอร์ด", urls.notice(view.publication_id))],
+        hero_url=hero, hero_ratio=ratio, link=link,
+    )
+    return messages.flex(f"เผยแพร่แล้ว: {view.title}", bubble)
+
+
+def published_card(view: ItemView, urls: Links, *, can_retract: bool, can_record: bool) -> dict:
+    """For the ICT people and the deciding director: published, with the record and retract."""
+    hero, ratio = hero_image(view, urls)
+    link = urls.item(view.publication_id)
+    buttons = [_uri_button("เปิดหน้าเว็บไซต์", link, "primary")]
+    if can_record:
+        buttons.append(_postback_button("บันทึกขออนุญาตเผยแพร่ (PDF)",
+                                        postback.encode("publish_record", p=view.publication_id),
+                                        "ขอบันทึกขออนุญาตเผยแพร่"))
+    if can_retract:
+        buttons.append(_postback_button("ถอนการเผยแพร่",
+                                        postback.encode("retract", p=view.publication_id),
+                                        "ถอนการเผยแพร่"))
+    bubble = _bubble(badge="เผยแพร่บนเว็บไซต์แล้ว", badge_color=GOOD, view=view,
+                     lines=[_meta_line(view), _text(link, size="xs", color=ACCENT)],
+                     buttons=buttons, hero_url=hero, hero_ratio=ratio, link=link)
+    return messages.flex(f"เผยแพร่แล้ว: {view.title}", bubble)
+
+
+def publish_request_card(view: ItemView, preview: str, hero_url: str | None) -> dict:
+    """For ICT in `ict` mode: an approved item waiting to be put on the website."""
+    lines = [_text(f"จาก {view.unit_name or view.submitter.name}", size="xs", color=MUTED)]
+    if view.approvals:
+        last = view.approvals[-1]
+        when = f" {thai_date(last.at, short=True)}" if last.at else ""
+        lines.append(_text(f"อนุมัติโดย {last.name}{when}", size="xs", color=MUTED))
+    listed = view.files[:MAX_FILES_LISTED]
+    for f in listed:
+        lines.append(_text(f"📎 {clip(f.name, 60)}", size="xs"))
+    if len(view.files) > len(listed):
+        lines.append(_text(f"และอีก {len(view.files) - len(listed)} ไฟล์", size="xs", color=MUTED))
+    if view.photos:
+        lines.append(_text(f"ภาพกิจกรรม {len(view.photos)} ภาพ", size="xs"))
+    bubble = _bubble(
+        badge="รอเผยแพร่บนเว็บไซต์", badge_color=WARN, view=view, lines=lines,
+        buttons=[_postback_button("เผยแพร่", postback.encode("publish", p=view.submission_id),
+                                  "เผยแพร่", "primary"),
+                 _uri_button("ดูตัวอย่างหน้าเว็บ", preview)],
+        hero_url=hero_url, hero_ratio="4:3", link=preview,
+    )
+    return messages.flex(f"รอเผยแพร่: {view.title}", bubble)
+
+
+def record_link_message(view: ItemView, url: str) -> dict:
+    return messages.text(
+        f"บันทึกขออนุญาตเผยแพร่ เรื่อง “{clip(view.title, 100)}” "
+        f"(ลิงก์ใช้ได้ 24 ชั่วโมง)\n{url}")
+
+
+# --- the title image ------------------------------------------------------------------------
+
+CARD_SIZE = (1200, 630)
+
+
+def card_image(title: str, category_label: str, office_short: str) -> bytes:
+    """A PNG with the title on the office's colour: the thumbnail of an item without photos
+    (LINE card hero, og:image)."""
+    from PIL import Image, ImageDraw, ImageFont, features
+
+    from bot.render.fonts import sarabun_path
+    from bot.thai.wrap import wrap
+
+    layout = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    width, height = CARD_SIZE
+    margin = 72
+    image = Image.new("RGB", CARD_SIZE, ACCENT)
+    draw = ImageDraw.Draw(image)
+    small = ImageFont.truetype(str(sarabun_path()), 34, layout_engine=layout)
+    draw.text((margin, margin - 10), office_short, font=small, fill="#c9d6ea")
+    size = 64
+    while True:
+        big = ImageFont.truetype(str(sarabun_path(bold=True)), size, layout_engine=layout)
+        lines = wrap(title, lambda s, f=big: f.getlength(s) <= width - 2 * margin)
+        if len(lines) <= 4 or size <= 44:
+            break
+        size -= 6
+    if len(lines) > 4:
+        lines = [*lines[:3], clip(lines[3], max(1, len(lines[3]) - 1))]
+    line_h = int(size * 1.5)
+    top = (height - line_h * len(lines)) // 2
+    for i, line in enumerate(lines):
+        draw.text((margin, top + i * line_h), line, font=big, fill="#ffffff")
+    draw.rectangle((0, height - 14, width, height), fill="#e0a526")
+    draw.text((margin, height - margin - 30), category_label, font=small, fill="#f3e3b5")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()

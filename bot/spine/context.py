@@ -1,0 +1,90 @@
+"""What a handler gets for one LINE event: the transaction, who is talking, and a reply buffer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.spine import outbox
+from bot.spine.config import Config
+from models import Conversation, InboundEvent, Person
+
+
+@dataclass
+class EventContext:
+    session: Session
+    config: Config
+    event: object  # a linebot.v3.webhooks event model
+    raw: dict
+    row: InboundEvent
+    now: datetime
+    person: Person | None = None
+    _replies: list[dict] = field(default_factory=list)
+    _conversation: Conversation | None = None
+
+    @property
+    def event_id(self) -> str:
+        return self.row.webhook_event_id
+
+    @property
+    def user_id(self) -> str | None:
+        return self.row.line_user_id
+
+    @property
+    def chat_id(self) -> str | None:
+        """Where answers go: the group for group events, else the user."""
+        return self.row.group_id or self.row.line_user_id
+
+    @property
+    def event_time(self) -> datetime:
+        return datetime.fromtimestamp(self.row.timestamp_ms / 1000, UTC)
+
+    @property
+    def office_id(self) -> int | None:
+        return self.person.office_id if self.person else None
+
+    def reply(self, *messages: dict) -> None:
+        """Buffer messages for this event's single reply (sent as one outbox row at the end)."""
+        self._replies.extend(messages)
+
+    def push(self, to: str, *messages: dict, purpose: str | None = None) -> None:
+        outbox.push(self.session, to, list(messages), office_id=self.office_id,
+                    purpose=purpose, event_id=self.event_id)
+
+    def conversation(self) -> Conversation:
+        """The user's chat state, locked for the rest of this transaction."""
+        if self._conversation is None:
+            # Create-if-missing without a race (two first events at once), then lock the row.
+            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            self.session.execute(
+                insert(Conversation)
+                .values(line_user_id=self.user_id, state="idle", data={}, updated_at=self.now)
+                .on_conflict_do_nothing(index_elements=["line_user_id"])
+            )
+            self._conversation = self.session.scalars(
+                select(Conversation).where(Conversation.line_user_id == self.user_id)
+                .with_for_update().execution_options(populate_existing=True)
+            ).one()
+        return self._conversation
+
+    def set_state(self, state: str, **data) -> None:
+        conv = self.conversation()
+        conv.state, conv.data, conv.updated_at = state, dict(data), self.now
+
+    def flush_replies(self) -> None:
+        token = getattr(self.event, "reply_token", None)
+        if not self._replies:
+            return
+        if token and self.chat_id:
+            outbox.reply(self.session, token, self.chat_id, self._replies,
+                         event_time=self.event_time, window_seconds=self.config.reply_window_seconds,
+                         office_id=self.office_id, event_id=self.event_id)
+        elif self.chat_id:
+            outbox.push(self.session, self.chat_id, self._replies, office_id=self.office_id,
+                        event_id=self.event_id)
+        self._replies = []

@@ -1,0 +1,287 @@
+"""The outbox sender: claims due rows, performs them against LINE, records the outcome.
+
+Claiming is a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers never
+take the same row); the network call happens outside any transaction; the outcome and whatever it
+triggers (`Outcome.after`) are written in a second one. A row left in `sending` by a dead process is
+taken again once its lease runs out; pushes reuse their X-Line-Retry-Key, so LINE answers 409
+instead of delivering twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import urllib3
+from linebot.v3.messaging import ApiException, PushMessageRequest, ReplyMessageRequest
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.spine.line_api import LineClients
+from models import OutboxMessage, utcnow
+
+log = logging.getLogger("prakat.sender")
+
+LEASE = timedelta(seconds=60)
+MONTHLY_LIMIT = "monthly limit"
+
+
+@dataclass
+class Outcome:
+    """What one attempt came to. `after` runs in the transaction that records it."""
+
+    status: str  # sent | retry | failed
+    http_status: int | None = None
+    error: str | None = None
+    request_id: str | None = None
+    retry_after: float | None = None
+    via: str | None = None
+    recipients: int = 0
+    after: Callable[[Session, OutboxMessage], None] | None = None
+
+
+Executor = Callable[["SendContext", OutboxMessage], Outcome]
+EXECUTORS: dict[str, Executor] = {}
+# Called when a row is given up on, inside the recording transaction (e.g. tell the user).
+ON_FAILED: dict[str, Callable[[Session, OutboxMessage], None]] = {}
+
+
+def executor(kind: str):
+    def register(fn: Executor) -> Executor:
+        EXECUTORS[kind] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class SendContext:
+    factory: sessionmaker[Session]
+    clients: LineClients
+    config: object
+    now: Callable[[], datetime]
+    group_sizes: dict[str, tuple[int, datetime]]
+
+
+def from_api_exception(exc: ApiException) -> Outcome:
+    """Map LINE's error answer to retry / fail, honouring Retry-After and the monthly limit."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    body = exc.body.decode() if isinstance(exc.body, bytes) else (exc.body or "")
+    request_id = headers.get("x-line-request-id")
+    status = exc.status or 0
+    if status == 429:
+        if MONTHLY_LIMIT in body.lower():
+            return Outcome("failed", status, "monthly quota: " + body[:500], request_id)
+        retry_after = headers.get("retry-after")
+        try:
+            wait = float(retry_after) if retry_after else None
+        except ValueError:
+            wait = None
+        return Outcome("retry", status, body[:500], request_id, retry_after=wait)
+    if status >= 500 or status == 0:
+        return Outcome("retry", status, body[:500], request_id)
+    return Outcome("failed", status, body[:2000], request_id)
+
+
+def _network(exc: Exception) -> Outcome:
+    return Outcome("retry", None, f"network: {type(exc).__name__}")
+
+
+NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+
+
+def _push(ctx: SendContext, row: OutboxMessage) -> Outcome:
+    request = PushMessageRequest.from_dict({"to": row.target, "messages": row.payload["messages"]})
+    try:
+        response = ctx.clients.api.push_message_with_http_info(
+            request, x_line_retry_key=row.retry_key, _request_timeout=ctx.clients.timeout
+        )
+    except ApiException as exc:
+        if exc.status == 409:  # this retry key was already accepted: it was delivered
+            headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+            return Outcome("sent", 409, request_id=headers.get("x-line-accepted-request-id"),
+                           via="push", recipients=0)
+        return from_api_exception(exc)
+    except NETWORK_ERRORS as exc:
+        return _network(exc)
+    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
+                   via="push", recipients=_recipients(ctx, row.target))
+
+
+GROUP_SIZE_TTL = timedelta(hours=1)
+
+
+def _recipients(ctx: SendContext, target: str | None) -> int:
+    """What a push costs in quota: one per user, and one per member for a group or room."""
+    if not target or target[0] not in "CR":
+        return 1
+    cached = ctx.group_sizes.get(target)
+    if cached and ctx.now() - cached[1] < GROUP_SIZE_TTL:
+        return cached[0]
+    try:
+        if target[0] == "C":
+            count = ctx.clients.api.get_group_member_count(target, _request_timeout=ctx.clients.timeout).count
+        else:
+            count = ctx.clients.api.get_room_member_count(target, _request_timeout=ctx.clients.timeout).count
+    except (ApiException, *NETWORK_ERRORS):
+        log.warning("could not count members of %s; counting the push once", target[:9])
+        return cached[0] if cached else 1
+    ctx.group_sizes[target] = (count, ctx.now())
+    return count
+
+
+@executor("push")
+def send_push(ctx: SendContext, row: OutboxMessage) -> Outcome:
+    return _push(ctx, row)
+
+
+@executor("reply")
+def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
+    """Reply while the token is fresh (free); otherwise, or if LINE refuses the token, push."""
+    if row.sent_via == "push" or row.reply_deadline is None or ctx.now() >= row.reply_deadline:
+        row.sent_via = "push"
+        return _push(ctx, row)
+    request = ReplyMessageRequest.from_dict(
+        {"replyToken": row.reply_token, "messages": row.payload["messages"]}
+    )
+    try:
+        response = ctx.clients.api.reply_message_with_http_info(
+            request, _request_timeout=ctx.clients.timeout
+        )
+    except ApiException as exc:
+        body = exc.body.decode() if isinstance(exc.body, bytes) else (exc.body or "")
+        if exc.status == 400 and "reply token" in body.lower():
+            row.sent_via = "push"
+            return _push(ctx, row)
+        return from_api_exception(exc)
+    except NETWORK_ERRORS as exc:
+        # A reply cannot be retried safely (the token may be spent): fall back to push.
+        row.sent_via = "push"
+        return _network(exc)
+    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
+                   via="reply")
+
+
+class Sender:
+    def __init__(self, factory: sessionmaker[Session], clients: LineClients, *, worker: str, config,
+                 give_up_seconds: int, backoff_base: float = 1.0, backoff_cap: float = 300.0,
+                 now: Callable[[], datetime] = utcnow):
+        self.factory = factory
+        self.worker = worker
+        self.give_up = timedelta(seconds=give_up_seconds)
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.now = now
+        self.ctx = SendContext(factory=factory, clients=clients, config=config, now=now, group_sizes={})
+
+    def claim(self, limit: int = 20) -> list[OutboxMessage]:
+        now = self.now()
+        with self.factory() as session, session.begin():
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(or_(
+                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+                ))
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.status = "sending"
+                row.lease_until = now + LEASE
+                row.claimed_by = self.worker
+                row.attempts += 1
+            return rows
+
+    def run_once(self, limit: int = 20) -> int:
+        rows = self.claim(limit)
+        for row in rows:
+            try:
+                self.perform(row)
+            except Exception:  # one row's failure must not hold up the rest of the batch
+                log.exception("outbox row %s could not be recorded; its lease will expire", row.id)
+        return len(rows)
+
+    def perform(self, row: OutboxMessage) -> Outcome:
+        run = EXECUTORS.get(row.kind)
+        if run is None:
+            outcome = Outcome("failed", error=f"no executor for {row.kind!r}")
+        else:
+            try:
+                outcome = run(self.ctx, row)
+            except Exception as exc:  # a bug in an executor must not kill the sender
+                log.exception("outbox row %s (%s) crashed", row.id, row.kind)
+                outcome = Outcome("retry", error=f"crash: {type(exc).__name__}: {exc}"[:500])
+        self.record(row, outcome)
+        return outcome
+
+    def _delay(self, row: OutboxMessage, outcome: Outcome) -> float:
+        if outcome.retry_after is not None:
+            return outcome.retry_after
+        exponential = min(self.backoff_cap, self.backoff_base * 2 ** max(0, row.attempts - 1))
+        return exponential * random.uniform(0.5, 1.0)
+
+    def record(self, claimed: OutboxMessage, outcome: Outcome) -> None:
+        now = self.now()
+        with self.factory() as session, session.begin():
+            row = session.get(OutboxMessage, claimed.id, with_for_update=True)
+            if row is None or row.claimed_by != self.worker or row.status != "sending":
+                log.warning("outbox row %s was taken over; dropping this outcome", claimed.id)
+                return
+            row.sent_via = outcome.via or claimed.sent_via
+            row.last_status = outcome.http_status
+            row.line_request_id = outcome.request_id or row.line_request_id
+            row.lease_until = None
+            status = outcome.status
+            if status == "retry" and now - row.created_at > self.give_up:
+                status = "failed"
+            if status == "sent":
+                row.status, row.finished_at, row.recipients = "sent", now, outcome.recipients
+                row.last_error = None
+            elif status == "retry":
+                row.status = "pending"
+                row.last_error = outcome.error
+                row.next_attempt_at = now + timedelta(seconds=self._delay(row, outcome))
+            else:
+                row.status, row.finished_at, row.last_error = "failed", now, outcome.error
+            if outcome.after is not None and status in ("sent", "failed"):
+                try:
+                    with session.begin_nested():  # what the effect triggers, all or nothing
+                        outcome.after(session, row)
+                except Exception as exc:
+                    log.exception("outbox row %s: follow-up failed", row.id)
+                    row.status, row.finished_at = "failed", now
+                    row.last_error = f"follow-up failed: {type(exc).__name__}: {exc}"[:500]
+            if row.status == "failed" and row.kind in ON_FAILED:
+                ON_FAILED[row.kind](session, row)
+        log.info(
+            "line call outbox=%s kind=%s via=%s attempt=%s status=%s request_id=%s event=%s outcome=%s",
+            row.id, row.kind, row.sent_via, row.attempts, outcome.http_status, outcome.request_id,
+            row.webhook_event_id, row.status,
+        )
+
+    def run_forever(self, stop: threading.Event, poll: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("sender loop error")
+                busy = 0
+            if not busy:
+                stop.wait(poll)
+
+
+def describe(row: OutboxMessage) -> str:
+    """One line for `flask outbox`: never message text, only what and where."""
+    detail = row.last_error or ""
+    with contextlib.suppress(ValueError, AttributeError):
+        detail = json.loads(detail).get("message", detail)
+    return (f"#{row.id} {row.kind:<9} {row.status:<8} attempts={row.attempts} "
+            f"to={row.target or '-'} created={row.created_at:%Y-%m-%d %H:%M}Z {detail[:120]}")

@@ -1,0 +1,316 @@
+"""Flex cards and the short Thai texts that go with the procedure's transitions."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.files.core import human_size
+from bot.files.links import attachment_url
+from bot.office.categories import CATEGORIES, SHORT_NAMES
+from bot.spine import messages, postback
+from bot.thai.dates import thai_date, thai_datetime
+from bot.workflow.submissions import KIND_NAMES, category_name, photos_of
+from models import ActingAssignment, ApprovalStep, Category, Person, Submission, Unit
+
+ACCENT = "#1F4E79"
+MUTED = "#6B7280"
+STATE_WORDS = {
+    "draft": "ร่าง (ยังไม่ได้ส่ง)", "pending": "รอพิจารณา", "returned": "ส่งกลับแก้ไข",
+    "approved": "อนุมัติแล้ว รอเผยแพร่", "published": "เผยแพร่แล้ว", "rejected": "ไม่อนุมัติ",
+    "withdrawn": "ถอนเรื่องแล้ว", "cancelled": "ยกเลิกแล้ว", "expired": "หมดอายุ", "retracted": "ถอนการเผยแพร่แล้ว",
+}
+
+
+def _t(text: str, *, size: str = "sm", color: str | None = None, weight: str | None = None,
+       wrap: bool = True, flex: int | None = None) -> dict:
+    node = {"type": "text", "text": text or "-", "size": size, "wrap": wrap}
+    if color:
+        node["color"] = color
+    if weight:
+        node["weight"] = weight
+    if flex is not None:
+        node["flex"] = flex
+    return node
+
+
+def _row(label: str, value: str) -> dict:
+    return {"type": "box", "layout": "baseline", "spacing": "sm", "contents": [
+        _t(label, color=MUTED, flex=2), _t(value, flex=5)]}
+
+
+def _button(action: dict, style: str = "secondary") -> dict:
+    return {"type": "button", "style": style, "height": "sm", "action": action,
+            **({"color": ACCENT} if style == "primary" else {})}
+
+
+def _bubble(title: str, rows: list[dict], buttons: list[dict], *, hero_url: str | None = None,
+            subtitle: str | None = None) -> dict:
+    header = [_t(title, size="md", weight="bold", color=ACCENT)]
+    if subtitle:
+        header.append(_t(subtitle, size="xs", color=MUTED))
+    bubble = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "spacing": "sm",
+                                         "contents": header + [{"type": "separator"}] + rows}}
+    if buttons:
+        bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons}
+    if hero_url:
+        bubble["hero"] = {"type": "image", "url": hero_url, "size": "full", "aspectRatio": "20:13",
+                          "aspectMode": "cover"}
+    return bubble
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _person(session: Session, person_id: int | None) -> Person | None:
+    return session.get(Person, person_id) if person_id else None
+
+
+def _unit_name(session: Session, unit_id: int | None) -> str:
+    unit = session.get(Unit, unit_id) if unit_id else None
+    return unit.name if unit else "-"
+
+
+def attachment_rows(session: Session, submission: Submission, config) -> tuple[list[dict], str | None, list[dict]]:
+    """Rows describing the files, a hero image URL for photos, and an open-file button."""
+    version = submission.version()
+    if submission.kind == "photos":
+        photos = [p for p in photos_of(version) if p.status in ("stored", "waiting")]
+        stored = [p for p in photos if p.status == "stored"]
+        https = config.public_base_url.startswith("https://")  # LINE shows images only over https
+        hero = attachment_url(config, stored[0].id, preview=True) if stored and https else None
+        waiting = len(photos) - len(stored)
+        rows = [_row("รูปภาพ", f"{len(photos)} รูป" + (f" (กำลังรับอีก {waiting} รูป)" if waiting else ""))]
+        if version.activity_date:
+            rows.append(_row("วันที่จัด", thai_date(version.activity_date)))
+        return rows, hero, []
+    if submission.kind == "announcement":
+        return [], None, []
+    files = [a for a in version.attachments if a.status == "stored"]
+    if not files:
+        pending = [a for a in version.attachments if a.status == "waiting"]
+        note = f"{_short(pending[0].filename, 80)} (กำลังรับไฟล์จาก LINE)" if pending else "ยังไม่มีไฟล์ที่ใช้ได้"
+        return [_row("ไฟล์", note)], None, []
+    a = files[0]
+    detail = f"{(a.kind or '').upper()} · {human_size(a.size or 0)}"
+    if a.page_count:
+        detail += f" · {a.page_count} หน้า"
+    rows = [_row("ไฟล์", _short(a.filename, 80)), _row("ชนิด/ขนาด", detail)]
+    button = _button({"type": "uri", "label": "เปิดดูไฟล์", "uri": attachment_url(config, a.id)})
+    return rows, None, [button]
+
+
+def _trail(session: Session, submission: Submission) -> list[str]:
+    from bot.workflow.machine import steps_of
+
+    lines = []
+    for step in steps_of(session, submission.id):
+        if step.status in ("approved", "returned", "rejected"):
+            who = _person(session, step.decided_by_id)
+            verb = {"approved": "อนุมัติ", "returned": "ส่งกลับแก้ไข", "rejected": "ไม่อนุมัติ"}[step.status]
+            acting = f" (รักษาราชการแทน {_person(session, step.acting_for_id).name})" if step.acting_for_id else ""
+            lines.append(f"{verb} โดย {who.name}{acting} {thai_date(step.decided_at, short=True)} (ฉบับที่ {step.version})")
+        elif step.status == "skipped":
+            lines.append(f"ข้ามขั้นที่ {step.position} (ผู้ส่งเป็นผู้พิจารณาเอง)")
+    return lines
+
+
+def approval_card(session: Session, submission: Submission, step: ApprovalStep,
+                  delegation: ActingAssignment | None) -> dict:
+    from bot.workflow.machine import ACTIONS, chain_for
+
+    config = session.info["config"]
+    version = submission.version()
+    submitter = _person(session, submission.submitter_id)
+    category = session.get(Category, submission.category_code)
+    total = len(chain_for(session, submission))
+    rows = [
+        _row("ประเภท", KIND_NAMES[submission.kind]),
+        _row("หมวด", f"{category.code} {SHORT_NAMES[category.code]}"),
+        _row("เรื่อง", _short(version.title, 200)),
+    ]
+    if version.description:
+        rows.append(_row("รายละเอียด", _short(version.description, 300)))
+    rows += [
+        _row("ผู้ส่ง", f"{submitter.name} ({_unit_name(session, submission.unit_id)})"),
+        _row("วันที่ส่ง", thai_date(submission.submitted_at)),
+        _row("ขั้นตอน", f"ขั้นที่ {step.position} จาก {total} · ฉบับที่ {submission.current_version}"),
+    ]
+    for line in _trail(session, submission):
+        rows.append(_t("✓ " + line, size="xs", color=MUTED))
+    file_rows, hero, file_buttons = attachment_rows(session, submission, config)
+    rows += file_rows
+    if delegation is not None:
+        rows.append(_t(f"ส่งถึงท่านในฐานะผู้รักษาราชการแทน {delegation.absent.name}", size="xs", color=MUTED))
+    buttons = file_buttons + [
+        _button(messages.postback_action(
+            action.label, postback.encode("decide", s=step.id, v=submission.current_version, a=action.name),
+            action.label), "primary" if action.name == "approve" else "secondary")
+        for action in ACTIONS.values()
+    ] + [_button(messages.postback_action(
+        "อนุมัติพร้อมความเห็น",
+        postback.encode("decide", s=step.id, v=submission.current_version, a="approve", c=1),
+        "อนุมัติพร้อมความเห็น"), "link")]
+    bubble = _bubble("ขออนุญาตเผยแพร่ข้อมูล", rows, buttons, hero_url=hero,
+                     subtitle=f"เรื่องที่ #{submission.id}")
+    return messages.flex(f"ขออนุมัติเผยแพร่: {_short(version.title, 100)}", bubble)
+
+
+def fyi_text(submission: Submission, step: ApprovalStep, delegation: ActingAssignment) -> dict:
+    return messages.text(
+        f"เพื่อทราบค่ะ เรื่อง #{submission.id} \"{_short(submission.version().title, 80)}\" "
+        f"ส่งให้ {delegation.acting.name} พิจารณาแทนท่าน (รักษาราชการแทน"
+        f"{' ตาม' + delegation.order_text if delegation.order_text else ''})")
+
+
+def progress_text(session: Session, submission: Submission, step: ApprovalStep) -> dict:
+    approver = _person(session, step.approver_id)
+    return messages.text(f"เรื่อง #{submission.id} \"{_short(submission.version().title, 80)}\" "
+                         f"ผ่านขั้นก่อนหน้าแล้ว ตอนนี้รอ {approver.name} พิจารณาค่ะ")
+
+
+def approved_text(submission: Submission) -> dict:
+    return messages.text(f"เรื่อง #{submission.id} \"{_short(submission.version().title, 80)}\" "
+                         "ได้รับอนุมัติครบทุกขั้นแล้วค่ะ")
+
+
+def decision_for_submitter(session: Session, submission: Submission, step: ApprovalStep, action,
+                           reason: str | None) -> dict:
+    who = _person(session, step.decided_by_id)
+    title = _short(submission.version().title, 80)
+    if action.name == "return":
+        body = (f"เรื่อง #{submission.id} \"{title}\" ถูกส่งกลับให้แก้ไขโดย {who.name}\n"
+                f"เหตุผล: {reason}\nแก้ไขได้จากเมนู \"รายการของฉัน\" แล้วกดส่งใหม่ค่ะ")
+        quick = [messages.quick(messages.postback_action("แก้ไขเรื่องนี้",
+                                postback.encode("mine", s=submission.id, a="revise"), "แก้ไขเรื่องนี้"))]
+        return messages.text(body, quick)
+    return messages.text(f"เรื่อง #{submission.id} \"{title}\" ไม่ได้รับอนุมัติจาก {who.name}\n"
+                         f"เหตุผล: {reason}")
+
+
+def decided_confirmation(session: Session, submission: Submission, step: ApprovalStep, action,
+                         acting: ActingAssignment | None) -> str:
+    from bot.workflow.machine import acting_label
+
+    who = acting_label(acting) if acting else ""
+    done = {"approve": "อนุมัติ", "return": "ส่งกลับแก้ไข", "reject": "ไม่อนุมัติ"}[action.name]
+    text = f"บันทึกแล้วค่ะ: {done} เรื่อง #{submission.id} \"{_short(submission.version().title, 60)}\""
+    return text + (f"\n({who})" if who else "")
+
+
+def withdrawn_text(session: Session, submission: Submission) -> dict:
+    submitter = _person(session, submission.submitter_id)
+    return messages.text(f"เพื่อทราบค่ะ {submitter.name} ถอนเรื่อง #{submission.id} "
+                         f"\"{_short(submission.version().title, 80)}\" แล้ว ไม่ต้องพิจารณาต่อ")
+
+
+# --- the submitter's side -------------------------------------------------------------------------
+
+def category_picker(submission_id: int) -> dict:
+    """All 18 categories as a carousel of three bubbles (quick replies stop at 13)."""
+    bubbles = []
+    for start in range(0, len(CATEGORIES), 6):
+        buttons = [
+            _button(messages.postback_action(
+                _short(f"{code} {SHORT_NAMES[code]}", 40), postback.encode("cat", d=submission_id, c=code),
+                f"หมวด {code} {SHORT_NAMES[code]}"))
+            for code, _ in CATEGORIES[start : start + 6]
+        ]
+        bubbles.append({"type": "bubble", "size": "kilo", "body": {
+            "type": "box", "layout": "vertical", "spacing": "sm",
+            "contents": [_t("เลือกหมวดข้อมูล", weight="bold", color=ACCENT), *buttons]}})
+    return messages.flex("เลือกหมวดข้อมูล (ข้อ 1.1–1.18)", {"type": "carousel", "contents": bubbles})
+
+
+def confirmation_card(session: Session, submission: Submission, config) -> dict:
+    from bot.workflow.machine import approver_for, chain_for
+
+    version = submission.version()
+    rows = [_row("ประเภท", KIND_NAMES[submission.kind]),
+            _row("หมวด", category_name(session, submission.category_code)),
+            _row("เรื่อง", _short(version.title, 200))]
+    if version.description:
+        label = "เนื้อหา" if submission.kind == "announcement" else "รายละเอียด"
+        rows.append(_row(label, _short(version.description, 300)))
+    file_rows, hero, _ = attachment_rows(session, submission, config)
+    rows += file_rows
+    approvers = []
+    for role in chain_for(session, submission):
+        person = approver_for(session, submission, role)
+        if person and person.id != submission.submitter_id:
+            approvers.append(person.name)
+    rows.append(_row("ผู้พิจารณา", " → ".join(approvers) or "ไม่ต้องผ่านผู้พิจารณา"))
+    revising = submission.status == "returned"
+    buttons = [
+        _button(messages.postback_action("ส่งฉบับแก้ไข" if revising else "ส่งขออนุมัติ",
+                                         postback.encode("draft", d=submission.id, a="submit"),
+                                         "ส่งฉบับแก้ไข" if revising else "ส่งขออนุมัติ"), "primary"),
+        _button(messages.postback_action("แก้ไข", postback.encode("draft", d=submission.id, a="edit"), "แก้ไข")),
+        _button(messages.postback_action("ยกเลิก", postback.encode("draft", d=submission.id, a="cancel"),
+                                         "ยกเลิก")),
+    ]
+    title = "ตรวจสอบก่อนส่งฉบับแก้ไข" if revising else "ตรวจสอบก่อนส่งขออนุมัติ"
+    return messages.flex(f"{title}: {_short(version.title, 100)}",
+                         _bubble(title, rows, buttons, hero_url=hero))
+
+
+def state_words(session: Session, submission: Submission) -> str:
+    from bot.workflow.machine import current_step
+
+    words = STATE_WORDS[submission.status]
+    if submission.status == "pending":
+        step = current_step(session, submission.id)
+        if step is not None:
+            approver = _person(session, step.approver_id)
+            words = f"รอ {approver.name} พิจารณา ตั้งแต่ {thai_datetime(step.waiting_since)}"
+    elif submission.status in ("returned", "rejected"):
+        reason = submission.final_reason or _last_reason(session, submission)
+        words += f" — เหตุผล: {reason}"
+    return words
+
+
+def _last_reason(session: Session, submission: Submission) -> str:
+    from bot.workflow.machine import steps_of
+
+    decided = [s for s in steps_of(session, submission.id) if s.status in ("returned", "rejected")]
+    return decided[-1].comment if decided and decided[-1].comment else "-"
+
+
+def my_items(session: Session, submissions: list[Submission], public_url) -> dict:
+    bubbles = []
+    for submission in submissions[:10]:
+        version = submission.version()
+        rows = [_row("หมวด", submission.category_code or "-"),
+                _row("สถานะ", state_words(session, submission)),
+                _row("ปรับปรุง", thai_date(submission.updated_at, short=True))]
+        buttons = []
+        if submission.status == "published" and public_url(submission):
+            buttons.append(_button({"type": "uri", "label": "ดูหน้าที่เผยแพร่", "uri": public_url(submission)}))
+        if submission.status == "returned":
+            buttons.append(_button(messages.postback_action(
+                "แก้ไขแล้วส่งใหม่", postback.encode("mine", s=submission.id, a="revise"), "แก้ไขแล้วส่งใหม่"),
+                "primary"))
+        if submission.status in ("pending", "returned"):
+            buttons.append(_button(messages.postback_action(
+                "ถอนเรื่อง", postback.encode("mine", s=submission.id, a="withdraw"), "ถอนเรื่อง")))
+        bubble = _bubble(_short(version.title or KIND_NAMES[submission.kind], 60), rows, buttons,
+                         subtitle=f"#{submission.id} · {KIND_NAMES[submission.kind]}")
+        bubble["size"] = "kilo"
+        bubbles.append(bubble)
+    return messages.flex("รายการของฉัน", {"type": "carousel", "contents": bubbles})
+
+
+def pending_list(session: Session, items: list[tuple[ApprovalStep, Submission]]) -> dict:
+    bubbles = []
+    for step, submission in items[:10]:
+        submitter = _person(session, submission.submitter_id)
+        rows = [_row("ผู้ส่ง", submitter.name), _row("หมวด", submission.category_code or "-"),
+                _row("รอตั้งแต่", thai_datetime(step.waiting_since))]
+        buttons = [_button(messages.postback_action(
+            "เปิดการ์ดพิจารณา", postback.encode("card", s=step.id), "เปิดการ์ดพิจารณา"), "primary")]
+        bubble = _bubble(_short(submission.version().title, 60), rows, buttons,
+                         subtitle=f"#{submission.id} · {KIND_NAMES[submission.kind]}")
+        bubble["size"] = "kilo"
+        bubbles.append(bubble)
+    return messages.flex(f"รายการรออนุมัติ {len(items)} เรื่อง", {"type": "carousel", "contents": bubbles})
