@@ -17,8 +17,9 @@ run: $(VENV)/.installed  ## migrate and serve on :$${PORT:-8000} with the sender
 worker: $(VENV)/.installed
 	$(BIN)/flask --app webhook worker
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed  ## ruff, and the import contracts of pyproject.toml (no circles, no upward imports)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: lint  ## SQLite always; PostgreSQL too when TEST_DATABASE_URL is set
 	env -u TEST_DATABASE_URL $(BIN)/pytest
