@@ -34,8 +34,6 @@ from flask import (
     url_for,
 )
 from sqlalchemy import and_, case, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.files import links
@@ -44,6 +42,7 @@ from bot.office.categories import SHORT_NAMES
 from bot.publishing import procedure
 from bot.publishing.procedure import Links, like_pattern
 from bot.spine.config import Config
+from bot.spine.db import insert_ignoring_conflicts
 from bot.thai.dates import arabic_digits, thai_date, thai_digits, to_bangkok
 from models import (
     Attachment,
@@ -354,10 +353,9 @@ def count_view(session: Session, pid: int, now: datetime) -> bool:
     day = to_bangkok(now).date()
     visitor = visitor_id(_config().secret_key, request.remote_addr or "",
                          request.headers.get("User-Agent", ""), day.isoformat())
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = session.execute(
-        insert(PageView).values(publication_id=pid, visitor=visitor, day=day)
-        .on_conflict_do_nothing().returning(PageView.id)
+        insert_ignoring_conflicts(session, PageView, publication_id=pid, visitor=visitor, day=day)
+        .returning(PageView.id)
     ).first()
     if added is not None:
         session.execute(update(Publication).where(Publication.id == pid)

@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.spine import outbox
 from bot.spine.config import Config
+from bot.spine.db import insert_ignoring_conflicts
 from models import Conversation, InboundEvent, Person
 
 
@@ -60,12 +59,9 @@ class EventContext:
         """The user's chat state, locked for the rest of this transaction."""
         if self._conversation is None:
             # Create-if-missing without a race (two first events at once), then lock the row.
-            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            self.session.execute(
-                insert(Conversation)
-                .values(line_user_id=self.user_id, state="idle", data={}, updated_at=self.now)
-                .on_conflict_do_nothing(index_elements=["line_user_id"])
-            )
+            self.session.execute(insert_ignoring_conflicts(
+                self.session, Conversation, line_user_id=self.user_id, state="idle", data={},
+                updated_at=self.now))
             self._conversation = self.session.scalars(
                 select(Conversation).where(Conversation.line_user_id == self.user_id)
                 .with_for_update().execution_options(populate_existing=True)

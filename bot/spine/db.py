@@ -8,6 +8,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -49,6 +51,12 @@ def read_only_sessionmaker(engine: Engine, config=None) -> sessionmaker[Session]
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def insert_ignoring_conflicts(session: Session, table, **values):
+    """INSERT … ON CONFLICT DO NOTHING on either database: race-free create-if-missing."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table).values(**values).on_conflict_do_nothing()
 
 
 def make_sessionmaker(engine: Engine, config=None) -> sessionmaker[Session]:
