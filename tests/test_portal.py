@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.files import links
-from bot.files.core import human_size
+from bot.files.media import human_size
 from bot.publishing import procedure
 from bot.spine.db import transaction
 from bot.thai.dates import thai_date
