@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.files import links
 from bot.files.media import human_size
-from bot.publishing import procedure
+from bot.publishing import addresses, procedure
 from bot.spine.db import transaction
 from bot.thai.dates import thai_date
 from models import Category, PageView, Publication, Submission, utcnow
@@ -410,7 +410,7 @@ def pdf_text(data: bytes) -> str:
 def test_signed_preview_before_publication(office, client, runtime):
     sid, _ = add(office, state="approved", title="รอ ICT เผยแพร่", kind="photos",
                  photos=[(jpeg((9, 9, 9), (64, 48)), "ภาพหนึ่ง")])
-    url = procedure.preview_url(runtime.config, sid).removeprefix("https://prakat.example.go.th")
+    url = addresses.preview_url(runtime.config, sid).removeprefix("https://prakat.example.go.th")
     response = client.get(url)
     assert response.status_code == 200 and response.headers["X-Robots-Tag"] == "noindex"
     root = Tree(response.get_data(as_text=True)).root
