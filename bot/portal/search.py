@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, exists, func, or_
 from bot.portal import listings
 from bot.portal.web import Portal, page
 from bot.thai.dates import arabic_digits, thai_digits
+from bot.thai.text import cut
 from models import Attachment, Publication, SubmissionVersion
 
 MAX_QUERY = 100
@@ -63,4 +64,4 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
                                          Publication.published_at.desc(), Publication.id.desc())
                 paged = listings.paginate(session, query, ordered)
         return page("portal/search.html", office=office, q=raw[:MAX_QUERY], paged=paged,
-                    page_title=f"ค้นหา {raw[:40]}" if raw else "ค้นหา")
+                    page_title=f"ค้นหา {cut(raw, 40)}" if raw else "ค้นหา")
