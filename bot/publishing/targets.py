@@ -59,7 +59,6 @@ class PortalPublisher:
         """Nothing to undo: every portal page checks retracted_at."""
 
 
-
 _PUBLISHERS: tuple[Publisher, ...] = (PortalPublisher(),)
 
 
