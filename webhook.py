@@ -55,11 +55,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
         return {"status": "database unreachable"}, 503
 
     from bot.digest import delivery
+    from bot.portal.blueprint import portal_blueprint
     from bot.portal.files import files_blueprint
-    from bot.portal.pages import register_portal
 
     app.register_blueprint(files_blueprint(runtime))
-    register_portal(app)
+    app.register_blueprint(portal_blueprint(runtime))
     app.register_blueprint(delivery.reports)
     register_cli(app)
     return app

@@ -12,11 +12,14 @@ from linebot.v3.webhooks import MessageEvent
 
 from bot.publishing import cards as cards
 from bot.publishing import procedure
-from bot.publishing.procedure import PublishError
+from bot.publishing.addresses import links, record_url
+from bot.publishing.errors import PublishError
+from bot.publishing.item import AUTO_PUBLISHER, describe
 from bot.spine import audit, messages
 from bot.spine.context import EventContext
 from bot.spine.postback import PayloadError, int_param
 from bot.thai.dates import thai_datetime
+from bot.thai.text import clip
 from handlers.common import HELP_WORDS, NO_ROLE, in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from models import Publication, Submission
@@ -90,9 +93,9 @@ def _publish(ctx: EventContext, submission_id: int) -> None:
 
 
 def _already_published(ctx: EventContext, pub: Publication) -> str:
-    who = pub.published_by.name if pub.published_by else procedure.AUTO_PUBLISHER
+    who = pub.published_by.name if pub.published_by else AUTO_PUBLISHER
     return (f"เรื่องนี้เผยแพร่แล้วค่ะ โดย{who} "
-            f"เมื่อ {thai_datetime(pub.published_at)}\n{procedure.links(ctx.config).item(pub.id)}")
+            f"เมื่อ {thai_datetime(pub.published_at)}\n{links(ctx.config).item(pub.id)}")
 
 
 def _publication(ctx: EventContext, publication_id: int, action: str) -> Publication | None:
@@ -114,7 +117,7 @@ def _ask_reason(ctx: EventContext, publication_id: int) -> None:
         _refuse(ctx, "retract", f"เรื่องนี้ถูกถอนการเผยแพร่ไปแล้วค่ะ\nเหตุผล: {pub.retract_reason}",
                 submission_id=pub.submission_id, reason="already_retracted")
         return
-    title = procedure.clip(pub.submission.version(pub.version).title, 80)
+    title = clip(pub.submission.version(pub.version).title, 80)
     ctx.set_state(REASON_STATE, publication_id=pub.id)
     ctx.reply(messages.text(ASK_REASON.format(title=title),
                             [messages.quick(messages.message_action("ยกเลิก", "ยกเลิก"))]))
@@ -160,8 +163,8 @@ def _record(ctx: EventContext, publication_id: int) -> None:
     if not procedure.can_read_record(ctx.session, ctx.person, pub.office_id):
         _refuse(ctx, "record", NO_ROLE, submission_id=pub.submission_id, reason="role")
         return
-    view = procedure.describe(ctx.session, pub.submission, pub)
-    ctx.reply(cards.record_link_message(view, procedure.record_url(ctx.config, pub.id)))
+    view = describe(ctx.session, pub.submission, pub)
+    ctx.reply(cards.record_link_message(view, record_url(ctx.config, pub.id)))
 
 
 HANDLER = Handler("publish", _check, _handle)

@@ -16,7 +16,7 @@ from linebot.v3.webhooks import (
     PostbackEvent,
 )
 
-from bot.files.core import title_from_filename
+from bot.files.names import title_from_filename
 from bot.spine import messages, outbox, postback
 from bot.spine.context import EventContext
 from bot.spine.sender import Outcome, SendContext, executor

@@ -9,7 +9,9 @@ from hashlib import sha256
 
 from sqlalchemy.orm import Session
 
-from bot.files.core import ALLOWED_DOCUMENT_TYPES, ALLOWED_IMAGE_TYPES, ContentStore, pdf_page_count
+from bot.files.kinds import ALLOWED_DOCUMENT_TYPES, ALLOWED_IMAGE_TYPES
+from bot.files.media import pdf_page_count
+from bot.files.store import ContentStore
 from bot.office.org import person_by_key
 from bot.spine import audit
 from models import (

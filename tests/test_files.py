@@ -6,27 +6,27 @@ import struct
 import warnings
 import zipfile
 import zlib
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, PngImagePlugin
 from pypdf import PdfWriter
 
-from bot.files.core import (
-    ALLOWED_DOCUMENT_TYPES,
-    ALLOWED_IMAGE_TYPES,
-    ContentStore,
+from bot.files import links
+from bot.files.kinds import ALLOWED_DOCUMENT_TYPES, ALLOWED_IMAGE_TYPES, check_document, sniff
+from bot.files.media import human_size, make_preview, pdf_page_count, strip_image_metadata
+from bot.files.names import (
+    EXTENSION_KINDS,
     ascii_filename,
-    check_document,
     content_disposition,
     download_filename,
-    human_size,
-    make_preview,
-    pdf_page_count,
     safe_display_name,
-    sniff,
-    strip_image_metadata,
     title_from_filename,
 )
+from bot.files.store import ContentStore
+from bot.spine import signing
+from bot.thai.text import clip, cut
 
 ACCEPTED = "รับเฉพาะ PDF, Word, Excel, PowerPoint, OpenDocument หรือ ZIP"
 PASSWORD = "ไฟล์นี้ตั้งรหัสผ่านไว้ ผู้อ่านจะเปิดไม่ได้ กรุณาเอารหัสผ่านออกแล้วส่งใหม่"
@@ -403,6 +403,65 @@ def test_title_from_filename(name, title):
 
 def test_title_is_at_most_200_characters():
     assert len(title_from_filename("ก" * 500 + ".pdf")) == 200
+
+
+def test_every_kind_we_accept_has_its_file_name_extension_known():
+    """Names drop and compare extensions by EXTENSION_KINDS: a kind missing there would keep
+    ".odt" in a suggested title and never be told apart from what the sender claimed."""
+    assert set(ALLOWED_DOCUMENT_TYPES) | set(ALLOWED_IMAGE_TYPES) <= set(EXTENSION_KINDS.values())
+    assert all(EXTENSION_KINDS[kind] == kind for kind in EXTENSION_KINDS.values())
+
+
+# --- shortening (bot.thai.text) ----------------------------------------------------------------
+
+
+def test_clip_keeps_short_text_on_one_line():
+    assert clip("  ประกาศ\nรับสมัคร  ", 20) == "ประกาศ รับสมัคร"
+    assert clip("", 5) == ""
+
+
+def test_clip_prefers_a_space_and_marks_the_cut():
+    text = "ประกาศรับสมัคร ครูอัตราจ้าง ประจำปีงบประมาณ 2570"
+    clipped = clip(text, 30)
+    assert clipped == "ประกาศรับสมัคร ครูอัตราจ้าง…"
+    assert len(clipped) <= 30
+
+
+def test_clip_never_separates_a_consonant_from_its_marks():
+    # "กี่" is three characters; a cut after 4 would keep "ก" and drop its vowel and tone.
+    assert clip("กี่" * 5, 6) == "กี่…"
+    assert cut("กี่กี่", 4) == "กี่"
+    assert cut("ไกลไกล", 4) == "ไกล"  # the second "ไ" would be stranded
+    assert cut("café", 3) == "caf" and cut("cafe\u0301", 4) == "caf"
+
+
+# --- signed links (bot.spine.signing) -------------------------------------------------------
+
+
+def test_signed_tokens_open_only_for_their_purpose_and_secret():
+    token = signing.sign("secret", "record", {"p": 7})
+    assert signing.unsign("secret", "record", token, max_age=60) == {"p": 7}
+    assert signing.unsign("secret", "preview", token, max_age=60) is None
+    assert signing.unsign("other", "record", token, max_age=60) is None
+    assert signing.unsign("secret", "record", token[:-2] + "xx", max_age=60) is None
+    assert signing.unsign("secret", "record", "not a token", max_age=60) is None
+
+
+def test_signed_tokens_expire_after_max_age():
+    token = signing.sign("secret", "report", {"o": 1})
+    later = datetime.now(UTC) + timedelta(seconds=120)
+    assert signing.unsign("secret", "report", token, max_age=180, now=later) == {"o": 1}
+    assert signing.unsign("secret", "report", token, max_age=60, now=later) is None
+
+
+def test_file_links_carry_the_attachment_and_the_preview_flag(tmp_path):
+    config = SimpleNamespace(secret_key="s", public_base_url="https://x.example", data_dir=tmp_path)
+    url = links.attachment_url(config, 12, preview=True)
+    token = url.removeprefix("https://x.example/f/")
+    assert links.attachment_token(config, token) == (12, True)
+    assert links.attachment_token(config, token + "x") is None
+    other = signing.sign("s", "file", {"a": "12"})  # signed, but not an attachment id
+    assert links.attachment_token(config, other) is None
 
 
 # --- storage ---------------------------------------------------------------------------------------

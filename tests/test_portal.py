@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -15,13 +16,15 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.files import links
-from bot.files.core import human_size
-from bot.publishing import procedure
+from bot.files.media import human_size
+from bot.portal import signed as signed_pages
+from bot.publishing import addresses, procedure
 from bot.spine.db import transaction
 from bot.thai.dates import thai_date
 from models import Category, PageView, Publication, Submission, utcnow
 from tests import samples
 from tests.factories import make_item
+from webhook import create_app
 
 BROWSER = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -410,7 +413,7 @@ def pdf_text(data: bytes) -> str:
 def test_signed_preview_before_publication(office, client, runtime):
     sid, _ = add(office, state="approved", title="รอ ICT เผยแพร่", kind="photos",
                  photos=[(jpeg((9, 9, 9), (64, 48)), "ภาพหนึ่ง")])
-    url = procedure.preview_url(runtime.config, sid).removeprefix("https://prakat.example.go.th")
+    url = addresses.preview_url(runtime.config, sid).removeprefix("https://prakat.example.go.th")
     response = client.get(url)
     assert response.status_code == 200 and response.headers["X-Robots-Tag"] == "noindex"
     root = Tree(response.get_data(as_text=True)).root
@@ -448,3 +451,36 @@ def test_portal_pages_are_served_while_a_writer_holds_the_database(client, offic
         session.flush()
         for path in ("/", "/c/1.3", "/minimum", "/feed.atom", "/sitemap.xml"):
             assert client.get(path).status_code == 200, path
+
+
+def test_record_links_open_only_the_record_and_only_while_fresh(office, client, runtime, monkeypatch):
+    sid, pid = add(office, title="บันทึกที่ลงนามแล้ว")
+    record = addresses.record_url(runtime.config, pid).removeprefix("https://prakat.example.go.th")
+    response = client.get(record)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    # A preview token is signed for another purpose: it does not open a record, nor the reverse.
+    preview_token = addresses.preview_url(runtime.config, sid).rsplit("/", 1)[1]
+    assert client.get(f"/record/{preview_token}").status_code == 403
+    assert client.get(record.replace("/record/", "/preview/")).status_code == 403
+    monkeypatch.setattr(signed_pages, "RECORD_LINK_SECONDS", -1)  # as if a day had passed
+    expired = client.get(record)
+    assert expired.status_code == 403
+    assert "หมดอายุ" in expired.get_data(as_text=True)
+
+
+def test_two_apps_in_one_process_each_serve_their_own_configuration(office, client, config):
+    """The portal reaches its runtime through the blueprint factory, not through a global."""
+    other = create_app(replace(config, public_base_url="https://other.example.go.th",
+                               secret_key="another-secret"))
+    try:
+        mine = client.get("/robots.txt").get_data(as_text=True)
+        theirs = other.test_client().get("/robots.txt").get_data(as_text=True)
+        assert "Sitemap: https://prakat.example.go.th/sitemap.xml" in mine
+        assert "Sitemap: https://other.example.go.th/sitemap.xml" in theirs
+        sid, _ = add(office, state="approved", title="รอเผยแพร่")
+        token = addresses.preview_url(office.config, sid).rsplit("/", 1)[1]
+        assert client.get(f"/preview/{token}").status_code == 200
+        assert other.test_client().get(f"/preview/{token}").status_code == 403  # other secret
+    finally:
+        other.extensions["prakat"].stop()

@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 
 from bot.files import links
 from bot.office.org import person_by_key
+from bot.publishing import addresses, procedure
 from bot.publishing import cards as cards
-from bot.publishing import procedure
-from bot.publishing.procedure import PublishError
+from bot.publishing.errors import PublishError
+from bot.publishing.item import AUTO_PUBLISHER, describe
+from bot.publishing.record import record_pdf
 from bot.sandbox.line_fake.schema import validate_messages
 from bot.spine.db import transaction
 from bot.thai.dates import thai_date
@@ -323,7 +325,7 @@ def test_cli_record_unpublish_and_publish(office_ready, app, tmp_path, client):
     result = runner.invoke(args=["record", str(pub.id), "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = pdf_text(out.read_bytes())
-    assert squash("ข้อมูลสารสนเทศทางการศึกษา") in text and squash(procedure.AUTO_PUBLISHER) in text
+    assert squash("ข้อมูลสารสนเทศทางการศึกษา") in text and squash(AUTO_PUBLISHER) in text
     assert runner.invoke(args=["record", "999"]).exit_code != 0
 
     refused = runner.invoke(args=["unpublish", str(pub.id), "--reason", "ข้อมูลผิด", "--by", "kanya"])
@@ -357,8 +359,8 @@ def test_cards_fit_line_limits_with_a_long_title_and_many_files(office_ready):
         submission = make_item(session, title=title[:300], description="รายละเอียด " * 400,
                                files=files, store=links.store(runtime.config))
         pub = procedure.publication_of(session, submission.id)
-        view = procedure.describe(session, submission, pub)
-    urls = procedure.Links(BASE)
+        view = describe(session, submission, pub)
+    urls = addresses.Links(BASE)
     messages = [cards.pr_card(view, urls), cards.published_card(view, urls, can_retract=True, can_record=True),
                 cards.publish_request_card(view, f"{BASE}/preview/x", None),
                 {"type": "text", "text": cards.share_text(view, urls)}]
@@ -429,7 +431,7 @@ def test_an_acting_director_is_named_as_acting_on_the_page_and_the_record(office
     line.tap("manee", data(latest_card(fake, "manee"), "อนุมัติ"))
     with office_ready.factory() as session:
         pub = session.scalars(select(Publication)).one()
-        record = pdf_text(procedure.record_pdf(session, pub, office_ready.config))
+        record = pdf_text(record_pdf(session, pub, office_ready.config))
         assert verify(session).ok
     page = client.get(f"/p/{pub.id}", headers={"User-Agent": "Mozilla/5.0"}).get_data(as_text=True)
     assert "อนุมัติโดย นางมณี ศรีสุข" in page

@@ -10,12 +10,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from bot.publishing import cli as publishing_cli
 from bot.spine.db import transaction
 from bot.spine.sender import describe
 from models import OutboxMessage, utcnow
 
 
 def runtime():
+    """The running app's Runtime: the one place command code reaches Flask's current app."""
     return current_app.extensions["prakat"]
 
 
@@ -226,12 +228,12 @@ def register_org_cli(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from bot.digest import delivery
-    from bot.publishing import cli
 
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_cli)
     register_org_cli(app)
-    cli.register(app)
+    for command in publishing_cli.commands(runtime):
+        app.cli.add_command(command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(delivery.digest_cli)
 

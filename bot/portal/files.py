@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 
-from bot.files.core import content_disposition, make_preview
-from bot.files.links import store, unsign
+from bot.files.links import attachment_token, store
+from bot.files.media import make_preview
+from bot.files.names import content_disposition
 from models import Attachment
 
 
@@ -14,16 +15,17 @@ def files_blueprint(runtime) -> Blueprint:
 
     @bp.get("/f/<token>")
     def attachment(token: str):
-        payload = unsign(runtime.config, "file", token)
-        if payload is None:
+        signed = attachment_token(runtime.config, token)
+        if signed is None:
             abort(403)
+        attachment_id, preview = signed
         with runtime.factory() as session:
-            row = session.get(Attachment, payload.get("a"))
+            row = session.get(Attachment, attachment_id)
             if row is None or row.status != "stored":
                 abort(404)
             data = store(runtime.config).open(row.sha256)
             mime, name = row.mime, row.filename
-        if payload.get("p") and mime and mime.startswith("image/"):
+        if preview and mime and mime.startswith("image/"):
             data, mime = make_preview(data), "image/jpeg"
         response = Response(data, mimetype=mime or "application/octet-stream")
         response.headers["Content-Disposition"] = content_disposition(name or "file", inline=True)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import re
 
-from bot.publishing.procedure import ItemView, Links, clip, summary_lines
+from bot.publishing.addresses import Links
+from bot.publishing.item import ItemView, summary_lines
 from bot.spine import messages, postback
 from bot.thai.dates import thai_date
+from bot.thai.text import clip
 
 ACCENT = "#14325a"
 MUTED = "#6b7280"

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from models import Publication
+from bot.thai.dates import fiscal_year_bounds, fiscal_year_of
+from models import Publication, SubmissionVersion
 
 # (key, what ข้อ ๒.๑ asks for, the category that carries it)
 MINIMUM_SET: tuple[tuple[str, str, str], ...] = (
@@ -58,3 +59,47 @@ def minimum_set_status(session: Session, office_id: int, now: datetime) -> list[
         MinimumItem(key, label, code, *found.get(code, (0, None)))
         for key, label, code in MINIMUM_SET
     ]
+
+
+# --- the listing the portal shows -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class MinimumEntry:
+    key: str
+    label: str
+    category_code: str
+    publication_id: int | None
+    title: str | None
+    published_at: datetime | None
+    status: str  # current | stale (published before this fiscal year) | missing
+
+
+def minimum_listing(session: Session, office_id: int,
+                    now: datetime) -> tuple[int, list[MinimumEntry]]:
+    """(current fiscal year, each required item with the latest live publication carrying it).
+
+    The portal's page of ข้อ ๒.๑: the same requirements the quarterly digest counts with
+    minimum_set_status, plus which item carries each and whether it is from this fiscal year.
+    """
+    fiscal_year = fiscal_year_of(now)
+    year_start = fiscal_year_bounds(fiscal_year)[0]
+    latest: dict[str, tuple | None] = {}
+    entries = []
+    for key, label, code in MINIMUM_SET:
+        if code not in latest:
+            latest[code] = session.execute(
+                select(Publication.id, SubmissionVersion.title, Publication.published_at)
+                .join(SubmissionVersion,
+                      (SubmissionVersion.submission_id == Publication.submission_id)
+                      & (SubmissionVersion.number == Publication.version))
+                .where(Publication.office_id == office_id, Publication.category_code == code,
+                       Publication.retracted_at.is_(None), Publication.published_at <= now)
+                .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1)
+            ).first()
+        row = latest[code]
+        if row is None:
+            entries.append(MinimumEntry(key, label, code, None, None, None, "missing"))
+        else:
+            status = "current" if row.published_at >= year_start else "stale"
+            entries.append(MinimumEntry(key, label, code, row.id, row.title, row.published_at, status))
+    return fiscal_year, entries

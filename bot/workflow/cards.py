@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.files.core import human_size
 from bot.files.links import attachment_url
+from bot.files.media import human_size
 from bot.office.categories import CATEGORIES, SHORT_NAMES
 from bot.spine import messages, postback
 from bot.thai.dates import thai_date, thai_datetime

@@ -8,14 +8,10 @@ from linebot.v3.messaging import ApiException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.files.core import (
-    check_document,
-    human_size,
-    pdf_page_count,
-    safe_display_name,
-    strip_image_metadata,
-)
+from bot.files.kinds import check_document
 from bot.files.links import store
+from bot.files.media import human_size, pdf_page_count, strip_image_metadata
+from bot.files.names import safe_display_name
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
 from bot.spine.sender import (

@@ -1,0 +1,74 @@
+"""The lists of published items the portal shows: the live items of an office, newest first,
+one page at a time."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort, request
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from models import Publication, SubmissionVersion, Unit
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    title: str
+    description: str
+    category_code: str
+    unit_name: str
+    published_at: datetime
+
+
+def live(office_id: int):
+    """Published, not retracted items of the office, with their published version."""
+    return (
+        select(Publication.id, SubmissionVersion.title, SubmissionVersion.description,
+               Publication.category_code, Unit.name.label("unit_name"), Publication.published_at)
+        .join(SubmissionVersion, and_(SubmissionVersion.submission_id == Publication.submission_id,
+                                      SubmissionVersion.number == Publication.version))
+        .outerjoin(Unit, Unit.id == Publication.unit_id)
+        .where(Publication.office_id == office_id, Publication.retracted_at.is_(None))
+    )
+
+
+def entries(session: Session, query) -> list[Entry]:
+    return [Entry(r.id, r.title or "(ไม่มีชื่อเรื่อง)", r.description or "", r.category_code,
+                  r.unit_name or "", r.published_at) for r in session.execute(query)]
+
+
+def newest(query):
+    return query.order_by(Publication.published_at.desc(), Publication.id.desc())
+
+
+@dataclass(frozen=True)
+class Paged:
+    entries: list[Entry]
+    page: int
+    pages: int
+    total: int
+
+
+def paginate(session: Session, query, ordered) -> Paged:
+    """The page asked for in ``?page=`` (404 outside the pages there are)."""
+    page = request.args.get("page", 1, type=int)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page < 1 or page > pages:
+        abort(404)
+    rows = entries(session, ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return Paged(rows, page, pages, total)
+
+
+def category_counts(session: Session, office_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Publication.category_code, func.count())
+        .where(Publication.office_id == office_id, Publication.retracted_at.is_(None))
+        .group_by(Publication.category_code))
+    return {code: count for code, count in rows}
