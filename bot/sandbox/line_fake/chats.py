@@ -1,4 +1,4 @@
-"""Who the bot talks to: user profiles, groups and their members, the bot itself, and the two
+"""Who the bot talks to: user profiles, groups (and rooms) and their members, the bot itself, and the two
 chat-screen calls (loading animation, mark as read).
 
 Faithful to LINE: unknown users and groups answer 404; a group member's profile is readable even
@@ -20,6 +20,7 @@ ROUTES = [
     Rule("/v2/bot/group/<group_id>/summary", methods=["GET"], endpoint="group_summary"),
     Rule("/v2/bot/group/<group_id>/member/<user_id>", methods=["GET"], endpoint="group_member"),
     Rule("/v2/bot/group/<group_id>/members/count", methods=["GET"], endpoint="group_count"),
+    Rule("/v2/bot/room/<group_id>/members/count", methods=["GET"], endpoint="room_count"),
     Rule("/v2/bot/chat/loading/start", methods=["POST"], endpoint="loading"),
     Rule("/v2/bot/chat/markAsRead", methods=["POST"], endpoint="mark_as_read"),
     Rule("/v2/bot/info", methods=["GET"], endpoint="bot_info"),
@@ -78,7 +79,8 @@ class ChatEndpoints(Endpoints):
         member_ids: list[str] | tuple[str, ...] = (),
         picture_url: str | None = None,
     ) -> None:
-        """Make the bot a member of `group_id` (pushes to it are then accepted)."""
+        """Make the bot a member of `group_id`, a group (C...) or room (R...); pushes to it are
+        then accepted."""
         with self._lock:
             self.groups[group_id] = Group(group_id, name, list(member_ids), picture_url)
 
@@ -117,6 +119,10 @@ class ChatEndpoints(Endpoints):
         if isinstance(group, Response):
             return group
         return json_response(200, {"count": len(group.member_ids)})
+
+    def _h_room_count(self, call: Call) -> Response:
+        """Rooms are kept with the groups (`add_group` with an R... id): same answer."""
+        return self._h_group_count(call)
 
     def _h_bot_info(self, call: Call) -> Response:
         return json_response(
