@@ -7,6 +7,8 @@ delivered, the monthly limit, 4xx against 5xx) and the reply-to-push fallback.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -147,6 +149,23 @@ def test_retries_back_off_exponentially_with_jitter_up_to_the_cap(
     assert jitter_ranges == [(0.5, 1.0)]  # between half and all of the step
 
 
+def test_by_default_the_back_off_starts_at_a_second_and_stops_at_five_minutes(
+    runtime, fake, monkeypatch
+):
+    monkeypatch.setattr(sender_module.random, "uniform", lambda a, b: b)
+    now = utcnow() + timedelta(seconds=1)
+    sender = runtime.sender(worker="w", now=lambda: now)
+    waits = []
+    for attempts_before in (0, 30):
+        row_id = queue_push(runtime)
+        with transaction(runtime.factory) as session:
+            session.get(OutboxMessage, row_id).attempts = attempts_before
+        (row,) = sender.claim()
+        sender.record(row, Outcome("retry", 503))
+        waits.append(stored(runtime, row_id).next_attempt_at - now)
+    assert waits == [timedelta(seconds=1), timedelta(minutes=5)]
+
+
 @pytest.mark.parametrize("retry_after", [7.0, 0.0])
 def test_retry_after_is_the_wait_exactly_even_when_it_is_zero(runtime, fake, retry_after):
     row_id = queue_push(runtime)
@@ -240,7 +259,7 @@ def test_a_kind_without_executor_fails_and_a_crashing_executor_is_retried(
     runtime, fake, monkeypatch
 ):
     def crash(ctx, row):
-        raise RuntimeError("bug in executor")
+        raise RuntimeError("bug in executor" + " and more" * 100)
 
     monkeypatch.setitem(sender_module.EXECUTORS, "test_crash", crash)
     with transaction(runtime.factory) as session:
@@ -252,7 +271,7 @@ def test_a_kind_without_executor_fails_and_a_crashing_executor_is_retried(
         unknown, crashed = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
     assert (unknown.status, unknown.last_error) == ("failed", "no executor for 'test_unknown'")
     assert (crashed.status, crashed.last_error) == (
-        "pending", "crash: RuntimeError: bug in executor"
+        "pending", ("crash: RuntimeError: bug in executor" + " and more" * 100)[:500]
     )
 
 
@@ -269,6 +288,15 @@ def test_a_row_whose_recording_fails_does_not_stop_the_batch(runtime, fake, monk
     monkeypatch.setattr(sender, "record", record_all_but_first)
     assert sender.run_once() == 2
     assert (stored(runtime, first).status, stored(runtime, second).status) == ("sending", "sent")
+
+
+def test_a_batch_is_at_most_twenty_rows_so_their_leases_outlast_the_sending(runtime, fake):
+    with transaction(runtime.factory) as session:
+        for n in range(21):
+            outbox.push(session, user_id(f"u{n}"), TEXT)
+    now = utcnow() + timedelta(seconds=1)
+    assert len(runtime.sender(worker="a", now=lambda: now).claim()) == 20
+    assert runtime.sender(worker="b", now=lambda: now).run_once() == 1
 
 
 def test_claim_takes_due_rows_oldest_first_up_to_the_limit(runtime, fake):
@@ -349,6 +377,18 @@ def test_a_reply_that_met_a_server_error_is_tried_again_as_a_reply(runtime, fake
     sender.perform(row)
     assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("sent", "reply")
     assert paths(fake) == [("reply", 500), ("reply", 200)]
+
+
+def test_once_fallen_back_to_push_a_reply_row_never_tries_its_token_again(runtime, fake):
+    now = utcnow()
+    row_id = queue_reply(runtime, fake, event_time=now)
+    fake.expire_reply_token(stored(runtime, row_id).reply_token)  # LINE refuses it early
+    fake.fail_next(1, 503, path="/v2/bot/message/push")
+    runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
+    assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("pending", "push")
+    sender, row = claimed_at(runtime, row_id, now + timedelta(seconds=5), attempts=1)
+    sender.perform(row)
+    assert paths(fake) == [("reply", 400), ("push", 503), ("push", 200)]
 
 
 def test_a_reply_lost_on_the_network_is_retried_by_push(runtime, fake, monkeypatch):
@@ -439,3 +479,46 @@ def test_describe_names_what_and_where_and_lines_reason_but_never_the_text(runti
     assert line.startswith(f"#{row_id} push      failed   attempts=1 to={user_id('someone')} ")
     assert line.endswith("Z Invalid reply token")
     assert TEXT[0]["text"] not in line
+
+
+def test_a_push_to_a_room_costs_its_member_count(runtime, fake):
+    room = "R" + "e" * 32
+    fake.add_group(room, "ห้องประชุม", member_ids=[f"U{n:032x}" for n in range(2)])
+    with transaction(runtime.factory) as session:
+        (row,) = outbox.push(session, room, TEXT)
+        session.flush()
+        row_id = row.id
+    runtime.sender(worker="w").run_once()
+    assert stored(runtime, row_id).recipients == 2
+    assert fake.requests[-1].path == f"/v2/bot/room/{room}/members/count"
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def test_the_loop_sends_survives_its_own_errors_and_stops_when_told(runtime, fake, monkeypatch):
+    sender = runtime.sender(worker="w")
+    run_once = sender.run_once
+    calls = []
+
+    def flaky_run_once():
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise OSError("database restarting")
+        return run_once()
+
+    monkeypatch.setattr(sender, "run_once", flaky_run_once)
+    row_id = queue_push(runtime)
+    stop = threading.Event()
+    loop = threading.Thread(target=sender.run_forever, args=(stop, 0.01), daemon=True)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while stored(runtime, row_id).status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        loop.join(timeout=5)
+    assert not loop.is_alive()
+    assert stored(runtime, row_id).status == "sent" and calls[:2] == [0, 1]
+    assert len(fake.messages_to(user_id("someone"))) == 1
