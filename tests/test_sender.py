@@ -481,16 +481,55 @@ def test_describe_names_what_and_where_and_lines_reason_but_never_the_text(runti
     assert TEXT[0]["text"] not in line
 
 
-def test_a_push_to_a_room_costs_its_member_count(runtime, fake):
-    room = "R" + "e" * 32
-    fake.add_group(room, "ห้องประชุม", member_ids=[f"U{n:032x}" for n in range(2)])
+@pytest.mark.parametrize(
+    ("last_error", "shown"),
+    [
+        (None, ""),
+        ("network: OSError", "network: OSError"),  # not JSON
+        ('["not", "an", "object"]', '["not", "an", "object"]'),
+        ('{"details": []}', '{"details": []}'),  # JSON without LINE's message
+        ('{"message": "' + "ก" * 200 + '"}', "ก" * 120),
+    ],
+)
+def test_describe_shows_lines_message_or_the_error_as_it_is_within_120_characters(
+    last_error, shown
+):
+    row = OutboxMessage(id=7, kind="download", status="pending", attempts=0, target=None,
+                        last_error=last_error, created_at=utcnow())
+    assert describe(row) == (f"#7 download  pending  attempts=0 to=- "
+                             f"created={row.created_at:%Y-%m-%d %H:%M}Z {shown}")
+
+
+# --------------------------------------------------------------------------- LINE calls
+
+
+def test_every_line_call_carries_the_clients_timeout(runtime, fake, monkeypatch):
+    """A LINE that hangs must not hold the sender: each call is bounded by the timeout."""
+    timeouts = []
+    for name in ("push_message_with_http_info", "reply_message_with_http_info",
+                 "get_group_member_count", "get_room_member_count"):
+        call = getattr(runtime.clients.api, name)
+
+        def spy(*args, _call=call, _name=name, **kwargs):
+            timeouts.append((_name, kwargs.get("_request_timeout")))
+            return _call(*args, **kwargs)
+
+        monkeypatch.setattr(runtime.clients.api, name, spy)
+    group, room = "C" + "f" * 32, "R" + "f" * 32
+    fake.add_group(group, "กลุ่ม", member_ids=[user_id("a")])
+    fake.add_group(room, "ห้อง", member_ids=[user_id("a")])
+    now = utcnow()
+    queue_reply(runtime, fake, event_time=now)
     with transaction(runtime.factory) as session:
-        (row,) = outbox.push(session, room, TEXT)
-        session.flush()
-        row_id = row.id
-    runtime.sender(worker="w").run_once()
-    assert stored(runtime, row_id).recipients == 2
-    assert fake.requests[-1].path == f"/v2/bot/room/{room}/members/count"
+        outbox.push(session, group, TEXT)
+        outbox.push(session, room, TEXT)
+    runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
+    limit = runtime.clients.timeout
+    assert sorted(timeouts) == sorted([
+        ("reply_message_with_http_info", limit),
+        ("push_message_with_http_info", limit), ("get_group_member_count", limit),
+        ("push_message_with_http_info", limit), ("get_room_member_count", limit),
+    ])
 
 
 # --------------------------------------------------------------------------- the loop
