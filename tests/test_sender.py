@@ -68,6 +68,7 @@ def test_a_live_lease_is_never_taken_over_and_a_run_out_one_is(runtime, fake):
     # and costs nothing more (the first push already counted).
     row = stored(runtime, row_id)
     assert (row.last_status, row.line_request_id, row.recipients) == (409, pushes[0].request_id, 0)
+    assert row.sent_via == "push"
 
 
 # --------------------------------------------------------------------------- LINE's error answers
@@ -228,14 +229,15 @@ def test_follow_ups_run_for_sent_and_failed_but_not_for_a_retry(runtime, fake):
     for status in ("sent", "failed", "retry"):
         row_id = queue_push(runtime)
         sender, row = claimed_at(runtime, row_id, now)
-        sender.record(row, Outcome(status, after=lambda session, row, s=status: ran.append(s)))
-    assert ran == ["sent", "failed"]
+        sender.record(row, Outcome(status, after=lambda session, r, s=status: ran.append((s, r.id))))
+    assert [s for s, _ in ran] == ["sent", "failed"] and all(ran_id for _, ran_id in ran)
 
 
 def test_giving_up_tells_the_kinds_on_failed_hook_in_the_same_transaction(
     runtime, fake, monkeypatch
 ):
     def tell(session, row):
+        assert row.status == "failed"
         session.add(OutboxMessage(kind="push", target=user_id("owner"), payload={"messages": TEXT}))
 
     monkeypatch.setitem(sender_module.ON_FAILED, "push", tell)
@@ -467,6 +469,21 @@ def test_a_group_push_whose_size_cannot_be_learnt_counts_once(runtime, fake):
     assert stored(runtime, row_id).recipients == 1
 
 
+def test_a_push_to_a_room_costs_its_member_count(runtime, fake):
+    room = "R" + "e" * 32
+    fake.add_group(room, "ห้องประชุม", member_ids=[f"U{n:032x}" for n in range(2)])
+    with transaction(runtime.factory) as session:
+        (row,) = outbox.push(session, room, TEXT)
+        session.flush()
+        row_id = row.id
+    runtime.sender(worker="w").run_once()
+    row = stored(runtime, row_id)
+    (push,) = [r for r in fake.requests if r.path == "/v2/bot/message/push"]
+    assert (row.recipients, row.sent_via, row.last_status) == (2, "push", 200)
+    assert row.line_request_id == push.request_id  # LINE's id, for asking LINE about it later
+    assert fake.requests[-1].path == f"/v2/bot/room/{room}/members/count"
+
+
 # --------------------------------------------------------------------------- the operator's view
 
 
@@ -561,3 +578,31 @@ def test_the_loop_sends_survives_its_own_errors_and_stops_when_told(runtime, fak
     assert not loop.is_alive()
     assert stored(runtime, row_id).status == "sent" and calls[:2] == [0, 1]
     assert len(fake.messages_to(user_id("someone"))) == 1
+
+
+def idle() -> int:
+    return 0
+
+
+def database_down() -> int:
+    raise OSError("database down")
+
+
+@pytest.mark.parametrize("run_once", [idle, database_down])
+def test_the_loop_rests_a_poll_when_idle_and_after_an_error(runtime, fake, monkeypatch, run_once):
+    """Neither an empty outbox nor a database that is down may turn the loop into a busy spin."""
+    sender = runtime.sender(worker="w")
+    calls = []
+
+    def counted() -> int:
+        calls.append(1)
+        return run_once()
+
+    monkeypatch.setattr(sender, "run_once", counted)
+    stop = threading.Event()
+    loop = threading.Thread(target=sender.run_forever, args=(stop, 0.1), daemon=True)
+    loop.start()
+    time.sleep(0.5)
+    stop.set()
+    loop.join(timeout=5)
+    assert 1 <= len(calls) <= 10  # about one call per poll; a spin makes thousands
