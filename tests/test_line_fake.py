@@ -465,6 +465,15 @@ def test_profile_group_and_bot_info(fake, api):
     assert api.get_bot_info().user_id == fake.bot_user_id
 
 
+def test_room_member_count_for_a_room_the_bot_is_in(fake, api):
+    room = "R" + "4" * 32
+    fake.add_group(room, "ad hoc", member_ids=[USER, OTHER, "U" + "5" * 32])
+    assert api.get_room_member_count(room).count == 3
+    with pytest.raises(ApiException) as exc:
+        api.get_room_member_count("R" + "6" * 32)
+    assert exc.value.status == 404
+
+
 def test_loading_animation_only_in_one_to_one_chats(fake, api):
     response = api.show_loading_animation_with_http_info(
         ShowLoadingAnimationRequest(chat_id=USER, loading_seconds=10)

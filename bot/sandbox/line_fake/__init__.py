@@ -4,13 +4,17 @@
     fake = FakeLine(access_token="test-token").start()
     configuration = Configuration(host=fake.url, access_token="test-token")
 
-`server.py` holds the HTTP fake, `schema.py` the request validator built from LINE's OpenAPI
-spec (`messaging-api.yml`, copied from line/line-openapi under the Apache License 2.0, see
-`LICENSE` in this folder).
+`server.py` holds the HTTP plumbing (routing, auth, faults, the record of calls) and `FakeLine`,
+which is put together from one module per LINE API area: `messaging.py` (reply, push, multicast,
+quota), `content.py` (message content), `chats.py` (profiles, groups, bot info, chat screen) and
+`richmenus.py`; `wire.py` is what they share. `schema.py` is the request validator built from
+LINE's OpenAPI spec (`messaging-api.yml`, copied from line/line-openapi under the Apache License
+2.0, see `LICENSE` in this folder).
 """
 
+from .messaging import Delivery
 from .schema import ErrorDetail, validate_messages, validate_request
-from .server import Delivery, FakeLine, RecordedRequest
+from .server import FakeLine, RecordedRequest
 
 __all__ = [
     "Delivery",
