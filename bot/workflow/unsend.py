@@ -19,13 +19,13 @@ UNSENT = "unsent by the user"
 def cancel_downloads(session: Session, attachment: Attachment) -> int:
     """Give up the attachment's downloads not yet taken by a sender (one being performed now
     finds its attachment gone and stores nothing)."""
-    cancelled = 0
-    for row in session.scalars(select(OutboxMessage).where(
-            OutboxMessage.kind == "download", OutboxMessage.status == "pending").with_for_update()):
-        if row.payload.get("attachment_id") == attachment.id:
-            row.status, row.last_error = "failed", UNSENT
-            cancelled += 1
-    return cancelled
+    rows = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "download", OutboxMessage.status == "pending",
+        OutboxMessage.payload["attachment_id"].as_integer() == attachment.id,
+    ).order_by(OutboxMessage.id).with_for_update()).all()  # locked: a sender cannot claim it meanwhile
+    for row in rows:
+        row.status, row.last_error = "failed", UNSENT
+    return len(rows)
 
 
 def unsend(session: Session, person: Person, message_id: str, *, line_user_id: str | None,
