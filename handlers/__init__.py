@@ -4,7 +4,10 @@ from handlers.router import Handler, Router
 
 
 def build_router() -> Router:
-    """The registry, in order: the first handler whose check says yes handles the event."""
+    """The registry, in order: the first handler whose check claims the event handles it.
+
+    A step waiting for typed text (a Prompt) sits where its conversation's handler sits, so it
+    takes precedence over the same texts exactly as before."""
     from handlers import decide, enrol, feedback, group, help, mine, publish, submit, unsend
 
     handlers: list[Handler] = [
@@ -12,10 +15,13 @@ def build_router() -> Router:
         enrol.HANDLER,
         help.INVALID,
         unsend.HANDLER,
+        decide.REASON_HANDLER,
         decide.HANDLER,
         mine.HANDLER,
         submit.HANDLER,
+        publish.REASON_HANDLER,
         publish.HANDLER,
+        feedback.ANSWER_HANDLER,
         feedback.HANDLER,
         help.HANDLER,
         help.FALLBACK,

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from linebot.v3.webhooks import PostbackEvent
-
 from bot.office.org import is_director, roles_of
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
+from bot.spine.postback import Postback
 from bot.workflow import cards, machine
-from handlers.common import (
-    NO_ROLE,
-    awaiting_text,
-    in_user_chat,
-    postback_of,
-    prompt_expired,
-    text_of,
-)
+from handlers.common import NO_ROLE, text_of, user_in_chat
+from handlers.prompt import Prompt
 from handlers.router import Handler
 from models import ApprovalStep, Submission
 
@@ -28,7 +21,7 @@ CANCEL = "ยกเลิก"
 
 
 def _ask_reason(ctx: EventContext, step_id: int, version: int, action: str) -> None:
-    ctx.set_state("decide_reason", step_id=step_id, version=version, action=action)
+    REASON.ask(ctx, step_id=step_id, version=version, action=action)
     prompt = "กรุณาพิมพ์ความเห็น" if action == "approve" else "กรุณาระบุเหตุผล (เลือกหรือพิมพ์เอง)"
     labels = COMMON_REASONS[action] + [CANCEL]
     ctx.reply(messages.text(prompt + "ค่ะ", [messages.quick(messages.message_action(t[:20], t)) for t in labels]))
@@ -69,15 +62,13 @@ def _on_decide_tap(ctx: EventContext, params: dict) -> None:
         _ask_reason(ctx, step_id, version, action)
 
 
-def _on_reason(ctx: EventContext, text: str) -> None:
-    if prompt_expired(ctx):
-        return
-    data = ctx.conversation().data
-    ctx.set_state("idle")
-    if text == CANCEL:
-        ctx.reply(messages.text("ยกเลิกแล้วค่ะ การ์ดพิจารณายังใช้ได้ตามเดิม"))
-        return
+def _on_reason(ctx: EventContext, data: dict, text: str) -> None:
+    # The machine re-checks the step, the version and this person's right to decide it now.
     _decide(ctx, data["step_id"], data["version"], data["action"], text.strip()[:2000])
+
+
+REASON = Prompt(state="decide_reason", on_answer=_on_reason,
+                cancelled="ยกเลิกแล้วค่ะ การ์ดพิจารณายังใช้ได้ตามเดิม")
 
 
 def _on_open_card(ctx: EventContext, params: dict) -> None:
@@ -106,29 +97,30 @@ def _on_pending_list(ctx: EventContext) -> None:
     ctx.reply(cards.pending_list(ctx.session, items))
 
 
-def _check(ctx: EventContext) -> bool:
-    if not in_user_chat(ctx) or ctx.person is None:
-        return False
-    if isinstance(ctx.event, PostbackEvent):
-        action, params = postback_of(ctx)
-        return action in ("decide", "card") or (action == "menu" and params.get("m") == "pending")
-    return text_of(ctx) == "รออนุมัติ" or awaiting_text(ctx, "decide_reason")
+PENDING_TEXT = "รออนุมัติ"
 
 
-def _handle(ctx: EventContext) -> None:
-    if isinstance(ctx.event, PostbackEvent):
-        action, params = postback_of(ctx)
-        if action == "decide":
-            _on_decide_tap(ctx, params)
-        elif action == "card":
-            _on_open_card(ctx, params)
-        else:
-            _on_pending_list(ctx)
-        return
-    if text_of(ctx) == "รออนุมัติ" and ctx.conversation().state != "decide_reason":
-        _on_pending_list(ctx)  # typed instead of tapped (a menu linked before a role change)
-        return
-    _on_reason(ctx, text_of(ctx))
+def _check(ctx: EventContext) -> Postback | str | None:
+    if not user_in_chat(ctx):
+        return None
+    tap = ctx.postback
+    if tap is not None:
+        mine = tap.action in ("decide", "card") or (tap.action == "menu" and tap.params.get("m") == "pending")
+        return tap if mine else None
+    # typed instead of tapped (a menu linked before a role change); at a reason prompt it is the reason
+    return PENDING_TEXT if text_of(ctx) == PENDING_TEXT else None
+
+
+def _handle(ctx: EventContext, found: Postback | str) -> None:
+    if not isinstance(found, Postback):
+        _on_pending_list(ctx)
+    elif found.action == "decide":
+        _on_decide_tap(ctx, found.params)
+    elif found.action == "card":
+        _on_open_card(ctx, found.params)
+    else:
+        _on_pending_list(ctx)
 
 
 HANDLER = Handler("decide", _check, _handle)
+REASON_HANDLER = REASON.handler("decide_reason")

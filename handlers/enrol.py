@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent
 
 from bot.office import richmenus
@@ -28,13 +30,25 @@ REFUSALS = {
 }
 
 
-def _check(ctx: EventContext) -> bool:
+@dataclass(frozen=True)
+class Linking:
+    """What the check saw: a follow, or a message with (maybe) a linking code in it."""
+
+    follow: bool = False
+    code: str | None = None  # normalised; None when the text cannot be a code
+
+
+def _check(ctx: EventContext) -> Linking | None:
+    """Follows, anything a stranger sends (it is all about linking), and a linked user's code."""
     if not in_user_chat(ctx) or not isinstance(ctx.event, (MessageEvent, PostbackEvent, FollowEvent)):
-        return False
-    if ctx.person is None or isinstance(ctx.event, FollowEvent):
-        return True
+        return None
+    if isinstance(ctx.event, FollowEvent):
+        return Linking(follow=True)
     text = text_of(ctx)
-    return bool(text and normalise_code(text) and ctx.conversation().state == "idle")
+    code = normalise_code(text) if text else None
+    if ctx.person is None:
+        return Linking(code=code)
+    return Linking(code=code) if code and ctx.chat_state().state == "idle" else None
 
 
 def welcome(ctx: EventContext) -> str:
@@ -46,12 +60,11 @@ def welcome(ctx: EventContext) -> str:
             f"บทบาท: {role_text}\n\n{help_text(roles)}")
 
 
-def _handle(ctx: EventContext) -> None:
-    if isinstance(ctx.event, FollowEvent):
+def _handle(ctx: EventContext, found: Linking) -> None:
+    if found.follow:
         ctx.reply(messages.text(welcome(ctx) if ctx.person else NOT_LINKED))
         return
-    text = text_of(ctx)
-    code = normalise_code(text) if text else None
+    code = found.code
     if code is None:
         ctx.row.outcome = "refused"
         ctx.reply(messages.text(NOT_LINKED))

@@ -24,13 +24,13 @@ from bot.digest.delivery import (
 )
 from bot.spine import messages
 from bot.spine.context import EventContext
-from bot.spine.postback import PayloadError, int_param
+from bot.spine.postback import PayloadError, Postback, int_param
 from bot.thai.dates import BANGKOK, FiscalQuarter, thai_datetime
-from handlers.common import HELP_WORDS, in_user_chat, postback_of, prompt_expired, text_of
+from handlers.common import user_in_chat
+from handlers.prompt import Prompt
 from handlers.router import Handler
 
 STATE = "feedback_text"
-CANCEL_WORDS = {"ยกเลิก", "cancel"}
 
 REFUSALS = {
     "not_director": "ขออภัยค่ะ การ์ดนี้สำหรับผู้อำนวยการกลุ่ม/หน่วย หรือผู้รักษาราชการแทนเท่านั้น",
@@ -42,16 +42,10 @@ REFUSALS = {
 }
 
 
-def _check(ctx: EventContext) -> bool:
-    if not in_user_chat(ctx) or ctx.person is None:
-        return False
-    postback = postback_of(ctx)
-    if postback is not None:
-        return postback[0] == "fb"
-    text = text_of(ctx)
-    if text is None or text.lower() in HELP_WORDS:
-        return False
-    return ctx.conversation().state.startswith("feedback_")
+def _check(ctx: EventContext) -> Postback | None:
+    if not user_in_chat(ctx) or ctx.postback is None or ctx.postback.action != "fb":
+        return None
+    return ctx.postback
 
 
 def _due_text(ctx: EventContext, quarter: FiscalQuarter) -> str:
@@ -102,7 +96,7 @@ def _tap(ctx: EventContext, params: dict[str, str]) -> None:
             f"รับทราบค่ะ บันทึกว่า{unit.name}ไม่มีปัญหาอุปสรรคและข้อเสนอแนะใน{quarter.label()}\n"
             f"หากต้องการแก้ไข แตะ “ตอบ” ในการ์ดเดิมได้จนถึง {due}"))
         return
-    ctx.set_state(STATE, quarter=quarter.code, unit_id=unit.id)
+    ANSWER.ask(ctx, quarter=quarter.code, unit_id=unit.id)
     current = feedback_row(ctx.session, unit.office_id, unit.id, quarter)
     earlier = ""
     if current.answered_at is not None:
@@ -113,25 +107,19 @@ def _tap(ctx: EventContext, params: dict[str, str]) -> None:
         f"พิมพ์ “ยกเลิก” หากยังไม่ต้องการตอบ{earlier}"))
 
 
-def _answer(ctx: EventContext, text: str) -> None:
-    data = ctx.conversation().data
-    if text.strip().lower() in CANCEL_WORDS:
-        ctx.set_state("idle")
-        ctx.reply(messages.text("ยกเลิกแล้วค่ะ ยังไม่ได้บันทึกข้อความนี้"))
-        return
+def _answer(ctx: EventContext, data: dict, text: str) -> None:
     try:
         quarter = FiscalQuarter.parse(str(data.get("quarter", "")))
         unit_id = int(data["unit_id"])
     except (KeyError, TypeError, ValueError):
-        ctx.set_state("idle")
         _refuse(ctx, "invalid", None, None)
         return
     if len(text) > MAX_FEEDBACK_CHARS:
+        ANSWER.ask(ctx, **data)  # still waiting for a shorter one
         ctx.reply(messages.text(f"ข้อความยาวเกินไปค่ะ (ไม่เกิน {MAX_FEEDBACK_CHARS:,} ตัวอักษร) "
                                 "กรุณาสรุปให้สั้นลงแล้วส่งใหม่"))
         return
-    allowed = _authorise(ctx, quarter, unit_id)
-    ctx.set_state("idle")
+    allowed = _authorise(ctx, quarter, unit_id)  # the role and the quarter, again, at the answer
     if allowed is None:
         return
     unit, acting = allowed
@@ -142,14 +130,15 @@ def _answer(ctx: EventContext, text: str) -> None:
         f"แก้ไขได้โดยแตะ “ตอบ” ในการ์ดเดิม จนถึง {_due_text(ctx, quarter)}"))
 
 
-def _handle(ctx: EventContext) -> None:
-    postback = postback_of(ctx)
-    if postback is not None:
-        _tap(ctx, postback[1])
-        return
-    if prompt_expired(ctx, wait=timedelta(hours=1)):  # a text long after ตอบ is not the answer
-        return
-    _answer(ctx, text_of(ctx))
+# A director composes this answer (often a long one) in the chat: an hour, not the usual prompt
+# wait, before a late text stops counting as the answer.
+ANSWER = Prompt(state=STATE, on_answer=_answer, cancelled="ยกเลิกแล้วค่ะ ยังไม่ได้บันทึกข้อความนี้",
+                wait=timedelta(hours=1))
+
+
+def _handle(ctx: EventContext, tap: Postback) -> None:
+    _tap(ctx, tap.params)
 
 
 HANDLER = Handler("feedback", _check, _handle)
+ANSWER_HANDLER = ANSWER.handler("feedback_answer")

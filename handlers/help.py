@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.office.org import is_director, roles_of
-from bot.spine import messages
+from bot.spine import audit, messages
 from bot.spine.context import EventContext
-from handlers.common import HELP_WORDS, in_user_chat, postback_of, text_of
+from bot.spine.postback import INVALID as INVALID_ACTION
+from bot.spine.postback import Postback
+from handlers.common import is_help_word, text_of, user_in_chat
 from handlers.router import Handler
 
 
@@ -23,35 +25,41 @@ def help_text(roles: set[str]) -> str:
     return "\n".join(lines)
 
 
-def _is_help(ctx: EventContext) -> bool:
+def _is_help(ctx: EventContext) -> bool | None:
+    if not user_in_chat(ctx):
+        return None
     text = text_of(ctx)
-    if text is not None and text.lower() in HELP_WORDS:
+    if text is not None and is_help_word(text):
         return True
-    postback = postback_of(ctx)
-    return postback is not None and postback[0] == "menu" and postback[1].get("m") == "help"
+    tap = ctx.postback
+    return (tap is not None and tap.action == "menu" and tap.params.get("m") == "help") or None
 
 
-def _handle(ctx: EventContext) -> None:
+def _handle(ctx: EventContext, _found: bool) -> None:
     ctx.reply(messages.text(help_text(roles_of(ctx.session, ctx.person))))
 
 
-def _fallback_check(ctx: EventContext) -> bool:
-    return in_user_chat(ctx) and ctx.person is not None and getattr(ctx.event, "reply_token", None) is not None
+def _fallback_check(ctx: EventContext) -> bool | None:
+    """Whatever nobody claimed, from someone we can answer (an event with a reply token)."""
+    return (user_in_chat(ctx) and getattr(ctx.event, "reply_token", None) is not None) or None
 
 
-def _fallback(ctx: EventContext) -> None:
+def _fallback(ctx: EventContext, _found: bool) -> None:
     ctx.row.outcome = "unexpected"
     ctx.reply(messages.text("ขออภัยค่ะ ไม่เข้าใจข้อความนี้\n" + help_text(roles_of(ctx.session, ctx.person))))
 
 
-HANDLER = Handler("help", lambda ctx: in_user_chat(ctx) and ctx.person is not None and _is_help(ctx), _handle)
+HANDLER = Handler("help", _is_help, _handle)
 FALLBACK = Handler("fallback", _fallback_check, _fallback)
 
 
-def _invalid(ctx: EventContext) -> None:
-    """Postback data this server never wrote (tampered or from an old version): refuse and record."""
-    from bot.spine import audit
+def _invalid_check(ctx: EventContext) -> Postback | None:
+    tap = ctx.postback
+    return tap if user_in_chat(ctx) and tap is not None and tap.action == INVALID_ACTION else None
 
+
+def _invalid(ctx: EventContext, _tap: Postback) -> None:
+    """Postback data this server never wrote (tampered or from an old version): refuse and record."""
     ctx.row.outcome = "refused"
     audit.record(ctx.session, "refused", office_id=ctx.office_id, actor_id=ctx.person.id,
                  actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
@@ -59,5 +67,4 @@ def _invalid(ctx: EventContext) -> None:
     ctx.reply(messages.text("ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ"))
 
 
-INVALID = Handler("invalid", lambda ctx: in_user_chat(ctx) and ctx.person is not None
-                  and (postback_of(ctx) or ("",))[0] == "invalid", _invalid)
+INVALID = Handler("invalid", _invalid_check, _invalid)

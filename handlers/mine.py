@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from linebot.v3.webhooks import PostbackEvent
 from sqlalchemy import select
 
+from bot.publishing import procedure
+from bot.publishing.addresses import links
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
+from bot.spine.postback import Postback
 from bot.workflow import cards, machine, submissions
-from handlers.common import in_user_chat, postback_of, text_of
+from handlers.common import text_of, user_in_chat
 from handlers.router import Handler
 from handlers.submit import show_confirmation
-from models import Publication, Submission
+from models import Submission
 
 HIDDEN = ("cancelled", "expired")
 
 
 def _public_url(ctx: EventContext):
+    urls = links(ctx.config)
+
     def url(submission: Submission) -> str | None:
-        publication = ctx.session.scalars(select(Publication).where(
-            Publication.submission_id == submission.id)).first()
-        return f"{ctx.config.public_base_url}/p/{publication.id}" if publication else None
+        publication = procedure.publication_of(ctx.session, submission.id)
+        return urls.item(publication.id) if publication else None
 
     return url
 
@@ -56,17 +59,21 @@ def _revise(ctx: EventContext, submission: Submission) -> None:
     show_confirmation(ctx, submission)
 
 
-def _check(ctx: EventContext) -> bool:
-    if not in_user_chat(ctx) or ctx.person is None:
-        return False
-    if not isinstance(ctx.event, PostbackEvent):
-        return text_of(ctx) == "รายการของฉัน" and not ctx.conversation().state.startswith(("draft_", "decide_"))
-    action, params = postback_of(ctx)
-    return action == "mine" or (action == "menu" and params.get("m") == "mine")
+LIST = Postback("menu", {"m": "mine"})  # the list, typed or tapped
 
 
-def _handle(ctx: EventContext) -> None:
-    action, params = postback_of(ctx) or ("menu", {})
+def _check(ctx: EventContext) -> Postback | None:
+    if not user_in_chat(ctx):
+        return None
+    tap = ctx.postback
+    if tap is None:
+        typed = text_of(ctx) == "รายการของฉัน" and not ctx.chat_state().state.startswith(("draft_", "decide_"))
+        return LIST if typed else None
+    return tap if tap.action == "mine" or (tap.action == "menu" and tap.params.get("m") == "mine") else None
+
+
+def _handle(ctx: EventContext, tap: Postback) -> None:
+    action, params = tap
     if action == "menu":
         _list(ctx)
         return

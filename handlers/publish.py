@@ -6,28 +6,25 @@ a second tap gets a clear Thai answer, an audit entry, and changes nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from linebot.v3.webhooks import MessageEvent
-
 from bot.publishing import cards as cards
 from bot.publishing import procedure
 from bot.publishing.addresses import links, record_url
 from bot.publishing.errors import PublishError
 from bot.publishing.item import AUTO_PUBLISHER, describe
-from bot.spine import audit, messages
+from bot.publishing.requests import record_refusal
+from bot.spine import messages
 from bot.spine.context import EventContext
-from bot.spine.postback import PayloadError, int_param
+from bot.spine.postback import PayloadError, Postback, int_param
 from bot.thai.dates import thai_datetime
 from bot.thai.text import clip
-from handlers.common import HELP_WORDS, NO_ROLE, in_user_chat, postback_of, text_of
+from handlers.common import NO_ROLE, user_in_chat
+from handlers.prompt import PROMPT_WAIT, Prompt
 from handlers.router import Handler
 from models import Publication, Submission
 
 ACTIONS = ("publish", "retract", "publish_record")
 REASON_STATE = "publish_retract_reason"
-REASON_WAIT = timedelta(minutes=15)
-CANCEL_WORDS = {"ยกเลิก", "cancel"}
+REASON_WAIT = PROMPT_WAIT
 
 NOT_FOUND = "ไม่พบเรื่องนี้ในระบบค่ะ ปุ่มนี้อาจมาจากการ์ดเก่า"
 BAD_BUTTON = "ปุ่มนี้ใช้ไม่ได้แล้วค่ะ กรุณาใช้การ์ดล่าสุด"
@@ -39,39 +36,27 @@ TIMED_OUT = ("คำขอถอนการเผยแพร่หมดเว
 TEXT_PLEASE = "กรุณาพิมพ์เหตุผลเป็นข้อความค่ะ (หรือพิมพ์ \"ยกเลิก\")"
 
 
-def _check(ctx: EventContext) -> bool:
-    if not in_user_chat(ctx) or ctx.person is None:
-        return False
-    postback = postback_of(ctx)
-    if postback is not None:
-        return postback[0] in ACTIONS
-    text = text_of(ctx)
-    return (isinstance(ctx.event, MessageEvent) and ctx.conversation().state == REASON_STATE
-            and (text is None or text.lower() not in HELP_WORDS))
+def _check(ctx: EventContext) -> Postback | None:
+    tap = ctx.postback
+    return tap if user_in_chat(ctx) and tap is not None and tap.action in ACTIONS else None
 
 
 def _refuse(ctx: EventContext, action: str, text: str, *, submission_id: int | None,
             reason: str) -> None:
     ctx.row.outcome = "refused"
-    audit.record(ctx.session, f"{action}_refused", office_id=ctx.office_id,
-                 submission_id=submission_id, actor_id=ctx.person.id,
-                 actor_line_user_id=ctx.user_id, event_id=ctx.event_id, data={"reason": reason})
+    record_refusal(ctx.session, ctx.person, action, submission_id=submission_id, reason=reason,
+                   line_user_id=ctx.user_id, event_id=ctx.event_id)
     ctx.reply(messages.text(text))
 
 
-def _handle(ctx: EventContext) -> None:
-    postback = postback_of(ctx)
-    if postback is None:
-        _reason_text(ctx)
-        return
-    action, params = postback
+def _handle(ctx: EventContext, tap: Postback) -> None:
     try:
-        ident = int_param(params, "p")
+        ident = int_param(tap.params, "p")
     except PayloadError:
         ctx.row.outcome = "refused"
         ctx.reply(messages.text(BAD_BUTTON))
         return
-    {"publish": _publish, "retract": _ask_reason, "publish_record": _record}[action](ctx, ident)
+    {"publish": _publish, "retract": _ask_reason, "publish_record": _record}[tap.action](ctx, ident)
 
 
 def _publish(ctx: EventContext, submission_id: int) -> None:
@@ -118,27 +103,14 @@ def _ask_reason(ctx: EventContext, publication_id: int) -> None:
                 submission_id=pub.submission_id, reason="already_retracted")
         return
     title = clip(pub.submission.version(pub.version).title, 80)
-    ctx.set_state(REASON_STATE, publication_id=pub.id)
+    RETRACT_REASON.ask(ctx, publication_id=pub.id)
     ctx.reply(messages.text(ASK_REASON.format(title=title),
                             [messages.quick(messages.message_action("ยกเลิก", "ยกเลิก"))]))
 
 
-def _reason_text(ctx: EventContext) -> None:
-    conv = ctx.conversation()
-    publication_id = int(conv.data.get("publication_id", 0))
-    if ctx.now - conv.updated_at > REASON_WAIT:
-        ctx.set_state("idle")
-        ctx.reply(messages.text(TIMED_OUT))
-        return
-    text = text_of(ctx)
-    if text is None:
-        ctx.reply(messages.text(TEXT_PLEASE))
-        return
-    if text.lower() in CANCEL_WORDS:
-        ctx.set_state("idle")
-        ctx.reply(messages.text(CANCELLED))
-        return
-    ctx.set_state("idle")
+def _reason_text(ctx: EventContext, data: dict, text: str) -> None:
+    publication_id = int(data.get("publication_id", 0))
+    # The tap was checked, but roles change (an org reload) while the prompt waits: check again.
     pub = _publication(ctx, publication_id, "retract")
     if pub is None:
         return
@@ -150,7 +122,7 @@ def _reason_text(ctx: EventContext) -> None:
                            event_id=ctx.event_id, now=ctx.now, reply=ctx.reply, config=ctx.config)
     except PublishError as exc:
         if exc.code in ("no_reason", "long_reason"):
-            ctx.set_state(REASON_STATE, publication_id=pub.id)  # let them type it again
+            RETRACT_REASON.ask(ctx, publication_id=pub.id)  # let them type it again
             ctx.reply(messages.text(str(exc)))
             return
         _refuse(ctx, "retract", str(exc), submission_id=pub.submission_id, reason=exc.code)
@@ -167,4 +139,8 @@ def _record(ctx: EventContext, publication_id: int) -> None:
     ctx.reply(cards.record_link_message(view, record_url(ctx.config, pub.id)))
 
 
+RETRACT_REASON = Prompt(state=REASON_STATE, on_answer=_reason_text, cancelled=CANCELLED,
+                        expired=TIMED_OUT, not_text=TEXT_PLEASE)
+
 HANDLER = Handler("publish", _check, _handle)
+REASON_HANDLER = RETRACT_REASON.handler("publish_reason")

@@ -13,22 +13,20 @@ from linebot.v3.webhooks import (
     FileMessageContent,
     ImageMessageContent,
     MessageEvent,
-    PostbackEvent,
 )
 
 from bot.files.names import title_from_filename
-from bot.spine import messages, outbox, postback
+from bot.spine import messages, postback
 from bot.spine.context import EventContext
-from bot.spine.sender import Outcome, SendContext, executor
+from bot.spine.postback import Postback
 from bot.thai.dates import to_bangkok
-from bot.workflow import cards, machine, submissions
+from bot.workflow import albums, cards, machine, submissions
 from bot.workflow.submissions import KIND_NAMES, DraftError
-from handlers.common import in_user_chat, postback_of, text_of
+from handlers.common import text_of, user_in_chat
 from handlers.router import Handler
-from models import Category, Conversation, OutboxMessage, Submission
+from models import Category, Submission
 
 SKIP = "ข้าม"
-QUIET_SECONDS = 8  # an album without `total` is complete after this long without a new photo
 MENU_HINTS = {
     "doc": "ส่งไฟล์เอกสารมาในแชตนี้ได้เลยค่ะ (PDF, Word, Excel, PowerPoint, OpenDocument หรือ ZIP)",
     "photos": "ส่งรูปภาพกิจกรรมมาได้เลยค่ะ เลือกได้หลายรูปพร้อมกัน",
@@ -78,8 +76,7 @@ def ask_title(ctx: EventContext, submission: Submission) -> None:
     _goto(ctx, "draft_title", submission)
     version = submission.version()
     if submission.kind == "photos":
-        ctx.reply(messages.text(f"ได้รับรูปแล้ว {len(version.attachments)} รูปค่ะ ส่งเพิ่มได้อีก\n"
-                                "กรุณาพิมพ์ชื่อกิจกรรม"))
+        ctx.reply(messages.text(albums.ask_name_text(len(version.attachments))))
         return
     suggestions = []
     if submission.kind == "document" and version.attachments:
@@ -139,15 +136,10 @@ def _busy(ctx: EventContext, current: Submission) -> None:
 
 def on_file(ctx: EventContext, content: FileMessageContent) -> None:
     current = _draft(ctx)
-    if current is not None and current.kind != "document":
+    if current is not None and not submissions.takes_replacement_file(
+            current, at_confirmation=ctx.conversation().state == "draft_confirm"):
         _busy(ctx, current)
         return
-    if current is not None:
-        attached = current.version().attachments
-        broken = any(a.status in ("failed", "refused") for a in attached)
-        if ctx.conversation().state != "draft_confirm" and not broken:
-            _busy(ctx, current)
-            return
     submission = current or submissions.start_draft(ctx.session, ctx.person, "document", ctx.now, ctx.event_id)
     try:
         submissions.add_document(ctx.session, ctx.config, submission, ctx.person, message_id=content.id,
@@ -190,38 +182,9 @@ def on_image(ctx: EventContext, content: ImageMessageContent) -> None:
         ask_title(ctx, submission)
         return
     # Wait for the rest of the set; a quiet period closes it when LINE did not say how many.
-    _goto(ctx, "draft_album", submission, token=getattr(ctx.event, "reply_token", None),
+    _goto(ctx, albums.WAITING, submission, token=getattr(ctx.event, "reply_token", None),
           event_ms=ctx.row.timestamp_ms)
-    outbox.effect(ctx.session, "album_check", {"submission_id": submission.id, "count": count},
-                  target=ctx.user_id, office_id=ctx.office_id, event_id=ctx.event_id,
-                  not_before=ctx.now + timedelta(seconds=QUIET_SECONDS))
-
-
-@executor("album_check")
-def album_check(ctx: SendContext, row: OutboxMessage) -> Outcome:
-    """No network: once quiet, ask for the activity name with the latest photo's reply token."""
-
-    def close_album(session, _row) -> None:
-        from datetime import UTC, datetime
-
-        conversation = session.get(Conversation, row.target)
-        submission = session.get(Submission, row.payload["submission_id"])
-        if conversation is None or submission is None or conversation.state != "draft_album" \
-                or conversation.data.get("submission_id") != submission.id \
-                or len(submission.version().attachments) != row.payload["count"]:
-            return
-        count = row.payload["count"]
-        token, event_ms = conversation.data.get("token"), conversation.data.get("event_ms")
-        conversation.state, conversation.data = "draft_title", {"submission_id": submission.id}
-        prompt = [messages.text(f"ได้รับรูปแล้ว {count} รูปค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม")]
-        if token and event_ms:
-            outbox.reply(session, token, row.target, prompt,
-                         event_time=datetime.fromtimestamp(event_ms / 1000, UTC),
-                         window_seconds=ctx.config.reply_window_seconds, office_id=row.office_id)
-        else:
-            outbox.push(session, row.target, prompt, office_id=row.office_id)
-
-    return Outcome("sent", after=close_album)
+    albums.check_when_quiet(ctx.session, submission, ctx.person, now=ctx.now, event_id=ctx.event_id)
 
 
 def start_announcement(ctx: EventContext) -> None:
@@ -251,13 +214,11 @@ def on_text(ctx: EventContext, text: str) -> None:
         version.activity_date = to_bangkok(ctx.now).date()
         ask_description(ctx, submission)
     elif state == "draft_description":
-        if text == SKIP and submission.kind == "announcement":
-            ctx.reply(messages.text("ประกาศต้องมีเนื้อหาค่ะ กรุณาพิมพ์เนื้อหาประกาศ"))
+        try:
+            submissions.set_description(submission, "" if text == SKIP else text)
+        except DraftError as err:  # an announcement without its text
+            ctx.reply(messages.text(str(err)))
             return
-        version.description = "" if text == SKIP else text.strip()[:5000]
-        if submission.kind == "photos":
-            for photo in version.attachments:
-                photo.caption = version.description
         show_confirmation(ctx, submission)
     else:
         ctx.row.outcome = "unexpected"
@@ -368,32 +329,36 @@ def _submit(ctx: EventContext, submission: Submission) -> None:
 DRAFT_POSTBACKS = {"cat", "date", "draft"}
 
 
-def _check(ctx: EventContext) -> bool:
-    if not in_user_chat(ctx) or ctx.person is None:
-        return False
+MENUS = ("doc", "photos", "news")
+ANNOUNCE = "ส่งประกาศ"
+
+
+def _check(ctx: EventContext) -> Postback | MessageEvent | None:
+    """The draft's taps (the postback), and messages: a file or photo, ANNOUNCE, or any message
+    while a draft is open (the event itself)."""
+    if not user_in_chat(ctx):
+        return None
     event = ctx.event
     if isinstance(event, MessageEvent):
-        if isinstance(event.message, (FileMessageContent, ImageMessageContent)):
-            return True
-        text = text_of(ctx)
-        if text == "ส่งประกาศ":
-            return True
-        return ctx.conversation().state.startswith("draft_")
-    if isinstance(event, PostbackEvent):
-        action, params = postback_of(ctx)
-        return action in DRAFT_POSTBACKS or (action == "menu" and params.get("m") in ("doc", "photos", "news"))
-    return False
+        if isinstance(event.message, (FileMessageContent, ImageMessageContent)) or text_of(ctx) == ANNOUNCE \
+                or ctx.chat_state().state.startswith("draft_"):
+            return event
+        return None
+    tap = ctx.postback
+    if tap is not None and (tap.action in DRAFT_POSTBACKS
+                            or (tap.action == "menu" and tap.params.get("m") in MENUS)):
+        return tap
+    return None
 
 
-def _handle(ctx: EventContext) -> None:
-    event = ctx.event
-    if isinstance(event, PostbackEvent):
-        on_postback(ctx, *postback_of(ctx))
-    elif isinstance(event.message, FileMessageContent):
-        on_file(ctx, event.message)
-    elif isinstance(event.message, ImageMessageContent):
-        on_image(ctx, event.message)
-    elif text_of(ctx) == "ส่งประกาศ":
+def _handle(ctx: EventContext, found: Postback | MessageEvent) -> None:
+    if isinstance(found, Postback):
+        on_postback(ctx, *found)
+    elif isinstance(found.message, FileMessageContent):
+        on_file(ctx, found.message)
+    elif isinstance(found.message, ImageMessageContent):
+        on_image(ctx, found.message)
+    elif text_of(ctx) == ANNOUNCE:
         start_announcement(ctx)
     elif (text := text_of(ctx)) is not None and _draft(ctx) is not None:
         on_text(ctx, text)

@@ -260,3 +260,21 @@ def test_an_org_change_that_makes_someone_a_director_gives_them_the_director_men
         from models import OutboxMessage
 
         assert session.query(OutboxMessage).filter(OutboxMessage.kind == "richmenu_link").count() == 2
+
+
+def test_a_registered_group_ignores_further_codes(office):
+    from bot.office.groups import register_by_text
+
+    with transaction(office.factory) as session:
+        the_office = session.scalars(select(Office)).one()
+        pr_code = create_group_code(session, the_office, "pr", utcnow())
+        management_code = create_group_code(session, the_office, "management", utcnow())
+    with transaction(office.factory) as session:
+        assert register_by_text(session, group_id("pr-team"), "สวัสดีค่ะ", utcnow()) is None
+        assert register_by_text(session, group_id("pr-team"), pr_code.lower(), utcnow()).purpose == "pr"
+    with transaction(office.factory) as session:
+        # a working group is never moved to another purpose by a code typed in it
+        assert register_by_text(session, group_id("pr-team"), management_code, utcnow()) is None
+        assert session.scalars(select(GroupChat)).one().purpose == "pr"
+    with transaction(office.factory) as session:  # and the ignored code is still good elsewhere
+        assert register_by_text(session, group_id("bosses"), management_code, utcnow()).purpose == "management"

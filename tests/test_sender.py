@@ -16,6 +16,7 @@ import urllib3
 from linebot.v3.messaging import ApiException
 from sqlalchemy import select
 
+from bot.app import executors
 from bot.spine import outbox
 from bot.spine import sender as sender_module
 from bot.spine.db import transaction
@@ -240,7 +241,7 @@ def test_giving_up_tells_the_kinds_on_failed_hook_in_the_same_transaction(
         assert row.status == "failed"
         session.add(OutboxMessage(kind="push", target=user_id("owner"), payload={"messages": TEXT}))
 
-    monkeypatch.setitem(sender_module.ON_FAILED, "push", tell)
+    monkeypatch.setitem(executors.ON_FAILED, "push", tell)
     row_id = queue_push(runtime)
     now = utcnow() + timedelta(seconds=1)
     sender, row = claimed_at(runtime, row_id, now)
@@ -263,7 +264,7 @@ def test_a_kind_without_executor_fails_and_a_crashing_executor_is_retried(
     def crash(ctx, row):
         raise RuntimeError("bug in executor" + " and more" * 100)
 
-    monkeypatch.setitem(sender_module.EXECUTORS, "test_crash", crash)
+    monkeypatch.setitem(executors.EXECUTORS, "test_crash", crash)
     with transaction(runtime.factory) as session:
         outbox.effect(session, "test_unknown", {})
         outbox.effect(session, "test_crash", {})

@@ -193,7 +193,7 @@ def test_a_crashing_handler_rolls_back_apologises_and_is_not_rerun(line, runtime
     from handlers import enrol
     from handlers.router import Handler
 
-    def boom(ctx):
+    def boom(ctx, _found):
         ctx.session.add(OutboxMessage(kind="push", target="U-half-written", payload={}))
         raise RuntimeError("bug")
 
@@ -232,6 +232,7 @@ def test_a_push_to_a_group_records_its_member_count_as_the_quota_cost(runtime, f
 
 
 def test_a_failing_follow_up_fails_its_row_and_the_batch_goes_on(runtime, fake, monkeypatch):
+    from bot.app import executors
     from bot.spine import outbox, sender
     from bot.spine.db import transaction
 
@@ -242,7 +243,7 @@ def test_a_failing_follow_up_fails_its_row_and_the_batch_goes_on(runtime, fake, 
 
         return sender.Outcome("sent", 200, after=after)
 
-    monkeypatch.setitem(sender.EXECUTORS, "test_effect", broken_follow_up)
+    monkeypatch.setitem(executors.EXECUTORS, "test_effect", broken_follow_up)
     with transaction(runtime.factory) as session:
         outbox.effect(session, "test_effect", {})
         outbox.push(session, user_id("someone"), [{"type": "text", "text": "ถัดไป"}])

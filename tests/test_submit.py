@@ -7,13 +7,14 @@ import io
 import random
 import threading
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from bot.files.links import store
 from bot.spine.db import transaction
 from bot.workflow.submissions import expire_idle_drafts
-from models import ApprovalStep, Attachment, Submission, utcnow
+from models import ApprovalStep, Attachment, OutboxMessage, Submission, utcnow
 from tests import samples
 from tests.flex import actions, data, joined
 from tests.line_driver import user_id
@@ -291,3 +292,54 @@ def test_an_unsent_photo_leaves_the_draft_but_a_sent_item_keeps_its_record(peopl
 
         assert [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.action.like("unsend%")))] == [
             "unsend_removed", "unsend_kept"]
+
+
+def test_an_unsent_photo_is_never_downloaded(people, line, runtime, fake):
+    photo = line.image_event("kanya", samples.jpeg_with_gps())
+    line.post(photo)  # its download is queued, not performed yet
+    unsent = line.event("unsend", user="kanya", reply=False, unsend={"messageId": photo["message"]["id"]})
+    assert line.post(unsent).status_code == 200
+    line.drain()
+    with runtime.factory() as session:
+        [download] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "download")).all()
+        assert (download.status, download.last_error, download.attempts) == ("failed", "unsent by the user", 0)
+        assert session.scalars(select(Attachment)).all() == []
+    fetched = [r for r in fake.requests if r.path == f"/v2/bot/message/{photo['message']['id']}/content"]
+    assert fetched == []
+    assert not any("ไม่สำเร็จ" in t for t in line.texts_to("kanya"))  # cancelled, not a failure to report
+
+
+def test_an_announcement_cannot_lose_its_body_in_the_core(people, runtime):
+    from bot.office.org import person_by_key
+    from bot.workflow import submissions
+    from bot.workflow.submissions import DraftError
+
+    with transaction(runtime.factory) as session:
+        kanya = person_by_key(session, "kanya")
+        item = submissions.start_draft(session, kanya, "announcement", utcnow())
+        item.category_code = "1.18"
+        item.version().title = "ประกาศวันหยุดราชการ"
+        assert submissions.missing_for_submit(session, item) == ["เนื้อหาประกาศ"]
+        with pytest.raises(DraftError, match="ประกาศต้องมีเนื้อหา"):
+            submissions.set_description(item, "   ")
+        submissions.set_description(item, " สำนักงานปิดทำการวันที่ 5 ธันวาคม ")
+        assert item.version().description == "สำนักงานปิดทำการวันที่ 5 ธันวาคม"
+        assert submissions.missing_for_submit(session, item) == []
+        # other kinds may go without a description
+        document = submissions.start_draft(session, kanya, "document", utcnow())
+        submissions.set_description(document, "")
+        assert "เนื้อหาประกาศ" not in submissions.missing_for_submit(session, document)
+
+
+def test_a_broken_file_is_replaced_even_outside_the_confirmation_step(people, line, runtime, fake):
+    said = start_document(line, content=b"MZ\x90\x00 not a pdf at all")
+    assert any("ไม่สามารถรับไฟล์" in m.get("text", "") for m in said)
+    # still at the category step, yet the refused file may be replaced by a good one
+    said = start_document(line, name="รายงานฉบับถูกต้อง.pdf")
+    assert "ได้รับไฟล์ใหม่ \"รายงานฉบับถูกต้อง.pdf\" แทนไฟล์เดิมแล้วค่ะ" in said[0]["text"]
+    with runtime.factory() as session:
+        [attachment] = session.scalars(select(Attachment)).all()
+        assert (attachment.filename, attachment.status) == ("รายงานฉบับถูกต้อง.pdf", "stored")
+    # a good file is not replaced before the confirmation step: the user is told they are busy
+    said = start_document(line, name="อีกไฟล์.pdf")
+    assert "กำลังทำรายการ" in said[0]["text"]

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app.executors import EXECUTORS, ON_FAILED
 from bot.spine.config import SANDBOX_TOKEN, Config
 from bot.spine.db import make_engine, make_sessionmaker, migrate, read_only_sessionmaker
 from bot.spine.line_api import LineClients, line_clients
 from bot.spine.sender import Sender
 
 log = logging.getLogger("prakat")
-
 
 
 @dataclass
@@ -58,12 +58,10 @@ class Runtime:
         return self._clients
 
     def sender(self, worker: str | None = None, **kwargs) -> Sender:
-        import bot.app.executors  # noqa: F401  (registers the executors)
-
         return Sender(self.factory, self.clients,
                       worker=worker or f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}",
                       config=self.config, give_up_seconds=self.config.outbox_give_up_seconds,
-                      **kwargs)
+                      executors=EXECUTORS, on_failed=ON_FAILED, **kwargs)
 
     def start_background(self, *, scheduler: bool = True) -> None:
         """Start the sender (and scheduler) threads: the one-machine mode."""

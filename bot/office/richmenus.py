@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.office.org import is_director
 from bot.spine import outbox, postback
-from bot.spine.sender import NETWORK_ERRORS, Outcome, SendContext, executor, from_api_exception
+from bot.spine.sender import NETWORK_ERRORS, Outcome, SendContext, from_api_exception
 from models import Office, OutboxMessage, Person
 
 WIDTH, HEIGHT = 2500, 843
@@ -80,7 +80,6 @@ def _create(ctx: SendContext, name: str) -> str:
     return created.rich_menu_id
 
 
-@executor("richmenu_link")
 def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
     name, user_id = row.payload["menu"], row.payload["user_id"]
     key = f"{name}-v{VERSION}"
@@ -130,7 +129,6 @@ def queue_unlink(session: Session, person: Person, line_user_id: str) -> None:
                   office_id=person.office_id)
 
 
-@executor("richmenu_unlink")
 def unlink_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """A person unlinked (transferred away): their LINE account goes back to the default menu."""
     try:

@@ -5,13 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from linebot.v3.webhooks import PostbackEvent
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.spine import outbox
 from bot.spine.config import Config
 from bot.spine.db import insert_ignoring_conflicts
+from bot.spine.postback import Postback, parse
 from models import Conversation, InboundEvent, Person
+
+_UNREAD = object()
+
+
+@dataclass(frozen=True)
+class ChatState:
+    """The user's chat state as read without a lock: enough to tell whose event it is, never to
+    change it (a handler that changes state locks the row with `EventContext.conversation`)."""
+
+    state: str
+    data: dict
+    updated_at: datetime | None
+
+
+IDLE = ChatState("idle", {}, None)
 
 
 @dataclass
@@ -25,6 +42,8 @@ class EventContext:
     person: Person | None = None
     _replies: list[dict] = field(default_factory=list)
     _conversation: Conversation | None = None
+    _postback: object = _UNREAD
+    _chat_state: ChatState | None = None
 
     @property
     def event_id(self) -> str:
@@ -54,6 +73,26 @@ class EventContext:
     def push(self, to: str, *messages: dict, purpose: str | None = None) -> None:
         outbox.push(self.session, to, list(messages), office_id=self.office_id,
                     purpose=purpose, event_id=self.event_id)
+
+    @property
+    def postback(self) -> Postback | None:
+        """The tapped postback, decoded once per event; action "invalid" for data we never wrote."""
+        if self._postback is _UNREAD:
+            self._postback = (parse(self.event.postback.data)
+                              if isinstance(self.event, PostbackEvent) else None)
+        return self._postback
+
+    def chat_state(self) -> ChatState:
+        """Where this user's conversation stands, read only: no row is created, nothing locked."""
+        if self._conversation is not None:  # already locked (and maybe changed) by this event
+            conv = self._conversation
+            return ChatState(conv.state, dict(conv.data or {}), conv.updated_at)
+        if self._chat_state is None:
+            row = self.session.execute(
+                select(Conversation.state, Conversation.data, Conversation.updated_at)
+                .where(Conversation.line_user_id == self.user_id)).first() if self.user_id else None
+            self._chat_state = ChatState(row.state, dict(row.data or {}), row.updated_at) if row else IDLE
+        return self._chat_state
 
     def conversation(self) -> Conversation:
         """The user's chat state, locked for the rest of this transaction."""

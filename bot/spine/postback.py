@@ -6,6 +6,7 @@ everything the payload claims against the database.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 VERSION = "v1"
@@ -36,6 +37,24 @@ def decode(data: str) -> tuple[str, dict[str, str]]:
     except ValueError:
         raise PayloadError("bad parameters") from None
     return action, params
+
+
+class Postback(NamedTuple):
+    """A decoded tap: what to do and its parameters (ids still to be checked)."""
+
+    action: str
+    params: dict[str, str]
+
+
+INVALID = "invalid"  # the action of data this server did not write
+
+
+def parse(data: str) -> Postback:
+    """Like `decode`, but never raises: data we did not write becomes action INVALID."""
+    try:
+        return Postback(*decode(data))
+    except PayloadError:
+        return Postback(INVALID, {})
 
 
 def int_param(params: dict[str, str], name: str) -> int:

@@ -14,7 +14,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,17 +47,8 @@ class Outcome:
 
 
 Executor = Callable[["SendContext", OutboxMessage], Outcome]
-EXECUTORS: dict[str, Executor] = {}
 # Called when a row is given up on, inside the recording transaction (e.g. tell the user).
-ON_FAILED: dict[str, Callable[[Session, OutboxMessage], None]] = {}
-
-
-def executor(kind: str):
-    def register(fn: Executor) -> Executor:
-        EXECUTORS[kind] = fn
-        return fn
-
-    return register
+OnFailed = Callable[[Session, OutboxMessage], None]
 
 
 @dataclass
@@ -136,12 +127,10 @@ def _recipients(ctx: SendContext, target: str | None) -> int:
     return count
 
 
-@executor("push")
 def send_push(ctx: SendContext, row: OutboxMessage) -> Outcome:
     return _push(ctx, row)
 
 
-@executor("reply")
 def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """Reply while the token is fresh (free); otherwise, or if LINE refuses the token, push."""
     if row.sent_via == "push" or row.reply_deadline is None or ctx.now() >= row.reply_deadline:
@@ -168,11 +157,22 @@ def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
                    via="reply")
 
 
+# The kinds every sender performs; the application adds its effects (downloads, rich menus, ...).
+MESSAGE_EXECUTORS: dict[str, Executor] = {"push": send_push, "reply": send_reply}
+
+
 class Sender:
+    """Performs outbox rows. `executors` and `on_failed` map a row's kind to what performs it and
+    to what runs when it is given up on: passed in explicitly, so what a process can send is one
+    list in bot/app/, never whatever happened to be imported."""
+
     def __init__(self, factory: sessionmaker[Session], clients: LineClients, *, worker: str, config,
-                 give_up_seconds: int, backoff_base: float = 1.0, backoff_cap: float = 300.0,
-                 now: Callable[[], datetime] = utcnow):
+                 give_up_seconds: int, executors: Mapping[str, Executor] | None = None,
+                 on_failed: Mapping[str, OnFailed] | None = None, backoff_base: float = 1.0,
+                 backoff_cap: float = 300.0, now: Callable[[], datetime] = utcnow):
         self.factory = factory
+        self.executors = {**MESSAGE_EXECUTORS, **(executors or {})}
+        self.on_failed = dict(on_failed or {})
         self.worker = worker
         self.give_up = timedelta(seconds=give_up_seconds)
         self.backoff_base = backoff_base
@@ -210,7 +210,7 @@ class Sender:
         return len(rows)
 
     def perform(self, row: OutboxMessage) -> Outcome:
-        run = EXECUTORS.get(row.kind)
+        run = self.executors.get(row.kind)
         if run is None:
             outcome = Outcome("failed", error=f"no executor for {row.kind!r}")
         else:
@@ -259,8 +259,8 @@ class Sender:
                     log.exception("outbox row %s: follow-up failed", row.id)
                     row.status, row.finished_at = "failed", now
                     row.last_error = f"follow-up failed: {type(exc).__name__}: {exc}"[:500]
-            if row.status == "failed" and row.kind in ON_FAILED:
-                ON_FAILED[row.kind](session, row)
+            if row.status == "failed" and row.kind in self.on_failed:
+                self.on_failed[row.kind](session, row)
         log.info(
             "line call outbox=%s kind=%s via=%s attempt=%s status=%s request_id=%s event=%s outcome=%s",
             row.id, row.kind, row.sent_via, row.attempts, outcome.http_status, outcome.request_id,

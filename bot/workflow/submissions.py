@@ -14,14 +14,7 @@ from bot.files.media import human_size, pdf_page_count, strip_image_metadata
 from bot.files.names import safe_display_name
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
-from bot.spine.sender import (
-    NETWORK_ERRORS,
-    ON_FAILED,
-    Outcome,
-    SendContext,
-    executor,
-    from_api_exception,
-)
+from bot.spine.sender import NETWORK_ERRORS, Outcome, SendContext, from_api_exception
 from models import Attachment, Category, OutboxMessage, Person, Submission, SubmissionVersion
 
 DRAFT_IDLE = timedelta(hours=24)
@@ -90,6 +83,37 @@ def photos_of(version: SubmissionVersion) -> list[Attachment]:
     return sorted(version.attachments, key=lambda a: a.position)
 
 
+NEEDS_BODY = "ประกาศต้องมีเนื้อหาค่ะ กรุณาพิมพ์เนื้อหาประกาศ"
+
+
+def _lacks_body(kind: str, description: str) -> bool:
+    """An announcement is its text: without one there is nothing to publish."""
+    return kind == "announcement" and not description.strip()
+
+
+def set_description(submission: Submission, text: str) -> None:
+    """The item's description (a photo album's captions too); an empty one is refused for an
+    announcement here, at the step, not only when it is sent."""
+    description = text.strip()[:5000]
+    if _lacks_body(submission.kind, description):
+        raise DraftError(NEEDS_BODY)
+    version = submission.version()
+    version.description = description
+    if submission.kind == "photos":
+        for photo in version.attachments:
+            photo.caption = description
+
+
+def takes_replacement_file(submission: Submission, *, at_confirmation: bool) -> bool:
+    """Whether a file sent during this draft replaces its document: at the confirmation step
+    (the user chose to), or whenever the current file failed or was refused (so the user is
+    never stuck with a broken draft they cannot mend)."""
+    if submission.kind != "document":
+        return False
+    broken = any(a.status in ("failed", "refused") for a in submission.version().attachments)
+    return at_confirmation or broken
+
+
 def missing_for_submit(session: Session, submission: Submission) -> list[str]:
     """What still stops the draft from being sent, in Thai (empty when it can go)."""
     version = submission.version()
@@ -98,7 +122,7 @@ def missing_for_submit(session: Session, submission: Submission) -> list[str]:
         missing.append("หมวดข้อมูล")
     if not version.title.strip():
         missing.append("ชื่อเรื่อง" if submission.kind != "photos" else "ชื่อกิจกรรม")
-    if submission.kind == "announcement" and not version.description.strip():
+    if _lacks_body(submission.kind, version.description):
         missing.append("เนื้อหาประกาศ")
     if submission.kind in ("document", "photos"):
         files = version.attachments
@@ -183,7 +207,6 @@ def _tell(session: Session, row: OutboxMessage, text: str) -> None:
         outbox.push(session, row.target, [messages.text(text)], office_id=row.office_id)
 
 
-@executor("download")
 def download(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """Fetch the content while LINE still has it; check and store it in the recording transaction."""
     try:
@@ -243,7 +266,8 @@ def _store(session: Session, config: Config, attachment: Attachment, data: bytes
                             "หากส่งผิด กดยกเลิกรายการได้ค่ะ")
 
 
-def _download_failed(session: Session, row: OutboxMessage) -> None:
+def download_failed(session: Session, row: OutboxMessage) -> None:
+    """A download given up on: the attachment is marked failed and its sender asked to resend."""
     attachment = session.get(Attachment, row.payload["attachment_id"])
     if attachment is None or attachment.status != "waiting":
         return
@@ -251,9 +275,6 @@ def _download_failed(session: Session, row: OutboxMessage) -> None:
     attachment.problem = f"LINE {row.last_status}" if row.last_status else "download failed"
     _tell(session, row, f"รับไฟล์ \"{attachment.filename}\" จาก LINE ไม่สำเร็จ (ไฟล์อาจหมดอายุหรือถูกยกเลิก) "
                         "กรุณาส่งไฟล์นั้นใหม่อีกครั้งค่ะ")
-
-
-ON_FAILED["download"] = _download_failed
 
 
 def activity_date_text(value: date | None) -> str:
