@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
-from bot.workflow import cards, machine, submissions
+from bot.workflow import cards, machine, notify, submissions
 from handlers.common import in_user_chat, postback_of, text_of
 from handlers.router import Handler
 from handlers.submit import show_confirmation
@@ -76,10 +76,11 @@ def _handle(ctx: EventContext) -> None:
         ctx.reply(messages.text("ไม่พบรายการนี้ในรายการของท่านค่ะ"))
         return
     if params.get("a") == "withdraw":
-        decision = machine.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
+        happened = machine.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
+        answer = notify.dispatch(ctx.session, happened, event_id=ctx.event_id)
         if ctx.conversation().data.get("submission_id") == submission.id:
             ctx.set_state("idle")
-        ctx.reply(messages.text(decision.message))
+        ctx.reply(messages.text(answer))
     elif params.get("a") == "revise":
         _revise(ctx, submission)
     else:
