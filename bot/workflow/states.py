@@ -51,7 +51,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("withdraw", ("pending", "returned"), "withdrawn", (SUBMITTER,), "ถอนเรื่อง",
                finishes=True),
     # SYSTEM: publish_mode portal publishes at the final approval; PUBLISHER: publish_mode ict.
-    Transition("publish", ("approved",), "published", (SYSTEM, PUBLISHER), "เผยแพร่", finishes=True),
+    Transition("publish", ("approved",), "published", (SYSTEM, PUBLISHER),
+               "at once (publish_mode portal) or เผยแพร่ (publish_mode ict)", finishes=True),
     Transition("retract", ("published",), "retracted", (PUBLISHER,), "ถอนการเผยแพร่ + reason"),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
@@ -80,11 +81,14 @@ def try_move(session: Session, submission: Submission, action: str, now: datetim
         update(Submission)
         .where(Submission.id == submission.id, Submission.status.in_(transition.sources))
         .values(status=transition.target, updated_at=now, **values)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     ).rowcount
+    # Reload what the UPDATE wrote (or, when it lost, the state that beat it): the in-memory
+    # object must never disagree with the row.
     if won != 1:
         session.refresh(submission)
         return False
+    session.refresh(submission, attribute_names=["status", "updated_at", *values])
     return True
 
 
