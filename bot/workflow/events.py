@@ -97,7 +97,6 @@ class Refused:
 
 Event = (Submitted | Resubmitted | StepSkipped | StepOpened | StepReassigned | Approved
          | FinalApproved | Returned | Rejected | Withdrawn | Refused)
-DECISIONS = (Approved, Returned, Rejected)
 
 
 def refusal(events: list[Event]) -> Refused | None:

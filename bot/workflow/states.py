@@ -64,10 +64,6 @@ class IllegalTransition(ValueError):
     """A transition the current state (in the database) does not allow; nothing was written."""
 
 
-def allowed(action: str, state: str) -> bool:
-    return state in BY_ACTION[action].sources
-
-
 def try_move(session: Session, submission: Submission, action: str, now: datetime,
              **values) -> bool:
     """Take `action` if the row's state in the database allows it; False (row reloaded) if not.
