@@ -127,7 +127,11 @@ def test_no_one_decides_their_own_item_even_when_acting_for_its_approver(people,
     with runtime.factory() as session:
         assert _audited(session, "approve") == 0
         refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "refused")).one()
-        assert refused.data["reason"] == "own_submission"
+        step = session.scalars(select(ApprovalStep).where(ApprovalStep.position == 1)).one()
+        # the auditor sees what was attempted on which step and version, and by whom
+        assert refused.data == {"reason": "own_submission", "step": step.id, "version": 1,
+                                "action": "approve"}
+        assert refused.actor_id == person_by_key(session, "kanya").id
 
 
 def test_transitions_return_events_and_send_nothing_themselves(people, runtime):
