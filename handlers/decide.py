@@ -6,7 +6,8 @@ from bot.office.org import is_director, roles_of
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
-from bot.workflow import cards, machine
+from bot.workflow import cards, machine, notify
+from bot.workflow.events import Refused, refusal
 from handlers.common import NO_ROLE, text_of, user_in_chat
 from handlers.prompt import Prompt
 from handlers.router import Handler
@@ -32,20 +33,21 @@ def _authorised(ctx: EventContext, step_id: int, version: int, action: str):
     checked = machine.authorise(ctx.session, step_id=step_id, version=version, action=action,
                                  actor=ctx.person, actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
                                  now=ctx.now)
-    if isinstance(checked, machine.Decision):
+    if isinstance(checked, Refused):
         ctx.row.outcome = "refused"
-        ctx.reply(messages.text(checked.message))
+        ctx.reply(messages.text(notify.dispatch(ctx.session, [checked], event_id=ctx.event_id)))
         return None
     return checked
 
 
 def _decide(ctx: EventContext, step_id: int, version: int, action: str, comment: str | None) -> None:
-    decision = machine.decide(ctx.session, step_id=step_id, version=version, action=action,
-                               actor=ctx.person, actor_line_user_id=ctx.user_id, comment=comment,
-                               event_id=ctx.event_id, now=ctx.now, reply=ctx.reply)
-    if not decision.ok:
+    happened = machine.decide(ctx.session, step_id=step_id, version=version, action=action,
+                              actor=ctx.person, actor_line_user_id=ctx.user_id, comment=comment,
+                              event_id=ctx.event_id, now=ctx.now)
+    answer = notify.dispatch(ctx.session, happened, event_id=ctx.event_id, reply=ctx.reply)
+    if refusal(happened):
         ctx.row.outcome = "refused"
-    ctx.reply(messages.text(decision.message))
+    ctx.reply(messages.text(answer))
 
 
 def _on_decide_tap(ctx: EventContext, params: dict) -> None:

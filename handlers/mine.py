@@ -9,7 +9,7 @@ from bot.publishing.addresses import links
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
-from bot.workflow import cards, machine, submissions
+from bot.workflow import cards, machine, notify, submissions
 from handlers.common import text_of, user_in_chat
 from handlers.router import Handler
 from handlers.submit import show_confirmation
@@ -83,10 +83,11 @@ def _handle(ctx: EventContext, tap: Postback) -> None:
         ctx.reply(messages.text("ไม่พบรายการนี้ในรายการของท่านค่ะ"))
         return
     if params.get("a") == "withdraw":
-        decision = machine.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
+        happened = machine.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
+        answer = notify.dispatch(ctx.session, happened, event_id=ctx.event_id)
         if ctx.conversation().data.get("submission_id") == submission.id:
             ctx.set_state("idle")
-        ctx.reply(messages.text(decision.message))
+        ctx.reply(messages.text(answer))
     elif params.get("a") == "revise":
         _revise(ctx, submission)
     else:

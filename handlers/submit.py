@@ -20,7 +20,7 @@ from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
 from bot.thai.dates import to_bangkok
-from bot.workflow import albums, cards, machine, submissions
+from bot.workflow import albums, cards, machine, notify, submissions
 from bot.workflow.submissions import KIND_NAMES, DraftError
 from handlers.common import text_of, user_in_chat
 from handlers.router import Handler
@@ -314,11 +314,12 @@ def _submit(ctx: EventContext, submission: Submission) -> None:
         ctx.reply(messages.text("ยังส่งไม่ได้ค่ะ ขาด: " + ", ".join(missing)))
         return
     if submission.status == "returned":
-        machine.resubmit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id, ctx.reply)
+        happened = machine.resubmit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
         done = "ส่งฉบับแก้ไขแล้วค่ะ"
     else:
-        machine.submit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id, ctx.reply)
+        happened = machine.submit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
         done = "ส่งขออนุมัติแล้วค่ะ"
+    notify.dispatch(ctx.session, happened, event_id=ctx.event_id, reply=ctx.reply)
     ctx.set_state("idle")
     ctx.session.flush()
     ctx.reply(messages.text(f"{done} เรื่อง #{submission.id}\nสถานะ: {cards.state_words(ctx.session, submission)}"))

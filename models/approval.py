@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, one_of, utcnow
 from models.org import Person
 
 # waiting → approved | returned | rejected ; queued (not reached yet) ; skipped ; cancelled
@@ -16,6 +16,7 @@ STEP_STATES = ("queued", "waiting", "approved", "returned", "rejected", "skipped
 
 class ApprovalStep(Base):
     __tablename__ = "approval_steps"
+    __table_args__ = (one_of("status", STEP_STATES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -18,6 +18,15 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """The database refuses any `column` value outside `values` (named ck_<table>_<column>).
+
+    The same tuple drives the code, so a typo or a state the code does not know cannot be stored.
+    """
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
 
 
 class UTCDateTime(TypeDecorator):

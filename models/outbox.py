@@ -8,18 +8,20 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, one_of, utcnow
+
+OUTBOX_STATES = ("pending", "sending", "sent", "failed")
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), one_of("status", OUTBOX_STATES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
     # reply | push | download | richmenu_link | ...
     kind: Mapped[str] = mapped_column(String(24))
-    # pending | sending | sent | failed
+    # OUTBOX_STATES: pending | sending | sent | failed
     status: Mapped[str] = mapped_column(String(12), default="pending")
     # userId or groupId the effect is for; for replies, where a push falls back to.
     target: Mapped[str | None] = mapped_column(String(64))

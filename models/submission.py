@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, one_of, utcnow
 
 KINDS = ("document", "photos", "announcement")
 # draft → pending → (returned → pending)* → approved → published (→ retracted)
@@ -17,9 +17,12 @@ STATES = (
     "rejected", "withdrawn", "cancelled", "expired", "retracted",
 )
 
+ATTACHMENT_STATES = ("waiting", "stored", "failed", "refused")
+
 
 class Submission(Base):
     __tablename__ = "submissions"
+    __table_args__ = (one_of("status", STATES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
@@ -66,12 +69,13 @@ class SubmissionVersion(Base):
 
 class Attachment(Base):
     __tablename__ = "attachments"
+    __table_args__ = (one_of("status", ATTACHMENT_STATES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("submission_versions.id"), index=True)
     position: Mapped[int] = mapped_column(default=1)
     line_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    # waiting (download queued) | stored | failed | refused
+    # ATTACHMENT_STATES: waiting (download queued) | stored | failed | refused
     status: Mapped[str] = mapped_column(String(12), default="waiting")
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")

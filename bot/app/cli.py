@@ -108,6 +108,7 @@ def org_load(path: str):
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     from bot.office.richmenus import relink_changed
+    from bot.workflow import notify
     from bot.workflow.machine import reassign_open_steps
 
     try:
@@ -115,11 +116,12 @@ def org_load(path: str):
             summary = load(session, text)
             session.flush()
             moved = reassign_open_steps(session, summary["office_id"], utcnow())
+            notify.dispatch(session, moved, event_id=None)
             relink_changed(session, summary["office_id"])
     except OrgFileError as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
     click.echo(f"loaded {path}: {summary['units']} units, {summary['people']} people, "
-               f"{summary['deactivated']} deactivated, {moved} open approval step(s) moved to a new director")
+               f"{summary['deactivated']} deactivated, {len(moved)} open approval step(s) moved to a new director")
 
 
 @org_cli.command("show")

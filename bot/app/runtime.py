@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.executors import EXECUTORS, ON_FAILED
+from bot.app.wiring import wire
 from bot.spine.config import SANDBOX_TOKEN, Config
 from bot.spine.db import make_engine, make_sessionmaker, migrate, read_only_sessionmaker
 from bot.spine.line_api import LineClients, line_clients
@@ -33,6 +34,7 @@ class Runtime:
 
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
+        wire()
         engine = make_engine(config.database_url)
         if run_migrations:
             migrate(engine)

@@ -24,6 +24,7 @@ from bot.publishing.targets import PublishedItem, publishers
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
 from bot.thai.dates import thai_date
+from bot.workflow import states
 from bot.workflow.submissions import file_hashes
 from models import Office, Person, Publication, Submission
 
@@ -121,13 +122,7 @@ def _publish(session: Session, submission: Submission, *, publisher_id: int | No
              actor_id: int | None, event_id: str | None, now: datetime, reply: Reply | None,
              cfg: Config) -> Publication:
     # The status guard is in the UPDATE itself, so two simultaneous taps cannot both publish.
-    won = session.execute(
-        update(Submission).where(Submission.id == submission.id, Submission.status == "approved")
-        .values(status="published", finished_at=now, updated_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    if won != 1:
-        session.refresh(submission)
+    if not states.try_move(session, submission, "publish", now):
         raise _not_publishable(session, submission)
     version = submission.version()
     pub = Publication(
@@ -231,7 +226,7 @@ def _retract(session: Session, publication: Publication, *, actor_id: int | None
         session.refresh(publication)
         raise PublishError("already_retracted", "เรื่องนี้ถูกถอนการเผยแพร่ไปแล้วค่ะ")
     submission = publication.submission
-    submission.status, submission.updated_at = "retracted", now
+    states.move(session, submission, "retract", now)
     urls = Links(cfg.public_base_url)
     item = PublishedItem(session, publication, submission, urls.item(publication.id), cfg, event_id)
     for target in publishers():

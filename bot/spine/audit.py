@@ -19,6 +19,25 @@ from models import AuditEntry, utcnow
 GENESIS = "0" * 64
 LOCK_KEY = 0x61756474  # "audt"
 
+# Every action name the log may hold. The log is read by auditors and by code (the record PDF
+# looks for "submit"/"approve"), so a misspelt name would silently drop out of both: record()
+# refuses any name not listed here.
+ACTIONS = frozenset({
+    # drafts and the approval procedure (bot.workflow)
+    "draft", "cancelled", "expired", "submit", "resubmit", "skip_step", "approve",
+    "approve_final", "return", "reject", "withdraw", "reassign", "refused",
+    # publishing (bot.publishing, handlers.publish)
+    "send_to_ict", "publish", "retract", "publish_refused", "retract_refused", "record_refused",
+    # a message the user unsent (handlers.unsend)
+    "unsend_removed", "unsend_kept",
+    # quarterly digest and its feedback (bot.digest)
+    "digest.sent", "feedback.answered", "feedback.refused",
+})
+
+
+class UnknownAuditAction(ValueError):
+    """An audit entry with a name outside ACTIONS: a typo, or a new action not registered yet."""
+
 
 def _content(row: AuditEntry) -> str:
     return json.dumps({
@@ -41,6 +60,8 @@ def record(session: Session, action: str, *, office_id: int | None = None, submi
            from_state: str | None = None, to_state: str | None = None, version: int | None = None,
            file_hashes: list[str] | None = None, event_id: str | None = None,
            data: dict | None = None) -> AuditEntry:
+    if action not in ACTIONS:
+        raise UnknownAuditAction(f"audit action {action!r} is not in bot.spine.audit.ACTIONS")
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()

@@ -9,9 +9,12 @@ from bot.files.media import human_size
 from bot.office.categories import CATEGORIES, SHORT_NAMES
 from bot.spine import messages, postback
 from bot.thai.dates import thai_date, thai_datetime
+from bot.workflow.chain import approver_for, chain_for, current_step, steps_of
+from bot.workflow.machine import ACTIONS
 from bot.workflow.submissions import KIND_NAMES, category_name, photos_of
 from models import ActingAssignment, ApprovalStep, Category, Person, Submission, Unit
 
+ACTION_LABELS = {"approve": "อนุมัติ", "return": "ส่งกลับแก้ไข", "reject": "ไม่อนุมัติ"}
 ACCENT = "#1F4E79"
 MUTED = "#6B7280"
 STATE_WORDS = {
@@ -102,8 +105,6 @@ def attachment_rows(session: Session, submission: Submission, config) -> tuple[l
 
 
 def _trail(session: Session, submission: Submission) -> list[str]:
-    from bot.workflow.machine import steps_of
-
     lines = []
     for step in steps_of(session, submission.id):
         if step.status in ("approved", "returned", "rejected"):
@@ -118,8 +119,6 @@ def _trail(session: Session, submission: Submission) -> list[str]:
 
 def approval_card(session: Session, submission: Submission, step: ApprovalStep,
                   delegation: ActingAssignment | None) -> dict:
-    from bot.workflow.machine import ACTIONS, chain_for
-
     config = session.info["config"]
     version = submission.version()
     submitter = _person(session, submission.submitter_id)
@@ -145,9 +144,9 @@ def approval_card(session: Session, submission: Submission, step: ApprovalStep,
         rows.append(_t(f"ส่งถึงท่านในฐานะผู้รักษาราชการแทน {delegation.absent.name}", size="xs", color=MUTED))
     buttons = file_buttons + [
         _button(messages.postback_action(
-            action.label, postback.encode("decide", s=step.id, v=submission.current_version, a=action.name),
-            action.label), "primary" if action.name == "approve" else "secondary")
-        for action in ACTIONS.values()
+            ACTION_LABELS[action], postback.encode("decide", s=step.id, v=submission.current_version, a=action),
+            ACTION_LABELS[action]), "primary" if action == "approve" else "secondary")
+        for action in ACTIONS
     ] + [_button(messages.postback_action(
         "อนุมัติพร้อมความเห็น",
         postback.encode("decide", s=step.id, v=submission.current_version, a="approve", c=1),
@@ -175,11 +174,11 @@ def approved_text(submission: Submission) -> dict:
                          "ได้รับอนุมัติครบทุกขั้นแล้วค่ะ")
 
 
-def decision_for_submitter(session: Session, submission: Submission, step: ApprovalStep, action,
+def decision_for_submitter(session: Session, submission: Submission, step: ApprovalStep, action: str,
                            reason: str | None) -> dict:
     who = _person(session, step.decided_by_id)
     title = _short(submission.version().title, 80)
-    if action.name == "return":
+    if action == "return":
         body = (f"เรื่อง #{submission.id} \"{title}\" ถูกส่งกลับให้แก้ไขโดย {who.name}\n"
                 f"เหตุผล: {reason}\nแก้ไขได้จากเมนู \"รายการของฉัน\" แล้วกดส่งใหม่ค่ะ")
         quick = [messages.quick(messages.postback_action("แก้ไขเรื่องนี้",
@@ -189,14 +188,46 @@ def decision_for_submitter(session: Session, submission: Submission, step: Appro
                          f"เหตุผล: {reason}")
 
 
-def decided_confirmation(session: Session, submission: Submission, step: ApprovalStep, action,
-                         acting: ActingAssignment | None) -> str:
-    from bot.workflow.machine import acting_label
+def acting_label(assignment: ActingAssignment) -> str:
+    order = f" ({assignment.order_text})" if assignment.order_text else ""
+    return f"{assignment.acting.name} รักษาราชการแทน {assignment.absent.name}{order}"
 
+
+def decided_confirmation(session: Session, submission: Submission, step: ApprovalStep, action: str,
+                         acting: ActingAssignment | None) -> str:
     who = acting_label(acting) if acting else ""
-    done = {"approve": "อนุมัติ", "return": "ส่งกลับแก้ไข", "reject": "ไม่อนุมัติ"}[action.name]
+    done = ACTION_LABELS[action]
     text = f"บันทึกแล้วค่ะ: {done} เรื่อง #{submission.id} \"{_short(submission.version().title, 60)}\""
     return text + (f"\n({who})" if who else "")
+
+
+REFUSALS = {
+    "unknown": "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ",
+    "not_linked": "ขออภัยค่ะ บัญชีนี้ไม่มีสิทธิ์พิจารณารายการนี้",
+    "withdrawn": "ผู้ส่งถอนเรื่องนี้แล้วค่ะ ไม่ต้องพิจารณาต่อ",
+    "old_version": "การ์ดนี้เป็นฉบับเก่า มีฉบับแก้ไขใหม่ส่งมาแล้วค่ะ กรุณาพิจารณาจากการ์ดล่าสุด",
+    "not_approver": "ขออภัยค่ะ รายการนี้ไม่ได้อยู่ในความรับผิดชอบของท่าน",
+    "own_submission": "ท่านเป็นผู้ส่งเรื่องนี้เอง จึงพิจารณาเรื่องของตนเองไม่ได้ค่ะ",
+    "reason_required": "กรุณาระบุเหตุผลด้วยค่ะ",
+    "not_owner": "ถอนได้เฉพาะเรื่องที่ท่านส่งเองค่ะ",
+    "cannot_withdraw": "เรื่องนี้พิจารณาเสร็จแล้ว จึงถอนไม่ได้ค่ะ",
+}
+WITHDRAWN_ANSWER = "ถอนเรื่องเรียบร้อยแล้วค่ะ ผู้พิจารณาได้รับแจ้งแล้ว"
+
+
+def who_decided(session: Session, step: ApprovalStep) -> str:
+    person = session.get(Person, step.decided_by_id) if step.decided_by_id else None
+    when = thai_datetime(step.decided_at) if step.decided_at else ""
+    verb = {"approved": "อนุมัติ", "returned": "ส่งกลับแก้ไข", "rejected": "ไม่อนุมัติ",
+            "cancelled": "ยกเลิก", "skipped": "ข้าม"}.get(step.status, step.status)
+    return f"{verb}ไปแล้วโดย {person.name if person else 'ระบบ'} เมื่อ {when}".strip()
+
+
+def refusal_text(session: Session, reason: str, step_id: int | None) -> str:
+    """What the person whose attempt was refused is told (a decided step says who decided it)."""
+    if reason in ("already_decided", "lost_race"):
+        return f"รายการนี้{who_decided(session, session.get(ApprovalStep, step_id))}ค่ะ"
+    return REFUSALS[reason]
 
 
 def withdrawn_text(session: Session, submission: Submission) -> dict:
@@ -224,8 +255,6 @@ def category_picker(submission_id: int) -> dict:
 
 
 def confirmation_card(session: Session, submission: Submission, config) -> dict:
-    from bot.workflow.machine import approver_for, chain_for
-
     version = submission.version()
     rows = [_row("ประเภท", KIND_NAMES[submission.kind]),
             _row("หมวด", category_name(session, submission.category_code)),
@@ -256,8 +285,6 @@ def confirmation_card(session: Session, submission: Submission, config) -> dict:
 
 
 def state_words(session: Session, submission: Submission) -> str:
-    from bot.workflow.machine import current_step
-
     words = STATE_WORDS[submission.status]
     if submission.status == "pending":
         step = current_step(session, submission.id)
@@ -271,8 +298,6 @@ def state_words(session: Session, submission: Submission) -> str:
 
 
 def _last_reason(session: Session, submission: Submission) -> str:
-    from bot.workflow.machine import steps_of
-
     decided = [s for s in steps_of(session, submission.id) if s.status in ("returned", "rejected")]
     return decided[-1].comment if decided and decided[-1].comment else "-"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from linebot.v3.messaging import ApiException
 from sqlalchemy import select
@@ -15,7 +15,16 @@ from bot.files.names import safe_display_name
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
 from bot.spine.sender import NETWORK_ERRORS, Outcome, SendContext, from_api_exception
-from models import Attachment, Category, OutboxMessage, Person, Submission, SubmissionVersion
+from bot.workflow import states
+from models import (
+    Attachment,
+    Category,
+    Conversation,
+    OutboxMessage,
+    Person,
+    Submission,
+    SubmissionVersion,
+)
 
 DRAFT_IDLE = timedelta(hours=24)
 KIND_NAMES = {"document": "เอกสาร", "photos": "ภาพกิจกรรม", "announcement": "ประกาศข่าว"}
@@ -29,7 +38,7 @@ class DraftError(ValueError):
 def start_draft(session: Session, person: Person, kind: str, now: datetime,
                 event_id: str | None = None) -> Submission:
     submission = Submission(office_id=person.office_id, submitter_id=person.id, unit_id=person.unit_id,
-                            kind=kind, status="draft", created_at=now, updated_at=now)
+                            kind=kind, status=states.INITIAL, created_at=now, updated_at=now)
     submission.versions.append(SubmissionVersion(number=1, created_at=now))
     session.add(submission)
     session.flush()
@@ -166,10 +175,11 @@ def duplicates_of(session: Session, attachment: Attachment) -> Submission | None
     ).first()
 
 
-def cancel(session: Session, submission: Submission, actor: Person, now: datetime,
-           event_id: str | None, *, state: str = "cancelled") -> None:
-    previous = submission.status
-    submission.status, submission.finished_at, submission.updated_at = state, now, now
+def cancel(session: Session, submission: Submission, actor: Person | None, now: datetime,
+           event_id: str | None, *, action: str = "cancel") -> None:
+    """draft → cancelled (or → expired, by the scheduler); raises IllegalTransition otherwise."""
+    previous = states.move(session, submission, action, now)
+    state = states.BY_ACTION[action].target
     audit.record(session, state, office_id=submission.office_id, submission_id=submission.id,
                  actor_id=actor.id if actor else None, from_state=previous, to_state=state,
                  version=submission.current_version, event_id=event_id)
@@ -182,13 +192,11 @@ def category_name(session: Session, code: str | None) -> str:
 
 def expire_idle_drafts(session: Session, now: datetime) -> list[Submission]:
     """Drafts untouched for 24 hours expire; their owners are told (once: the state changes)."""
-    from models import Conversation
-
     idle = session.scalars(select(Submission).where(
         Submission.status == "draft", Submission.updated_at < now - DRAFT_IDLE).with_for_update()).all()
     for submission in idle:
         person = session.get(Person, submission.submitter_id)
-        cancel(session, submission, None, now, None, state="expired")
+        cancel(session, submission, None, now, None, action="expire")
         if person and person.line_user_id:
             title = submission.version().title or KIND_NAMES[submission.kind]
             outbox.push(session, person.line_user_id, [messages.text(
@@ -277,7 +285,3 @@ def download_failed(session: Session, row: OutboxMessage) -> None:
                         "กรุณาส่งไฟล์นั้นใหม่อีกครั้งค่ะ")
 
 
-def activity_date_text(value: date | None) -> str:
-    from bot.thai.dates import thai_date
-
-    return thai_date(value) if value else "-"
