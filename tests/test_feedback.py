@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.digest.compute import compute_digest
-from bot.digest.delivery import (
+from bot.digest.feedback import (
     MAX_FEEDBACK_CHARS,
     for_each_office,
     remind_feedback,

@@ -10,12 +10,16 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from bot.digest.cli import digest_command
+from bot.schedule.jobs import JOBS
+from bot.schedule.scheduler import start_scheduler, stop_scheduler
 from bot.spine.db import transaction
 from bot.spine.sender import describe
 from models import OutboxMessage, utcnow
 
 
 def runtime():
+    """The app's Runtime: the one place commands (here and in the domains) get it from."""
     return current_app.extensions["prakat"]
 
 
@@ -65,16 +69,12 @@ def worker_cli(no_scheduler: bool):
         signal.signal(sig, lambda *_: stop.set())
     scheduler = None
     if not no_scheduler:
-        from bot.schedule.scheduler import start_scheduler
-
-        scheduler = start_scheduler(rt)
+        scheduler = start_scheduler(rt, JOBS)
     click.echo("worker started")
     try:
         rt.sender().run_forever(stop, rt.config.outbox_poll_seconds)
     finally:
         if scheduler is not None:
-            from bot.schedule.scheduler import stop_scheduler
-
             stop_scheduler(rt, scheduler)
     click.echo("worker stopped")
 
@@ -225,7 +225,6 @@ def register_org_cli(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from bot.digest import delivery
     from bot.publishing import cli
 
     app.cli.add_command(outbox_cli)
@@ -233,7 +232,7 @@ def register_cli(app: Flask) -> None:
     register_org_cli(app)
     cli.register(app)
     app.cli.add_command(audit_cli)
-    app.cli.add_command(delivery.digest_cli)
+    app.cli.add_command(digest_command(runtime))
 
 
 # --- audit -----------------------------------------------------------------------------------
