@@ -162,7 +162,8 @@ def invite_cli(key: str):
 @click.argument("key")
 def unlink_cli(key: str):
     """Remove KEY's LINE link (a person transferred away)."""
-    from bot.office.org import OrgError, person_by_key, unlink
+    from bot.office.org import OrgError, person_by_key
+    from bot.office.richmenus import unlink
 
     try:
         with transaction(runtime().factory) as session:
