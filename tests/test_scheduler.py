@@ -3,6 +3,7 @@ server was down runs once when it comes back; and a job run twice does its work 
 
 from __future__ import annotations
 
+import inspect
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 import bot.schedule.jobs
 from bot.digest.delivery import digest_due
 from bot.schedule.jobs import JOBS
-from bot.schedule.scheduler import Scheduled, start_scheduler, stop_scheduler
+from bot.schedule.scheduler import RUN_ARGS, Scheduled, start_scheduler, stop_scheduler
 from bot.spine.db import transaction
 from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar
 from models import DigestRun, GroupChat, Office
@@ -60,6 +61,14 @@ def test_every_job_is_registered_once_daily_at_nine_bangkok():
     for job_id in ("quarter_feedback_ask", "quarter_feedback_remind", "quarter_digest"):
         ref, trigger = mine[job_id]
         assert ref.startswith("bot.schedule.jobs:") and trigger == {"hour": 9, "minute": 0}
+
+
+def test_every_stored_reference_names_a_job_in_the_registry_module_taking_runtime_and_now():
+    for job_id, ref, _ in JOBS:
+        module, name = ref.split(":")
+        fn = getattr(bot.schedule.jobs, name)
+        assert module == "bot.schedule.jobs" and fn.__module__ == module, job_id
+        assert list(inspect.signature(fn).parameters) == list(RUN_ARGS), job_id
 
 
 def test_a_run_missed_while_down_runs_once_after_restart(runtime):
