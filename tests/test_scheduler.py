@@ -10,15 +10,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import bot.schedule.jobs
 from bot.digest.delivery import digest_due
+from bot.schedule import scheduler
 from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import RUN_ARGS, Scheduled, start_scheduler, stop_scheduler
 from bot.spine.db import transaction
 from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar
 from models import DigestRun, GroupChat, Office
+from tests.conftest import PG_URL
 from tests.line_driver import group_id, user_id
 
 Q = FiscalQuarter(2570, 1)
@@ -99,6 +101,18 @@ def test_a_run_missed_while_down_runs_once_after_restart(runtime):
     finally:
         stop_scheduler(runtime, sched)
     assert len(RUNS) == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_a_stopped_scheduler_frees_its_lock_at_once(runtime):
+    """Another process may take the scheduler over the moment this one stops."""
+    sched = start_scheduler(runtime, [])
+    assert sched is not None and runtime._scheduler_lock is not None
+    stop_scheduler(runtime, sched)
+    with runtime.engine.connect() as other:
+        key = {"k": scheduler.ADVISORY_LOCK_KEY}
+        assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), key).scalar() is True
+        other.execute(text("SELECT pg_advisory_unlock(:k)"), key)
 
 
 @pytest.fixture

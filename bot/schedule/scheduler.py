@@ -22,6 +22,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.spine.db import is_postgres
 from models import utcnow
@@ -111,8 +112,14 @@ def stop_scheduler(runtime, scheduler: BackgroundScheduler | None) -> None:
         scheduler.shutdown(wait=True)
     lock = getattr(runtime, "_scheduler_lock", None)
     if lock is not None:
-        # Ending the session frees its advisory lock. Close it outright: the job store's shutdown
-        # has disposed the engine's pool, so returning the connection would orphan it.
+        # Unlock before closing: the server frees a closed session's locks only once its backend
+        # has gone, so a scheduler started right after this could still find the lock taken.
+        try:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        except DBAPIError:
+            log.warning("could not unlock the scheduler lock; it goes with the session")
+        # Close it outright: the job store's shutdown has disposed the engine's pool, so
+        # returning the connection would orphan it.
         lock.invalidate()
         lock.close()
         runtime._scheduler_lock = None
