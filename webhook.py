@@ -54,13 +54,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
             return {"status": "ok", "sandbox": runtime.config.sandbox}, 200
         return {"status": "database unreachable"}, 503
 
-    from bot.digest import delivery
+    from bot.digest.web import reports_blueprint
     from bot.portal.blueprint import portal_blueprint
     from bot.portal.files import files_blueprint
 
     app.register_blueprint(files_blueprint(runtime))
     app.register_blueprint(portal_blueprint(runtime))
-    app.register_blueprint(delivery.reports)
+    app.register_blueprint(reports_blueprint(runtime))
     register_cli(app)
     return app
 

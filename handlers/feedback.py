@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.digest.delivery import (
+from bot.digest.delivery import digest_due, working_calendar
+from bot.digest.feedback import (
     MAX_FEEDBACK_CHARS,
     FeedbackRefused,
     check_feedback_open,
-    digest_due,
     feedback_row,
     feedback_unit,
     record_refusal,
     save_feedback,
-    working_calendar,
 )
 from bot.spine import messages
 from bot.spine.context import EventContext

@@ -336,8 +336,7 @@ def test_the_reminder_job_runs_at_nine_bangkok_and_skips_the_weekend(people, lin
     from apscheduler.triggers.cron import CronTrigger
 
     import bot.schedule.jobs
-    from bot.schedule import scheduler
-    from bot.schedule.scheduler import JOBS
+    from bot.schedule.jobs import JOBS
 
     [(ref, trigger)] = [(ref, trigger) for job_id, ref, trigger in JOBS if job_id == "approval_reminders"]
     assert ref == "bot.schedule.jobs:remind_approvers"
@@ -351,11 +350,7 @@ def test_the_reminder_job_runs_at_nine_bangkok_and_skips_the_weekend(people, lin
         step.waiting_since = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
     saturday, monday = fires, datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
     for instant, expected in ((saturday, 0), (monday, 1), (monday, 1)):
-        scheduler._runtime, scheduler._clock = runtime, (lambda at=instant: at)
-        try:
-            bot.schedule.jobs.remind_approvers()  # what the scheduler runs at that instant
-        finally:
-            scheduler._runtime, scheduler._clock = None, scheduler.utcnow
+        bot.schedule.jobs.remind_approvers(runtime, instant)  # what the scheduler runs then
         with runtime.factory() as session:
             assert session.scalars(select(ApprovalStep.reminders_sent).where(
                 ApprovalStep.status == "waiting")).one() == expected

@@ -18,17 +18,13 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from bench.digest_data import History, generate, insert_history, next_ids
-from bot.digest import delivery, render
+from bot.digest import render
 from bot.digest.compute import APPROVED_STATES, compute_digest
-from bot.digest.delivery import (
-    digest_due,
-    report_links,
-    report_token,
-    send_digest,
-    send_due_digests,
-)
+from bot.digest.delivery import digest_due, send_digest, send_due_digests
+from bot.digest.links import LINK_VALID, ReportLinks, report_links, report_token
 from bot.publishing.minimum_set import MINIMUM_SET, minimum_set_status
 from bot.sandbox.line_fake.schema import validate_messages
+from bot.spine.config import Config
 from bot.spine.db import transaction
 from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar, thai_digits
 from models import (
@@ -499,7 +495,7 @@ def test_xlsx_carries_the_same_numbers(small):
 
 def test_html_page_and_chart(small):
     d = small
-    links = render.ReportLinks("https://h/r.html", "https://h/r.pdf", "https://h/r.xlsx",
+    links = ReportLinks("https://h/r.html", "https://h/r.pdf", "https://h/r.xlsx",
                                       "https://h/r.png")
     chart = render.chart_png(d)
     assert chart[:8] == b"\x89PNG\r\n\x1a\n"
@@ -512,7 +508,7 @@ def test_html_page_and_chart(small):
 
 def test_flex_summary_passes_lines_checks(small):
     d = small
-    links = report_links(delivery.Config(public_base_url="https://prakat.example.go.th",
+    links = report_links(Config(public_base_url="https://prakat.example.go.th",
                                                 secret_key="k"), d.office_id, Q,
                          datetime(2027, 1, 4, tzinfo=UTC))
     message = render.flex_summary(d, links)
@@ -654,7 +650,7 @@ def test_report_links_are_signed_per_office_and_quarter_and_expire(management, c
         response = client.get(url)
         assert response.status_code == 403, url
         assert "ไม่ถูกต้อง" in response.get_data(as_text=True)
-    old = report_token(config.secret_key, 1, Q, now - delivery.LINK_VALID - timedelta(1))
+    old = report_token(config.secret_key, 1, Q, now - LINK_VALID - timedelta(1))
     expired = client.get(f"/reports/1/{Q.code}.pdf?t={old}")
     assert expired.status_code == 403 and "หมดอายุ" in expired.get_data(as_text=True)
     assert client.get(f"/reports/1/{Q.code}.exe?t={good}").status_code == 404

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.digest.compute import compute_digest
-from bot.digest.delivery import (
+from bot.digest.feedback import (
     MAX_FEEDBACK_CHARS,
     for_each_office,
     remind_feedback,
     request_feedback,
 )
 from bot.office.org import person_by_key, set_acting
+from bot.render.palette import ALERT
 from bot.spine.db import transaction
 from bot.spine.postback import encode
 from bot.thai.dates import BANGKOK, FiscalQuarter
@@ -198,6 +199,9 @@ def test_one_reminder_two_days_before_the_end_for_those_who_have_not_answered(as
     line.drain()
     [first, again] = cards_to(fake, "suda")
     assert "เตือนความจำ: ยังไม่ได้รับคำตอบค่ะ" in joined(again) and again["altText"].startswith("เตือน:")
+    [notice] = [n for n in again["contents"]["body"]["contents"]
+                if n.get("text") == "เตือนความจำ: ยังไม่ได้รับคำตอบค่ะ"]
+    assert notice["color"] == ALERT  # the palette's colour for what is overdue
     assert len(cards_to(fake, "prasert")) == 1
     assert remind(runtime, datetime(2026, 12, 31, 9, tzinfo=BANGKOK)) == 0
     # asked inside the reminder window: no reminder on top

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.office import org, richmenus
 from bot.office.org import (
     OrgError,
     create_group_code,
@@ -17,7 +18,7 @@ from bot.office.org import (
 )
 from bot.office.orgfile import OrgFileError, load
 from bot.spine.db import transaction
-from models import Category, GroupChat, Office, Person, Unit, utcnow
+from models import Category, GroupChat, Office, OutboxMessage, Person, Unit, utcnow
 from tests.conftest import OFFICE_YAML, link
 from tests.line_driver import group_id, user_id
 
@@ -161,6 +162,21 @@ def test_unlink_frees_the_person(app, office, line, fake):
     assert user_id("phone") not in fake.user_rich_menu  # back to the default menu
     said = line.text("phone", "วิธีใช้")
     assert "ยังไม่ได้เชื่อม" in said[0]["text"]
+
+
+def test_unlinking_takes_the_menu_off_only_the_account_that_was_linked(office):
+    link(office, "kanya")
+    with transaction(office.factory) as session:
+        kanya = person_by_key(session, "kanya")
+        assert richmenus.unlink(session, kanya) == user_id("kanya")
+        assert (kanya.line_user_id, kanya.rich_menu) == (None, None)
+        assert richmenus.unlink(session, kanya) is None  # nothing left to take off
+        assert org.unlink(session, person_by_key(session, "somsak")) is None
+    with office.factory() as session:
+        effects = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "richmenu_unlink")).all()
+        assert [(e.target, e.payload) for e in effects] == [
+            (user_id("kanya"), {"user_id": user_id("kanya")})]
 
 
 def test_an_unlinked_user_gets_only_the_explanation(office, line):

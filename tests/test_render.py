@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -12,7 +13,7 @@ import qrcode
 from PIL import Image, ImageFont
 from pypdf import PdfReader
 
-from bot.render import fonts
+from bot.render import flex, fonts, palette
 from bot.render.chart import bar_chart_png, monthly_chart_png
 from bot.render.pdf import (
     NoticeData,
@@ -27,6 +28,8 @@ from bot.render.pdf import (
 )
 from bot.render.richmenu import rich_menu_areas, rich_menu_image
 from bot.render.xlsx import Sheet, sheet_title, workbook_bytes
+from bot.sandbox.line_fake.schema import validate_messages
+from bot.spine import messages
 from bot.thai.wrap import chunks, wrap
 
 OFFICE = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒"
@@ -365,3 +368,62 @@ def test_sheet_title_is_not_cut_between_a_consonant_and_its_marks():
     assert sheet_title("ก" * 30 + "ที่นี่", set()) == "ก" * 30
     taken = {"รายงาน"}
     assert sheet_title("รายงาน", taken) == "รายงาน (2)"
+
+
+# --- Flex building blocks -----------------------------------------------------------------------
+
+PALETTE = {v for k, v in vars(palette).items() if k.isupper() and isinstance(v, str)}
+HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
+
+
+def colours(node) -> set[str]:
+    """Every colour a Flex message sets, at any depth."""
+    if isinstance(node, dict):
+        found = {node["color"]} if "color" in node else set()
+        return found.union(*(colours(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(colours(v) for v in node))
+    return set()
+
+
+def test_flex_blocks_make_cards_line_accepts_in_the_palette():
+    card = flex.bubble(
+        size="kilo",
+        header=[flex.title("ขออนุญาตเผยแพร่ข้อมูล")],
+        hero=flex.image("https://h/x.png", ratio="20:13", action=flex.uri("เปิด", "https://h/")),
+        body=[flex.row("เรื่อง", ""), flex.separator("md"),
+              flex.note("เตือนความจำ", color=palette.ALERT, margin="md"),
+              flex.row("รวม", "3 รายการ", label_flex=5, value_flex=4, bold=True, end=True),
+              flex.text("ยาว" * 40, max_lines=2)],
+        footer=[flex.button(flex.uri("ดูรายงาน", "https://h/r"), "primary"),
+                flex.button(messages.postback_action("ตอบ", "v1/fb?a=answer", "ตอบ"))],
+        footer_layout="horizontal",
+    )
+    message = messages.flex("การ์ด", flex.carousel([card, card]))
+    assert validate_messages([message]) == []
+    assert colours(message) == {palette.BRAND, palette.MUTED, palette.ALERT}
+    empty_value = card["body"]["contents"][0]["contents"][1]
+    assert empty_value["text"] == "-"  # LINE refuses an empty text
+    assert set(empty_value) == {"type", "text", "size", "wrap", "flex"}  # unset options left out
+    primary, secondary = card["footer"]["contents"]
+    assert primary["color"] == palette.BRAND and "color" not in secondary
+
+
+def test_a_bubble_leaves_out_empty_blocks_and_a_carousel_holds_one_to_twelve():
+    bare = flex.bubble(body=[flex.text("ไม่มีปุ่ม")], footer=[], header=[])
+    assert set(bare) == {"type", "body"}
+    assert validate_messages([messages.flex("x", bare)]) == []
+    assert len(flex.carousel([bare] * 12)["contents"]) == 12
+    for count in (0, 13):
+        with pytest.raises(ValueError, match="1-12 bubbles"):
+            flex.carousel([bare] * count)
+
+
+@pytest.mark.parametrize("path", ["bot/workflow/cards.py", "bot/digest/render.py",
+                                  "bot/digest/feedback.py", "bot/publishing/cards.py"])
+def test_flex_cards_take_their_colours_from_the_palette(path):
+    """No card module brings its own brand colour back (the title image keeps its tints)."""
+    source = (Path(__file__).resolve().parents[1] / path).read_text(encoding="utf-8")
+    flex_part = source.split("# --- the title image")[0]
+    assert HEX.findall(flex_part) == []
+

@@ -1,32 +1,36 @@
-"""The scheduler: every job in bot/jobs.py, stored in the app's database; a run missed while the
+"""The scheduler: every job in bot/schedule/jobs.py, stored in the app's database; a run missed while the
 server was down runs once when it comes back; and a job run twice does its work once."""
 
 from __future__ import annotations
 
+import inspect
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-import bot.schedule.jobs  # noqa: F401  (registers the real jobs before a test swaps the list)
+import bot.schedule.jobs
 from bot.digest.delivery import digest_due
 from bot.schedule import scheduler
-from bot.schedule.scheduler import JOBS, start_scheduler, stop_scheduler
+from bot.schedule.jobs import JOBS
+from bot.schedule.scheduler import RUN_ARGS, Scheduled, start_scheduler, stop_scheduler
 from bot.spine.db import transaction
 from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar
 from models import DigestRun, GroupChat, Office
+from tests.conftest import PG_URL
 from tests.line_driver import group_id, user_id
 
 Q = FiscalQuarter(2570, 1)
 RUNS: list[datetime] = []
 
 
-def tick() -> None:
+def tick(runtime, now: datetime) -> None:
     """A job that only counts its runs (and what the scheduler's clock said)."""
-    RUNS.append(scheduler.now())
+    assert runtime is not None
+    RUNS.append(now)
 
 
 def wait_until(condition, timeout: float = 3.0) -> None:
@@ -61,13 +65,21 @@ def test_every_job_is_registered_once_daily_at_nine_bangkok():
         assert ref.startswith("bot.schedule.jobs:") and trigger == {"hour": 9, "minute": 0}
 
 
-def test_a_run_missed_while_down_runs_once_after_restart(runtime, monkeypatch):
+def test_every_stored_reference_names_a_job_in_the_registry_module_taking_runtime_and_now():
+    for job_id, ref, _ in JOBS:
+        module, name = ref.split(":")
+        fn = getattr(bot.schedule.jobs, name)
+        assert module == "bot.schedule.jobs" and fn.__module__ == module, job_id
+        assert list(inspect.signature(fn).parameters) == list(RUN_ARGS), job_id
+
+
+def test_a_run_missed_while_down_runs_once_after_restart(runtime):
     # A daily job whose real time is ~12 hours away, so only the missed runs can fire here.
     hour = (datetime.now(BANGKOK).hour + 12) % 24
-    monkeypatch.setattr(scheduler, "JOBS", [("tick", f"{__name__}:tick", {"hour": hour})])
+    jobs = [Scheduled("tick", f"{__name__}:tick", {"hour": hour})]
     fixed = datetime(2027, 1, 4, 2, tzinfo=UTC)
     RUNS.clear()
-    sched = start_scheduler(runtime, clock=lambda: fixed)
+    sched = start_scheduler(runtime, jobs, clock=lambda: fixed)
     upcoming = sched.get_job("tick").next_run_time
     assert upcoming > datetime.now(UTC) and upcoming.astimezone(BANGKOK).hour == hour
     # down for three days: three daily runs missed
@@ -76,19 +88,31 @@ def test_a_run_missed_while_down_runs_once_after_restart(runtime, monkeypatch):
     with runtime.engine.connect() as conn:  # stored in the app's database
         assert conn.exec_driver_sql("SELECT id FROM scheduler_jobs").scalars().all() == ["tick"]
 
-    sched = start_scheduler(runtime, clock=lambda: fixed)
+    sched = start_scheduler(runtime, jobs, clock=lambda: fixed)
     wait_until(lambda: RUNS)
     assert processed(sched, "tick")
     stop_scheduler(runtime, sched)  # waits for a job still running
     assert [fixed] == RUNS  # coalesced: once, not three times, and it saw the injected clock
 
-    sched = start_scheduler(runtime, clock=lambda: fixed)
+    sched = start_scheduler(runtime, jobs, clock=lambda: fixed)
     try:
         assert sched.get_job("tick").next_run_time == upcoming  # the next regular run is kept
         time.sleep(0.2)
     finally:
         stop_scheduler(runtime, sched)
     assert len(RUNS) == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_a_stopped_scheduler_frees_its_lock_at_once(runtime):
+    """Another process may take the scheduler over the moment this one stops."""
+    sched = start_scheduler(runtime, [])
+    assert sched is not None and runtime._scheduler_lock is not None
+    stop_scheduler(runtime, sched)
+    with runtime.engine.connect() as other:
+        key = {"k": scheduler.ADVISORY_LOCK_KEY}
+        assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), key).scalar() is True
+        other.execute(text("SELECT pg_advisory_unlock(:k)"), key)
 
 
 @pytest.fixture
@@ -104,7 +128,7 @@ def management(people, fake):
 
 def come_back_up(runtime, job_id: str, clock) -> None:
     """Start the scheduler; wait until it has taken the job's missed run; stop it."""
-    sched = start_scheduler(runtime, clock=clock)
+    sched = start_scheduler(runtime, JOBS, clock=clock)
     try:
         wait_until(lambda: processed(sched, job_id))
     finally:
@@ -120,7 +144,7 @@ def test_the_missed_digest_goes_out_once_after_restart_and_never_again(managemen
         return back_up
 
     for outage in range(2):  # the second time the job runs, there is nothing left to do
-        sched = start_scheduler(runtime, clock=clock)
+        sched = start_scheduler(runtime, JOBS, clock=clock)
         go_down_and_miss(runtime, sched, "quarter_digest",
                               datetime.now(UTC) - timedelta(hours=2))
         come_back_up(runtime, "quarter_digest", clock)
@@ -132,16 +156,14 @@ def test_the_missed_digest_goes_out_once_after_restart_and_never_again(managemen
             assert (run.quarter, run.sent_by) == (Q.code, "scheduler")
 
 
-def test_the_jobs_act_on_what_the_clock_says(management, line, fake, monkeypatch):
-    monkeypatch.setattr(scheduler, "_runtime", management)
+def test_the_jobs_act_on_what_the_clock_says(management, line, fake):
     for when, job, expect in [
         (datetime(2026, 12, 25, 9, tzinfo=BANGKOK), bot.schedule.jobs.ask_quarter_feedback, "prasert"),
         (datetime(2026, 12, 30, 9, tzinfo=BANGKOK), bot.schedule.jobs.remind_quarter_feedback, "prasert"),
         (datetime(2027, 1, 1, 9, tzinfo=BANGKOK), bot.schedule.jobs.send_quarter_digest, "somchai"),
     ]:
-        monkeypatch.setattr(scheduler, "_clock", lambda when=when: when)
         before = len(fake.messages_to(user_id(expect)))
-        job()
-        job()  # twice: the second run finds nothing to do
+        job(management, when)
+        job(management, when)  # twice: the second run finds nothing to do
         line.drain()
         assert len(fake.messages_to(user_id(expect))) == before + 1, job.__name__

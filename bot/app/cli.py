@@ -10,14 +10,17 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from bot.digest.cli import digest_command
 from bot.publishing import cli as publishing_cli
+from bot.schedule.jobs import JOBS
+from bot.schedule.scheduler import start_scheduler, stop_scheduler
 from bot.spine.db import transaction
 from bot.spine.sender import describe
 from models import OutboxMessage, utcnow
 
 
 def runtime():
-    """The running app's Runtime: the one place command code reaches Flask's current app."""
+    """The app's Runtime: the one place commands (here and in the domains) get it from."""
     return current_app.extensions["prakat"]
 
 
@@ -67,16 +70,12 @@ def worker_cli(no_scheduler: bool):
         signal.signal(sig, lambda *_: stop.set())
     scheduler = None
     if not no_scheduler:
-        from bot.schedule.scheduler import start_scheduler
-
-        scheduler = start_scheduler(rt)
+        scheduler = start_scheduler(rt, JOBS)
     click.echo("worker started")
     try:
         rt.sender().run_forever(stop, rt.config.outbox_poll_seconds)
     finally:
         if scheduler is not None:
-            from bot.schedule.scheduler import stop_scheduler
-
             stop_scheduler(rt, scheduler)
     click.echo("worker stopped")
 
@@ -166,7 +165,8 @@ def invite_cli(key: str):
 @click.argument("key")
 def unlink_cli(key: str):
     """Remove KEY's LINE link (a person transferred away)."""
-    from bot.office.org import OrgError, person_by_key, unlink
+    from bot.office.org import OrgError, person_by_key
+    from bot.office.richmenus import unlink
 
     try:
         with transaction(runtime().factory) as session:
@@ -229,15 +229,13 @@ def register_org_cli(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from bot.digest import delivery
-
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_cli)
     register_org_cli(app)
     for command in publishing_cli.commands(runtime):
         app.cli.add_command(command)
     app.cli.add_command(audit_cli)
-    app.cli.add_command(delivery.digest_cli)
+    app.cli.add_command(digest_command(runtime))
 
 
 # --- audit -----------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.executors import EXECUTORS, ON_FAILED
 from bot.app.wiring import wire
+from bot.schedule.jobs import JOBS
+from bot.schedule.scheduler import start_scheduler, stop_scheduler
 from bot.spine.config import SANDBOX_TOKEN, Config
 from bot.spine.db import make_engine, make_sessionmaker, migrate, read_only_sessionmaker
 from bot.spine.line_api import LineClients, line_clients
@@ -74,17 +76,13 @@ class Runtime:
         thread.start()
         self._threads.append(thread)
         if scheduler:
-            from bot.schedule.scheduler import start_scheduler
-
-            self.scheduler = start_scheduler(self)
+            self.scheduler = start_scheduler(self, JOBS)
 
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
         if self.scheduler is not None:
-            from bot.schedule.scheduler import stop_scheduler
-
             stop_scheduler(self, self.scheduler)  # also frees the PostgreSQL scheduler lock
         if self._clients is not None:
             self._clients.close()

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
+from bot.digest.sql import count_if, percentiles, seconds_between, unindexed
 from bot.office.org import ROLE_NAMES
 from bot.publishing.minimum_set import MinimumItem, minimum_set_status
 from bot.thai.dates import BANGKOK, FiscalQuarter
@@ -140,31 +139,6 @@ class Digest:
         return next((u.name for u in self.units if u.unit_id == unit_id), NO_UNIT_NAME)
 
 
-class unindexed(FunctionElement):  # noqa: N801 - reads as a SQL function
-    """A column SQLite must not pick an index for (rendered `+column` there, as is elsewhere).
-
-    Without statistics SQLite prefers any index with an equality, such as `status = 'sent'` or
-    `office_id = ?`, which match nearly every row; reading them through the index is several
-    times slower than the scan (or the time-range index) it would otherwise use.
-    """
-
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return "+" + compiler.process(element.clauses, **kw)
-
-
 def month_starts(quarter: FiscalQuarter) -> tuple[date, date, date]:
     first = quarter.first_day
     return (first, date(first.year, first.month + 1, 1), date(first.year, first.month + 2, 1))
@@ -172,46 +146,6 @@ def month_starts(quarter: FiscalQuarter) -> tuple[date, date, date]:
 
 def _at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=BANGKOK)
-
-
-def _count_if(condition) -> object:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _seconds(session: Session, later, earlier):
-    """later - earlier in seconds, as a float, on either database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("epoch", later - earlier), Float)
-    # SQLite stores UTC timestamps as ISO text, which julianday() reads.
-    return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
-
-
-def percentiles(session: Session, values: Select, ps: tuple[int, ...] = (50, 90)) -> dict:
-    """{group: (count, p_1, p_2, ...)} for `values`, a select of columns `g` (group) and `v`.
-
-    Ranks come from ROW_NUMBER() and COUNT() over each group; the p-th percentile sits at rank
-    1 + p(n-1)/100, interpolated between the two ranks around it. Integer arithmetic keeps the
-    rank maths identical on SQLite and PostgreSQL.
-    """
-    src = values.subquery()
-    ranked = select(
-        src.c.g, src.c.v,
-        func.row_number().over(partition_by=src.c.g, order_by=src.c.v).label("rn"),
-        func.count().over(partition_by=src.c.g).label("n"),
-    ).subquery()
-    rn, n, v = ranked.c.rn, ranked.c.n, ranked.c.v
-    columns, near = [], []
-    for p in ps:
-        low = (p * (n - 1)) // 100 + 1
-        rest = (p * (n - 1)) % 100
-        weight = case((rn == low, cast(100 - rest, Float) / 100),
-                      (rn == low + 1, cast(rest, Float) / 100), else_=0.0)
-        columns.append(func.sum(v * weight))
-        near += [rn == low, rn == low + 1]
-    # Only the ranks around each position reach the sums (and the weights are computed for them).
-    rows = session.execute(select(ranked.c.g, func.max(n), *columns).where(or_(*near))
-                           .group_by(ranked.c.g)).all()
-    return {row[0]: tuple(row[1:]) for row in rows}
 
 
 def _timing(found: tuple | None) -> Timing:
@@ -276,13 +210,13 @@ def _flow(session: Session, office_id: int, quarter: FiscalQuarter) -> dict[int 
     rows = session.execute(
         select(
             unit_of,
-            _count_if(and_(Submission.submitted_at >= start, Submission.submitted_at < end)),
-            _count_if(and_(approved, Submission.id.in_(decided_in_q),
+            count_if(and_(Submission.submitted_at >= start, Submission.submitted_at < end)),
+            count_if(and_(approved, Submission.id.in_(decided_in_q),
                            Submission.id.not_in(decided_later))),
-            _count_if(Submission.id.in_(returned_in_q)),
-            _count_if(and_(ended, Submission.status == "rejected")),
-            _count_if(and_(ended, Submission.status == "withdrawn")),
-            _count_if(or_(Submission.status.in_(OPEN_STATES),
+            count_if(Submission.id.in_(returned_in_q)),
+            count_if(and_(ended, Submission.status == "rejected")),
+            count_if(and_(ended, Submission.status == "withdrawn")),
+            count_if(or_(Submission.status.in_(OPEN_STATES),
                           and_(Submission.status.in_(("rejected", "withdrawn")),
                                Submission.finished_at >= end),
                           and_(approved, Submission.id.in_(decided_later)))),
@@ -304,7 +238,7 @@ def _timings(session: Session, office_id: int, quarter: FiscalQuarter):
 
     def to_publication(group) -> Select:
         return (select(group.label("g"),
-                       _seconds(session, Publication.published_at, Submission.submitted_at)
+                       seconds_between(session, Publication.published_at, Submission.submitted_at)
                        .label("v"))
                 .join(Submission, Submission.id == Publication.submission_id)
                 .where(in_q, Submission.submitted_at.is_not(None)))
@@ -318,7 +252,7 @@ def _timings(session: Session, office_id: int, quarter: FiscalQuarter):
                    .group_by(ApprovalStep.submission_id).subquery())
     steps = (
         select(ApprovalStep.role.label("g"),
-               _seconds(session, ApprovalStep.decided_at, ApprovalStep.waiting_since).label("v"))
+               seconds_between(session, ApprovalStep.decided_at, ApprovalStep.waiting_since).label("v"))
         .join(Submission, Submission.id == ApprovalStep.submission_id)
         .where(unindexed(Submission.office_id) == office_id,
                unindexed(ApprovalStep.status).in_(DECIDED_STEP_STATES),
@@ -326,7 +260,7 @@ def _timings(session: Session, office_id: int, quarter: FiscalQuarter):
                ApprovalStep.waiting_since.is_not(None))
     ).union_all(
         select(literal(PUBLISH_STAGE).label("g"),
-               _seconds(session, Publication.published_at, approved_at.c.at).label("v"))
+               seconds_between(session, Publication.published_at, approved_at.c.at).label("v"))
         .join(approved_at, approved_at.c.submission_id == Publication.submission_id)
         .where(in_q)
     )

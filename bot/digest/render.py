@@ -15,29 +15,20 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pythainlp.util.date import thai_abbr_months
 
 from bot.digest.compute import Digest, Item, Timing, UnitDigest
+from bot.digest.links import ReportLinks
 from bot.office.categories import CATEGORIES, SHORT_NAMES
+from bot.render import flex
 from bot.spine import messages
 from bot.thai.dates import thai_date, thai_datetime, thai_digits
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TITLE = "รายงานผลการเผยแพร่ข้อมูลต่อสาธารณะผ่านเว็บไซต์"
 TOTAL = "รวมทั้งสำนักงาน"
-ACCENT, MUTED = "#1f5fa8", "#52606d"
 CATEGORY_NAMES = dict(CATEGORIES)
 FLOW_LABELS = (
     ("submitted", "ยื่นขอเผยแพร่"), ("approved", "อนุมัติ"), ("returned", "ส่งกลับแก้ไข"),
     ("rejected", "ไม่อนุมัติ"), ("withdrawn", "ถอนเรื่อง"), ("pending", "ค้าง ณ สิ้นไตรมาส"),
 )
-
-
-@dataclass(frozen=True)
-class ReportLinks:
-    """Signed links to the full report (bot.digest_delivery.report_links)."""
-
-    html: str
-    pdf: str
-    xlsx: str
-    chart: str
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -134,17 +125,7 @@ def chart_png(d: Digest) -> bytes:
 # --- LINE ------------------------------------------------------------------------------------
 
 def _row(label: str, value: str, *, bold: bool = False) -> dict:
-    return {"type": "box", "layout": "horizontal", "spacing": "sm", "contents": [
-        {"type": "text", "text": label, "size": "sm", "color": MUTED, "flex": 5, "wrap": True},
-        {"type": "text", "text": value, "size": "sm", "flex": 4, "align": "end", "wrap": True,
-         "weight": "bold" if bold else "regular"},
-    ]}
-
-
-def _button(label: str, uri: str, primary: bool = False) -> dict:
-    return {"type": "button", "style": "primary" if primary else "secondary", "height": "sm",
-            "color": ACCENT if primary else "#e4e7eb",
-            "action": {"type": "uri", "label": label, "uri": uri}}
+    return flex.row(label, value, label_flex=5, value_flex=4, bold=bold, end=True)
 
 
 def flex_summary(d: Digest, links: ReportLinks) -> dict:
@@ -155,7 +136,7 @@ def flex_summary(d: Digest, links: ReportLinks) -> dict:
     rows = [
         _row("เผยแพร่บนเว็บไซต์", f"{s.n(t.published)} รายการ", bold=True),
         *(_row(label, f"{s.n(getattr(t.flow, key))} เรื่อง") for key, label in FLOW_LABELS),
-        {"type": "separator", "margin": "md"},
+        flex.separator("md"),
         _row("ยื่นจนเผยแพร่ (ค่ามัธยฐาน)", s.duration(t.to_publication.median)),
         _row("ร้อยละ 90 เผยแพร่ได้ภายใน", s.duration(t.to_publication.p90)),
         _row("ยอดเข้าชมในไตรมาส", f"{s.n(t.views_in_quarter)} ครั้ง"),
@@ -165,27 +146,23 @@ def flex_summary(d: Digest, links: ReportLinks) -> dict:
     ]
     if d.top:
         best = d.top[0]
-        rows.append({"type": "text", "wrap": True, "size": "xs", "color": MUTED, "margin": "md",
-                     "text": f"เข้าชมมากที่สุด: {best.title[:80] or '-'} ({s.n(best.views)} ครั้ง)"})
-    bubble = {
-        "type": "bubble", "size": "giga",
-        "hero": {"type": "image", "url": links.chart, "size": "full", "aspectRatio": "104:70",
-                 "aspectMode": "fit", "action": {"type": "uri", "label": "รายงาน",
-                                                 "uri": links.html}},
-        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
-            {"type": "text", "text": "รายงานการเผยแพร่ข้อมูลรายไตรมาส", "weight": "bold",
-             "size": "lg", "wrap": True, "color": ACCENT},
-            {"type": "text", "text": s.quarter(d), "size": "sm", "wrap": True},
-            {"type": "text", "text": d.office_short_name or d.office_name, "size": "xs",
-             "color": MUTED, "wrap": True},
-            {"type": "separator", "margin": "md"},
+        rows.append(flex.note(f"เข้าชมมากที่สุด: {best.title[:80] or '-'} ({s.n(best.views)} ครั้ง)",
+                              margin="md"))
+    bubble = flex.bubble(
+        size="giga",
+        hero=flex.image(links.chart, ratio="104:70", mode="fit",
+                        action=flex.uri("รายงาน", links.html)),
+        body=[
+            flex.title("รายงานการเผยแพร่ข้อมูลรายไตรมาส", size="lg"),
+            flex.text(s.quarter(d)),
+            flex.note(d.office_short_name or d.office_name),
+            flex.separator("md"),
             *rows,
-        ]},
-        "footer": {"type": "box", "layout": "horizontal", "spacing": "sm", "contents": [
-            _button("ดูรายงาน", links.html, primary=True), _button("PDF", links.pdf),
-            _button("Excel", links.xlsx),
-        ]},
-    }
+        ],
+        footer=[flex.button(flex.uri("ดูรายงาน", links.html), "primary"),
+                flex.button(flex.uri("PDF", links.pdf)), flex.button(flex.uri("Excel", links.xlsx))],
+        footer_layout="horizontal",
+    )
     alt = (f"รายงานการเผยแพร่ข้อมูล {s.quarter(d)}: เผยแพร่บนเว็บไซต์ {s.n(t.published)} รายการ "
            f"ยื่นขอ {s.n(t.flow.submitted)} เรื่อง")
     return messages.flex(alt, bubble)

@@ -131,13 +131,11 @@ def redeem_invite(session: Session, line_user_id: str, code: str, now: datetime)
 
 
 def unlink(session: Session, person: Person) -> str | None:
-    """Free the person's LINE link; their account loses the role's rich menu too."""
-    from bot.office.richmenus import queue_unlink
+    """Free the person's LINE link; the LINE account it had, if any.
 
+    Their rich menu stays on that account until bot.office.richmenus.unlink takes it off."""
     previous = person.line_user_id
     person.line_user_id, person.linked_at, person.rich_menu = None, None, None
-    if previous:
-        queue_unlink(session, person, previous)
     return previous
 
 

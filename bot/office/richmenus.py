@@ -6,7 +6,8 @@ from linebot.v3.messaging import ApiException, RichMenuRequest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.office.org import is_director
+from bot.office import org
+from bot.office.org import is_director, roles_of
 from bot.spine import outbox, postback
 from bot.spine.sender import NETWORK_ERRORS, Outcome, SendContext, from_api_exception
 from models import Office, OutboxMessage, Person
@@ -27,7 +28,7 @@ def menu_for(roles: set[str]) -> str:
 
 
 def menu_request(name: str) -> dict:
-    from bot.render.richmenu import rich_menu_areas
+    from bot.render.richmenu import rich_menu_areas  # loads Pillow: only when a menu is made
 
     spec = MENUS[name]
     areas = rich_menu_areas(spec["columns"], spec["rows"], WIDTH, HEIGHT)
@@ -53,8 +54,6 @@ def queue_link(session: Session, person: Person, roles: set[str], *, event_id: s
 
 def relink_changed(session: Session, office_id: int) -> int:
     """After an org change, queue a new menu for linked people whose role now wants another one."""
-    from bot.office.org import roles_of
-
     queued = 0
     for person in session.scalars(select(Person).where(
             Person.office_id == office_id, Person.active.is_(True), Person.line_user_id.is_not(None))):
@@ -66,7 +65,7 @@ def relink_changed(session: Session, office_id: int) -> int:
 
 
 def _create(ctx: SendContext, name: str) -> str:
-    from bot.render.richmenu import rich_menu_image
+    from bot.render.richmenu import rich_menu_image  # loads Pillow: only when a menu is made
 
     spec = MENUS[name]
     created = ctx.clients.api.create_rich_menu(
@@ -127,6 +126,14 @@ def _forget(ctx: SendContext, office_id: int | None, key: str) -> None:
 def queue_unlink(session: Session, person: Person, line_user_id: str) -> None:
     outbox.effect(session, "richmenu_unlink", {"user_id": line_user_id}, target=line_user_id,
                   office_id=person.office_id)
+
+
+def unlink(session: Session, person: Person) -> str | None:
+    """Free the person's LINE link, and queue taking the role's menu off the account it had."""
+    previous = org.unlink(session, person)
+    if previous:
+        queue_unlink(session, person, previous)
+    return previous
 
 
 def unlink_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:

@@ -8,14 +8,12 @@ import re
 
 from bot.publishing.addresses import Links
 from bot.publishing.item import ItemView, summary_lines
+from bot.render import flex
+from bot.render.palette import BRAND, BRAND_DEEP, OK, WARN
 from bot.spine import messages, postback
 from bot.thai.dates import thai_date
 from bot.thai.text import clip
 
-ACCENT = "#14325a"
-MUTED = "#6b7280"
-GOOD = "#2f7d4f"
-WARN = "#b45309"
 TITLE_LINES = 3
 MAX_FILES_LISTED = 5
 
@@ -66,40 +64,28 @@ def retracted_actor_text(view: ItemView) -> str:
 
 # --- Flex -----------------------------------------------------------------------------------
 
-def _text(text: str, **style) -> dict:
-    return {"type": "text", "text": text or "-", "wrap": True, **style}
-
-
 def _uri_button(label: str, uri: str, style: str = "secondary") -> dict:
-    return {"type": "button", "style": style, "height": "sm",
-            "action": {"type": "uri", "label": label, "uri": uri}}
+    return flex.button(flex.uri(label, uri), style)
 
 
 def _postback_button(label: str, data: str, display: str, style: str = "secondary") -> dict:
-    return {"type": "button", "style": style, "height": "sm",
-            "action": messages.postback_action(label, data, display)}
+    return flex.button(messages.postback_action(label, data, display), style)
 
 
 def _bubble(*, badge: str, badge_color: str, view: ItemView, lines: list[dict],
             buttons: list[dict], hero_url: str | None, hero_ratio: str, link: str | None) -> dict:
+    """A publication's card: badge, title and category over its lines, the buttons below."""
     body = [
-        _text(badge, size="xs", weight="bold", color=badge_color),
-        _text(view.title, size="md", weight="bold", maxLines=TITLE_LINES),
-        _text(view.category_label, size="xs", color=MUTED),
+        flex.text(badge, size="xs", weight="bold", color=badge_color),
+        flex.text(view.title, size="md", weight="bold", max_lines=TITLE_LINES),
+        flex.note(view.category_label),
         *lines,
     ]
-    bubble: dict = {
-        "type": "bubble",
-        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
-        "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons},
-    }
+    hero = None
     if hero_url:
-        hero = {"type": "image", "url": hero_url, "size": "full", "aspectRatio": hero_ratio,
-                "aspectMode": "cover"}
-        if link:
-            hero["action"] = {"type": "uri", "label": "เปิด", "uri": link}
-        bubble["hero"] = hero
-    return bubble
+        hero = flex.image(hero_url, ratio=hero_ratio,
+                          action=flex.uri("เปิด", link) if link else None)
+    return flex.bubble(body=body, hero=hero, footer=buttons)
 
 
 def hero_image(view: ItemView, urls: Links) -> tuple[str | None, str]:
@@ -114,7 +100,7 @@ def hero_image(view: ItemView, urls: Links) -> tuple[str | None, str]:
 def _meta_line(view: ItemView) -> dict:
     when = thai_date(view.published_at, short=True) if view.published_at else ""
     parts = [p for p in (view.unit_name, when and f"เผยแพร่ {when}") if p]
-    return _text(" · ".join(parts), size="xs", color=MUTED)
+    return flex.note(" · ".join(parts))
 
 
 def pr_card(view: ItemView, urls: Links) -> dict:
@@ -123,11 +109,11 @@ def pr_card(view: ItemView, urls: Links) -> dict:
     link = urls.item(view.publication_id)
     lines = [_meta_line(view)]
     if view.photos:
-        lines.append(_text(f"ภาพกิจกรรม {len(view.photos)} ภาพ", size="xs", color=MUTED))
-    lines.append(_text("ข้อความสำหรับแชร์อยู่ในข้อความถัดไป กดค้างเพื่อคัดลอกได้ค่ะ",
-                       size="xxs", color=MUTED))
+        lines.append(flex.note(f"ภาพกิจกรรม {len(view.photos)} ภาพ"))
+    lines.append(flex.note("ข้อความสำหรับแชร์อยู่ในข้อความถัดไป กดค้างเพื่อคัดลอกได้ค่ะ",
+                           size="xxs"))
     bubble = _bubble(
-        badge="เผยแพร่บนเว็บไซต์แล้ว", badge_color=GOOD, view=view, lines=lines,
+        badge="เผยแพร่บนเว็บไซต์แล้ว", badge_color=OK, view=view, lines=lines,
         buttons=[_uri_button("เปิดหน้าเว็บไซต์", link, "primary"),
                  _uri_button("ใบประกาศ A4 สำหรับบอร์ด", urls.notice(view.publication_id))],
         hero_url=hero, hero_ratio=ratio, link=link,
@@ -148,26 +134,26 @@ def published_card(view: ItemView, urls: Links, *, can_retract: bool, can_record
         buttons.append(_postback_button("ถอนการเผยแพร่",
                                         postback.encode("retract", p=view.publication_id),
                                         "ถอนการเผยแพร่"))
-    bubble = _bubble(badge="เผยแพร่บนเว็บไซต์แล้ว", badge_color=GOOD, view=view,
-                     lines=[_meta_line(view), _text(link, size="xs", color=ACCENT)],
+    bubble = _bubble(badge="เผยแพร่บนเว็บไซต์แล้ว", badge_color=OK, view=view,
+                     lines=[_meta_line(view), flex.note(link, color=BRAND)],
                      buttons=buttons, hero_url=hero, hero_ratio=ratio, link=link)
     return messages.flex(f"เผยแพร่แล้ว: {view.title}", bubble)
 
 
 def publish_request_card(view: ItemView, preview: str, hero_url: str | None) -> dict:
     """For ICT in `ict` mode: an approved item waiting to be put on the website."""
-    lines = [_text(f"จาก {view.unit_name or view.submitter.name}", size="xs", color=MUTED)]
+    lines = [flex.note(f"จาก {view.unit_name or view.submitter.name}")]
     if view.approvals:
         last = view.approvals[-1]
         when = f" {thai_date(last.at, short=True)}" if last.at else ""
-        lines.append(_text(f"อนุมัติโดย {last.name}{when}", size="xs", color=MUTED))
+        lines.append(flex.note(f"อนุมัติโดย {last.name}{when}"))
     listed = view.files[:MAX_FILES_LISTED]
     for f in listed:
-        lines.append(_text(f"📎 {clip(f.name, 60)}", size="xs"))
+        lines.append(flex.text(f"📎 {clip(f.name, 60)}", size="xs"))
     if len(view.files) > len(listed):
-        lines.append(_text(f"และอีก {len(view.files) - len(listed)} ไฟล์", size="xs", color=MUTED))
+        lines.append(flex.note(f"และอีก {len(view.files) - len(listed)} ไฟล์"))
     if view.photos:
-        lines.append(_text(f"ภาพกิจกรรม {len(view.photos)} ภาพ", size="xs"))
+        lines.append(flex.text(f"ภาพกิจกรรม {len(view.photos)} ภาพ", size="xs"))
     bubble = _bubble(
         badge="รอเผยแพร่บนเว็บไซต์", badge_color=WARN, view=view, lines=lines,
         buttons=[_postback_button("เผยแพร่", postback.encode("publish", p=view.submission_id),
@@ -200,7 +186,7 @@ def card_image(title: str, category_label: str, office_short: str) -> bytes:
     layout = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
     width, height = CARD_SIZE
     margin = 72
-    image = Image.new("RGB", CARD_SIZE, ACCENT)
+    image = Image.new("RGB", CARD_SIZE, BRAND_DEEP)
     draw = ImageDraw.Draw(image)
     small = ImageFont.truetype(str(sarabun_path()), 34, layout_engine=layout)
     draw.text((margin, margin - 10), office_short, font=small, fill="#c9d6ea")

@@ -21,6 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, IdentityTransform
 
 from bot.render.fonts import matplotlib_font, sarabun_path
+from bot.render.palette import INK, MUTED, RULE, SERIES
 from bot.thai.wrap import chunks, wrap
 
 if TYPE_CHECKING:
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 
 WIDTH, HEIGHT, DPI = 1040, 700, 100  # pixels: fills a phone screen width in LINE
 PAD = 28
-INK = "#1f2933"
-MUTED = "#52606d"
-GRID = "#d9e2ec"
-PALETTE = ("#1f5fa8", "#e07b24", "#2f9e62", "#c2413b", "#7b4fb5", "#11879c", "#a3852b")
 TITLE_PX, LABEL_PX, TICK_PX, MIN_LABEL_PX = 32, 21, 17, 14
 MAX_LABEL_LINES = 3
 
@@ -262,7 +259,7 @@ def bar_chart_png(
 
 
 def _color(series_index: int) -> str:
-    return PALETTE[series_index % len(PALETTE)]
+    return SERIES[series_index % len(SERIES)]
 
 
 def _draw_bars(
@@ -288,7 +285,7 @@ def _draw_bars(
     ax.set_xticks([])
     ax.set_yticks(ticks, labels=[_number(t) for t in ticks], fontproperties=numbers, color=MUTED)
     ax.tick_params(axis="y", length=0, pad=8)
-    ax.grid(axis="y", color=GRID, linewidth=1, zorder=0)
+    ax.grid(axis="y", color=RULE, linewidth=1, zorder=0)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(MUTED)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFont, features
 
 from bot.render.fonts import sarabun_path
+from bot.render.palette import ALERT, BRAND, BRAND_DEEP, GREEN, ORANGE, PURPLE, TEAL, TINT
 from bot.thai.wrap import chunks, wrap
 
 MAX_BYTES = 1_000_000
@@ -23,10 +24,10 @@ MIN_WIDTH, MAX_WIDTH, MIN_HEIGHT, MIN_RATIO = 800, 2500, 250, 1.45
 class MenuTheme:
     """Colours as hex strings; each button's accent bar cycles through ``accents``."""
 
-    background: str = "#e8eef5"
+    background: str = TINT
     button: str = "#ffffff"
-    text: str = "#14325a"
-    accents: tuple[str, ...] = ("#1f5fa8", "#2f9e62", "#e07b24", "#c2413b", "#7b4fb5", "#11879c")
+    text: str = BRAND_DEEP
+    accents: tuple[str, ...] = (BRAND, GREEN, ORANGE, ALERT, PURPLE, TEAL)
 
 
 def has_complex_layout() -> bool:

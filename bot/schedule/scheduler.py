@@ -1,20 +1,28 @@
-"""Every scheduled job, registered in one place over APScheduler.
+"""The scheduling machinery over APScheduler; which jobs run when is bot.schedule.jobs.JOBS.
 
 Jobs live in the app's database (SQLAlchemyJobStore), so a run missed while the server was down
 runs once when it comes back (coalesce, no grace limit). Each job is idempotent by data: running
 it twice, or from two processes, changes nothing the second time. On PostgreSQL only the process
 holding an advisory lock runs the scheduler.
+
+The store keeps a job as its textual reference ("module:function"), never the runtime, which
+cannot be pickled: each run is called as job(runtime, now) by the executor below.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import NamedTuple
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.spine.db import is_postgres
 from models import utcnow
@@ -22,30 +30,42 @@ from models import utcnow
 log = logging.getLogger("prakat.scheduler")
 
 ADVISORY_LOCK_KEY = 0x70726B74  # "prkt"
-_runtime = None  # the Runtime whose jobs run here; jobs are stored by reference, not pickled state
-_clock: Callable[[], datetime] = utcnow
-JOBS: list[tuple[str, str, dict]] = []  # (job id, "module:function", trigger kwargs)
+# What the store keeps as a job's arguments: names standing in for the runtime and the time,
+# which the executor supplies at each run. They let APScheduler check, when a job is added,
+# that its function takes exactly these two.
+RUN_ARGS = ("runtime", "now")
 
 
-def job(job_id: str, **trigger):
-    """Register a module-level function as a cron job (Asia/Bangkok)."""
+class Scheduled(NamedTuple):
+    """One cron job: its id, the "module:function" the store keeps, and its trigger (Bangkok)."""
 
-    def register(fn):
-        JOBS.append((job_id, f"{fn.__module__}:{fn.__name__}", trigger))
-        return fn
-
-    return register
+    id: str
+    ref: str
+    trigger: dict
 
 
-def current_runtime():
-    if _runtime is None:
-        raise RuntimeError("scheduler job ran without a runtime")
-    return _runtime
+def cron(job_id: str, fn: Callable[..., None], **trigger) -> Scheduled:
+    """Declare module-level `fn(runtime, now)` as a cron job (trigger fields in Asia/Bangkok)."""
+    return Scheduled(job_id, f"{fn.__module__}:{fn.__name__}", trigger)
 
 
-def now() -> datetime:
-    """The time jobs decide by: the real clock, or the one the scheduler was started with."""
-    return _clock()
+class RuntimeExecutor(ThreadPoolExecutor):
+    """Runs each job as job(runtime, now), `now` read from `clock` when the run starts."""
+
+    def __init__(self, runtime, clock: Callable[[], datetime]):
+        super().__init__()
+        self._runtime, self._clock = runtime, clock
+
+    def _do_submit_job(self, job, run_times):
+        # A copy for this run only: the scheduler writes the original back to the job store.
+        bound = copy.copy(job)
+        bound._jobstore_alias = job._jobstore_alias
+        bound.func = functools.partial(self._call, job.func)
+        super()._do_submit_job(bound, run_times)
+
+    def _call(self, func, *_stored_args):
+        # The stored args are RUN_ARGS (or nothing, in rows stored before they existed).
+        return func(self._runtime, self._clock())
 
 
 def _hold_advisory_lock(runtime) -> bool:
@@ -62,42 +82,44 @@ def _hold_advisory_lock(runtime) -> bool:
     return False
 
 
-def start_scheduler(runtime, *, clock: Callable[[], datetime] | None = None
-                    ) -> BackgroundScheduler | None:
-    """Run the stored jobs in this process; `clock` fixes what `now()` says (tests)."""
-    global _runtime, _clock
+def start_scheduler(runtime, jobs: Iterable[Scheduled], *,
+                    clock: Callable[[], datetime] | None = None) -> BackgroundScheduler | None:
+    """Run `jobs` from the store in this process; `clock` fixes the `now` they get (tests)."""
     if not _hold_advisory_lock(runtime):
         log.info("another process holds the scheduler lock; not running jobs here")
         return None
-    import bot.schedule.jobs  # noqa: F401  (registers the jobs)
-
-    _runtime, _clock = runtime, clock or utcnow
+    jobs = list(jobs)
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename="scheduler_jobs")},
+        executors={"default": RuntimeExecutor(runtime, clock or utcnow)},
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         timezone="Asia/Bangkok",
     )
     # Start paused: a stored job keeps its stored next run time, so a run missed while we were
     # down fires once on resume. Re-adding it would recompute the time and lose that run.
     scheduler.start(paused=True)
-    for job_id, ref, trigger in JOBS:
-        if scheduler.get_job(job_id) is None:
-            scheduler.add_job(ref, "cron", id=job_id, **trigger)
+    for job in jobs:
+        if scheduler.get_job(job.id) is None:
+            scheduler.add_job(job.ref, "cron", id=job.id, args=RUN_ARGS, **job.trigger)
     scheduler.resume()
-    log.info("scheduler started with %d jobs", len(JOBS))
+    log.info("scheduler started with %d jobs", len(jobs))
     return scheduler
 
 
 def stop_scheduler(runtime, scheduler: BackgroundScheduler | None) -> None:
     """Stop running jobs here (waiting for a running one) and free the PostgreSQL lock."""
-    global _runtime, _clock
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=True)
-    _runtime, _clock = None, utcnow
     lock = getattr(runtime, "_scheduler_lock", None)
     if lock is not None:
-        # Ending the session frees its advisory lock. Close it outright: the job store's shutdown
-        # has disposed the engine's pool, so returning the connection would orphan it.
+        # Unlock before closing: the server frees a closed session's locks only once its backend
+        # has gone, so a scheduler started right after this could still find the lock taken.
+        try:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        except DBAPIError:
+            log.warning("could not unlock the scheduler lock; it goes with the session")
+        # Close it outright: the job store's shutdown has disposed the engine's pool, so
+        # returning the connection would orphan it.
         lock.invalidate()
         lock.close()
         runtime._scheduler_lock = None

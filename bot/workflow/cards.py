@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from bot.files.links import attachment_url
 from bot.files.media import human_size
 from bot.office.categories import CATEGORIES, SHORT_NAMES
+from bot.render import flex
 from bot.spine import messages, postback
 from bot.thai.dates import thai_date, thai_datetime
 from bot.workflow.chain import approver_for, chain_for, current_step, steps_of
@@ -15,8 +16,6 @@ from bot.workflow.submissions import KIND_NAMES, category_name, photos_of
 from models import ActingAssignment, ApprovalStep, Category, Person, Submission, Unit
 
 ACTION_LABELS = {"approve": "อนุมัติ", "return": "ส่งกลับแก้ไข", "reject": "ไม่อนุมัติ"}
-ACCENT = "#1F4E79"
-MUTED = "#6B7280"
 STATE_WORDS = {
     "draft": "ร่าง (ยังไม่ได้ส่ง)", "pending": "รอพิจารณา", "returned": "ส่งกลับแก้ไข",
     "approved": "อนุมัติแล้ว รอเผยแพร่", "published": "เผยแพร่แล้ว", "rejected": "ไม่อนุมัติ",
@@ -24,41 +23,13 @@ STATE_WORDS = {
 }
 
 
-def _t(text: str, *, size: str = "sm", color: str | None = None, weight: str | None = None,
-       wrap: bool = True, flex: int | None = None) -> dict:
-    node = {"type": "text", "text": text or "-", "size": size, "wrap": wrap}
-    if color:
-        node["color"] = color
-    if weight:
-        node["weight"] = weight
-    if flex is not None:
-        node["flex"] = flex
-    return node
-
-
-def _row(label: str, value: str) -> dict:
-    return {"type": "box", "layout": "baseline", "spacing": "sm", "contents": [
-        _t(label, color=MUTED, flex=2), _t(value, flex=5)]}
-
-
-def _button(action: dict, style: str = "secondary") -> dict:
-    return {"type": "button", "style": style, "height": "sm", "action": action,
-            **({"color": ACCENT} if style == "primary" else {})}
-
-
 def _bubble(title: str, rows: list[dict], buttons: list[dict], *, hero_url: str | None = None,
-            subtitle: str | None = None) -> dict:
-    header = [_t(title, size="md", weight="bold", color=ACCENT)]
-    if subtitle:
-        header.append(_t(subtitle, size="xs", color=MUTED))
-    bubble = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "spacing": "sm",
-                                         "contents": header + [{"type": "separator"}] + rows}}
-    if buttons:
-        bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons}
-    if hero_url:
-        bubble["hero"] = {"type": "image", "url": hero_url, "size": "full", "aspectRatio": "20:13",
-                          "aspectMode": "cover"}
-    return bubble
+            subtitle: str | None = None, size: str | None = None) -> dict:
+    """The workflow's card: title (and subtitle) over a rule, the rows, the buttons below."""
+    heading = [flex.title(title)] + ([flex.note(subtitle)] if subtitle else [])
+    hero = flex.image(hero_url, ratio="20:13") if hero_url else None
+    return flex.bubble(body=heading + [flex.separator()] + rows, hero=hero, footer=buttons,
+                       size=size)
 
 
 def _short(text: str, limit: int) -> str:
@@ -84,9 +55,9 @@ def attachment_rows(session: Session, submission: Submission, config) -> tuple[l
         https = config.public_base_url.startswith("https://")  # LINE shows images only over https
         hero = attachment_url(config, stored[0].id, preview=True) if stored and https else None
         waiting = len(photos) - len(stored)
-        rows = [_row("รูปภาพ", f"{len(photos)} รูป" + (f" (กำลังรับอีก {waiting} รูป)" if waiting else ""))]
+        rows = [flex.row("รูปภาพ", f"{len(photos)} รูป" + (f" (กำลังรับอีก {waiting} รูป)" if waiting else ""))]
         if version.activity_date:
-            rows.append(_row("วันที่จัด", thai_date(version.activity_date)))
+            rows.append(flex.row("วันที่จัด", thai_date(version.activity_date)))
         return rows, hero, []
     if submission.kind == "announcement":
         return [], None, []
@@ -94,13 +65,13 @@ def attachment_rows(session: Session, submission: Submission, config) -> tuple[l
     if not files:
         pending = [a for a in version.attachments if a.status == "waiting"]
         note = f"{_short(pending[0].filename, 80)} (กำลังรับไฟล์จาก LINE)" if pending else "ยังไม่มีไฟล์ที่ใช้ได้"
-        return [_row("ไฟล์", note)], None, []
+        return [flex.row("ไฟล์", note)], None, []
     a = files[0]
     detail = f"{(a.kind or '').upper()} · {human_size(a.size or 0)}"
     if a.page_count:
         detail += f" · {a.page_count} หน้า"
-    rows = [_row("ไฟล์", _short(a.filename, 80)), _row("ชนิด/ขนาด", detail)]
-    button = _button({"type": "uri", "label": "เปิดดูไฟล์", "uri": attachment_url(config, a.id)})
+    rows = [flex.row("ไฟล์", _short(a.filename, 80)), flex.row("ชนิด/ขนาด", detail)]
+    button = flex.button(flex.uri("เปิดดูไฟล์", attachment_url(config, a.id)))
     return rows, None, [button]
 
 
@@ -125,29 +96,29 @@ def approval_card(session: Session, submission: Submission, step: ApprovalStep,
     category = session.get(Category, submission.category_code)
     total = len(chain_for(session, submission))
     rows = [
-        _row("ประเภท", KIND_NAMES[submission.kind]),
-        _row("หมวด", f"{category.code} {SHORT_NAMES[category.code]}"),
-        _row("เรื่อง", _short(version.title, 200)),
+        flex.row("ประเภท", KIND_NAMES[submission.kind]),
+        flex.row("หมวด", f"{category.code} {SHORT_NAMES[category.code]}"),
+        flex.row("เรื่อง", _short(version.title, 200)),
     ]
     if version.description:
-        rows.append(_row("รายละเอียด", _short(version.description, 300)))
+        rows.append(flex.row("รายละเอียด", _short(version.description, 300)))
     rows += [
-        _row("ผู้ส่ง", f"{submitter.name} ({_unit_name(session, submission.unit_id)})"),
-        _row("วันที่ส่ง", thai_date(submission.submitted_at)),
-        _row("ขั้นตอน", f"ขั้นที่ {step.position} จาก {total} · ฉบับที่ {submission.current_version}"),
+        flex.row("ผู้ส่ง", f"{submitter.name} ({_unit_name(session, submission.unit_id)})"),
+        flex.row("วันที่ส่ง", thai_date(submission.submitted_at)),
+        flex.row("ขั้นตอน", f"ขั้นที่ {step.position} จาก {total} · ฉบับที่ {submission.current_version}"),
     ]
     for line in _trail(session, submission):
-        rows.append(_t("✓ " + line, size="xs", color=MUTED))
+        rows.append(flex.note("✓ " + line))
     file_rows, hero, file_buttons = attachment_rows(session, submission, config)
     rows += file_rows
     if delegation is not None:
-        rows.append(_t(f"ส่งถึงท่านในฐานะผู้รักษาราชการแทน {delegation.absent.name}", size="xs", color=MUTED))
+        rows.append(flex.note(f"ส่งถึงท่านในฐานะผู้รักษาราชการแทน {delegation.absent.name}"))
     buttons = file_buttons + [
-        _button(messages.postback_action(
+        flex.button(messages.postback_action(
             ACTION_LABELS[action], postback.encode("decide", s=step.id, v=submission.current_version, a=action),
             ACTION_LABELS[action]), "primary" if action == "approve" else "secondary")
         for action in ACTIONS
-    ] + [_button(messages.postback_action(
+    ] + [flex.button(messages.postback_action(
         "อนุมัติพร้อมความเห็น",
         postback.encode("decide", s=step.id, v=submission.current_version, a="approve", c=1),
         "อนุมัติพร้อมความเห็น"), "link")]
@@ -243,25 +214,24 @@ def category_picker(submission_id: int) -> dict:
     bubbles = []
     for start in range(0, len(CATEGORIES), 6):
         buttons = [
-            _button(messages.postback_action(
+            flex.button(messages.postback_action(
                 _short(f"{code} {SHORT_NAMES[code]}", 40), postback.encode("cat", d=submission_id, c=code),
                 f"หมวด {code} {SHORT_NAMES[code]}"))
             for code, _ in CATEGORIES[start : start + 6]
         ]
-        bubbles.append({"type": "bubble", "size": "kilo", "body": {
-            "type": "box", "layout": "vertical", "spacing": "sm",
-            "contents": [_t("เลือกหมวดข้อมูล", weight="bold", color=ACCENT), *buttons]}})
-    return messages.flex("เลือกหมวดข้อมูล (ข้อ 1.1–1.18)", {"type": "carousel", "contents": bubbles})
+        bubbles.append(flex.bubble(body=[flex.title("เลือกหมวดข้อมูล", size="sm"), *buttons],
+                                   size="kilo"))
+    return messages.flex("เลือกหมวดข้อมูล (ข้อ 1.1–1.18)", flex.carousel(bubbles))
 
 
 def confirmation_card(session: Session, submission: Submission, config) -> dict:
     version = submission.version()
-    rows = [_row("ประเภท", KIND_NAMES[submission.kind]),
-            _row("หมวด", category_name(session, submission.category_code)),
-            _row("เรื่อง", _short(version.title, 200))]
+    rows = [flex.row("ประเภท", KIND_NAMES[submission.kind]),
+            flex.row("หมวด", category_name(session, submission.category_code)),
+            flex.row("เรื่อง", _short(version.title, 200))]
     if version.description:
         label = "เนื้อหา" if submission.kind == "announcement" else "รายละเอียด"
-        rows.append(_row(label, _short(version.description, 300)))
+        rows.append(flex.row(label, _short(version.description, 300)))
     file_rows, hero, _ = attachment_rows(session, submission, config)
     rows += file_rows
     approvers = []
@@ -269,14 +239,14 @@ def confirmation_card(session: Session, submission: Submission, config) -> dict:
         person = approver_for(session, submission, role)
         if person and person.id != submission.submitter_id:
             approvers.append(person.name)
-    rows.append(_row("ผู้พิจารณา", " → ".join(approvers) or "ไม่ต้องผ่านผู้พิจารณา"))
+    rows.append(flex.row("ผู้พิจารณา", " → ".join(approvers) or "ไม่ต้องผ่านผู้พิจารณา"))
     revising = submission.status == "returned"
     buttons = [
-        _button(messages.postback_action("ส่งฉบับแก้ไข" if revising else "ส่งขออนุมัติ",
+        flex.button(messages.postback_action("ส่งฉบับแก้ไข" if revising else "ส่งขออนุมัติ",
                                          postback.encode("draft", d=submission.id, a="submit"),
                                          "ส่งฉบับแก้ไข" if revising else "ส่งขออนุมัติ"), "primary"),
-        _button(messages.postback_action("แก้ไข", postback.encode("draft", d=submission.id, a="edit"), "แก้ไข")),
-        _button(messages.postback_action("ยกเลิก", postback.encode("draft", d=submission.id, a="cancel"),
+        flex.button(messages.postback_action("แก้ไข", postback.encode("draft", d=submission.id, a="edit"), "แก้ไข")),
+        flex.button(messages.postback_action("ยกเลิก", postback.encode("draft", d=submission.id, a="cancel"),
                                          "ยกเลิก")),
     ]
     title = "ตรวจสอบก่อนส่งฉบับแก้ไข" if revising else "ตรวจสอบก่อนส่งขออนุมัติ"
@@ -306,36 +276,34 @@ def my_items(session: Session, submissions: list[Submission], public_url) -> dic
     bubbles = []
     for submission in submissions[:10]:
         version = submission.version()
-        rows = [_row("หมวด", submission.category_code or "-"),
-                _row("สถานะ", state_words(session, submission)),
-                _row("ปรับปรุง", thai_date(submission.updated_at, short=True))]
+        rows = [flex.row("หมวด", submission.category_code or "-"),
+                flex.row("สถานะ", state_words(session, submission)),
+                flex.row("ปรับปรุง", thai_date(submission.updated_at, short=True))]
         buttons = []
         if submission.status == "published" and public_url(submission):
-            buttons.append(_button({"type": "uri", "label": "ดูหน้าที่เผยแพร่", "uri": public_url(submission)}))
+            buttons.append(flex.button(flex.uri("ดูหน้าที่เผยแพร่", public_url(submission))))
         if submission.status == "returned":
-            buttons.append(_button(messages.postback_action(
+            buttons.append(flex.button(messages.postback_action(
                 "แก้ไขแล้วส่งใหม่", postback.encode("mine", s=submission.id, a="revise"), "แก้ไขแล้วส่งใหม่"),
                 "primary"))
         if submission.status in ("pending", "returned"):
-            buttons.append(_button(messages.postback_action(
+            buttons.append(flex.button(messages.postback_action(
                 "ถอนเรื่อง", postback.encode("mine", s=submission.id, a="withdraw"), "ถอนเรื่อง")))
         bubble = _bubble(_short(version.title or KIND_NAMES[submission.kind], 60), rows, buttons,
-                         subtitle=f"#{submission.id} · {KIND_NAMES[submission.kind]}")
-        bubble["size"] = "kilo"
+                         subtitle=f"#{submission.id} · {KIND_NAMES[submission.kind]}", size="kilo")
         bubbles.append(bubble)
-    return messages.flex("รายการของฉัน", {"type": "carousel", "contents": bubbles})
+    return messages.flex("รายการของฉัน", flex.carousel(bubbles))
 
 
 def pending_list(session: Session, items: list[tuple[ApprovalStep, Submission]]) -> dict:
     bubbles = []
     for step, submission in items[:10]:
         submitter = _person(session, submission.submitter_id)
-        rows = [_row("ผู้ส่ง", submitter.name), _row("หมวด", submission.category_code or "-"),
-                _row("รอตั้งแต่", thai_datetime(step.waiting_since))]
-        buttons = [_button(messages.postback_action(
+        rows = [flex.row("ผู้ส่ง", submitter.name), flex.row("หมวด", submission.category_code or "-"),
+                flex.row("รอตั้งแต่", thai_datetime(step.waiting_since))]
+        buttons = [flex.button(messages.postback_action(
             "เปิดการ์ดพิจารณา", postback.encode("card", s=step.id), "เปิดการ์ดพิจารณา"), "primary")]
         bubble = _bubble(_short(submission.version().title, 60), rows, buttons,
-                         subtitle=f"#{submission.id} · {KIND_NAMES[submission.kind]}")
-        bubble["size"] = "kilo"
+                         subtitle=f"#{submission.id} · {KIND_NAMES[submission.kind]}", size="kilo")
         bubbles.append(bubble)
-    return messages.flex(f"รายการรออนุมัติ {len(items)} เรื่อง", {"type": "carousel", "contents": bubbles})
+    return messages.flex(f"รายการรออนุมัติ {len(items)} เรื่อง", flex.carousel(bubbles))
