@@ -35,7 +35,8 @@ def _authorised(ctx: EventContext, step_id: int, version: int, action: str):
                                  now=ctx.now)
     if isinstance(checked, Refused):
         ctx.row.outcome = "refused"
-        ctx.reply(messages.text(notify.dispatch(ctx.session, [checked], event_id=ctx.event_id)))
+        ctx.reply(messages.text(notify.dispatch(ctx.session, [checked], config=ctx.config,
+                                                    event_id=ctx.event_id)))
         return None
     return checked
 
@@ -44,7 +45,8 @@ def _decide(ctx: EventContext, step_id: int, version: int, action: str, comment:
     happened = machine.decide(ctx.session, step_id=step_id, version=version, action=action,
                               actor=ctx.person, actor_line_user_id=ctx.user_id, comment=comment,
                               event_id=ctx.event_id, now=ctx.now)
-    answer = notify.dispatch(ctx.session, happened, event_id=ctx.event_id, reply=ctx.reply)
+    answer = notify.dispatch(ctx.session, happened, config=ctx.config, event_id=ctx.event_id,
+                             reply=ctx.reply)
     if refusal(happened):
         ctx.row.outcome = "refused"
     ctx.reply(messages.text(answer))
@@ -84,7 +86,7 @@ def _on_open_card(ctx: EventContext, params: dict) -> None:
                           "approve")
     if checked is not None:
         step, submission, acting = checked
-        ctx.reply(cards.approval_card(ctx.session, submission, step, acting))
+        ctx.reply(cards.approval_card(ctx.session, submission, step, acting, ctx.config))
 
 
 def _on_pending_list(ctx: EventContext) -> None:

@@ -84,7 +84,7 @@ def _handle(ctx: EventContext, tap: Postback) -> None:
         return
     if params.get("a") == "withdraw":
         happened = machine.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
-        answer = notify.dispatch(ctx.session, happened, event_id=ctx.event_id)
+        answer = notify.dispatch(ctx.session, happened, config=ctx.config, event_id=ctx.event_id)
         if ctx.conversation().data.get("submission_id") == submission.id:
             ctx.set_state("idle")
         ctx.reply(messages.text(answer))

@@ -319,7 +319,8 @@ def _submit(ctx: EventContext, submission: Submission) -> None:
     else:
         happened = machine.submit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
         done = "ส่งขออนุมัติแล้วค่ะ"
-    notify.dispatch(ctx.session, happened, event_id=ctx.event_id, reply=ctx.reply)
+    notify.dispatch(ctx.session, happened, config=ctx.config, event_id=ctx.event_id,
+                    reply=ctx.reply)
     ctx.set_state("idle")
     ctx.session.flush()
     ctx.reply(messages.text(f"{done} เรื่อง #{submission.id}\nสถานะ: {cards.state_words(ctx.session, submission)}"))

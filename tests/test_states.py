@@ -96,14 +96,14 @@ def test_a_tap_that_loses_the_race_after_its_checks_passed_is_refused(people, li
             won = machine.decide(winner, step_id=step.id, version=1, action="approve",
                                  actor=person_by_key(winner, "prasert"), actor_line_user_id=None,
                                  comment=None, event_id=None, now=now)
-            notify.dispatch(winner, won, event_id=None)
+            notify.dispatch(winner, won, config=runtime.config, event_id=None)
         assert step.status == "waiting"  # this session has not seen the other tap
         with loser.begin():
             outbox_before = loser.scalar(select(func.count()).select_from(OutboxMessage))
             lost = machine.decide(loser, step_id=step.id, version=1, action="reject", actor=prasert,
                                   actor_line_user_id=None, comment="ไม่เหมาะสม", event_id=None, now=now)
             assert lost == [Refused("lost_race", step.submission_id, step.id)]
-            answer = notify.dispatch(loser, lost, event_id=None)
+            answer = notify.dispatch(loser, lost, config=runtime.config, event_id=None)
             assert answer.startswith("รายการนี้อนุมัติไปแล้วโดย นายประเสริฐ วงศ์ใหญ่ เมื่อ")
             assert loser.scalar(select(func.count()).select_from(OutboxMessage)) == outbox_before
     assert [s[:2] for s in steps(runtime)] == [(1, "approved"), (2, "waiting")]
@@ -148,7 +148,7 @@ def test_transitions_return_events_and_send_nothing_themselves(people, runtime):
         first = session.scalars(select(ApprovalStep).where(ApprovalStep.position == 1)).one()
         assert happened == [Submitted(draft.id, kanya.id), StepOpened(draft.id, first.id, None)]
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == before
-        notify.dispatch(session, happened, event_id=None)
+        notify.dispatch(session, happened, config=runtime.config, event_id=None)
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.id > before)).all()
         assert [(m.target, m.purpose) for m in told] == [(prasert.line_user_id, f"approval:{draft.id}")]
         decided = machine.decide(session, step_id=first.id, version=1, action="approve", actor=prasert,
@@ -160,7 +160,7 @@ def test_a_final_approval_with_no_hook_wired_fails_loudly(people, runtime, monke
     """Silently skipping publishing would leave the item approved forever; raising rolls back."""
     monkeypatch.setattr(notify, "_hook", [])
     with runtime.factory() as session, pytest.raises(RuntimeError, match="final-approval hook"):
-        notify.dispatch(session, [FinalApproved(1, None, datetime.now(UTC))], event_id=None)
+        notify.dispatch(session, [FinalApproved(1, None, datetime.now(UTC))], config=runtime.config, event_id=None)
 
 
 # --- the audit names and the status columns -------------------------------------------------

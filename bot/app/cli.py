@@ -111,11 +111,12 @@ def org_load(path: str):
     from bot.workflow.machine import reassign_open_steps
 
     try:
-        with transaction(runtime().factory) as session:
+        rt = runtime()
+        with transaction(rt.factory) as session:
             summary = load(session, text)
             session.flush()
             moved = reassign_open_steps(session, summary["office_id"], utcnow())
-            notify.dispatch(session, moved, event_id=None)
+            notify.dispatch(session, moved, config=rt.config, event_id=None)
             relink_changed(session, summary["office_id"])
     except OrgFileError as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None

@@ -40,8 +40,8 @@ class Runtime:
         engine = make_engine(config.database_url)
         if run_migrations:
             migrate(engine)
-        return cls(config=config, engine=engine, factory=make_sessionmaker(engine, config),
-                   read_factory=read_only_sessionmaker(engine, config))
+        return cls(config=config, engine=engine, factory=make_sessionmaker(engine),
+                   read_factory=read_only_sessionmaker(engine))
 
     @property
     def clients(self) -> LineClients:

@@ -9,18 +9,19 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.publishing import procedure
+from bot.spine.config import Config
 from bot.workflow import notify
 from bot.workflow.events import FinalApproved
 from models import Submission
 
 
 def publish_on_final_approval(session: Session, event: FinalApproved, event_id: str | None,
-                              reply: notify.Reply | None) -> bool:
+                              reply: notify.Reply | None, config: Config) -> bool:
     """Hand the approved item to publishing; True when a publication told the submitter."""
     submission = session.get(Submission, event.submission_id)
     published = procedure.on_final_approval(session, submission, actor_id=event.actor_id,
                                              event_id=event_id, now=event.at, reply=reply,
-                                             config=session.info.get("config"))
+                                             config=config)
     return published is not None
 
 

@@ -44,9 +44,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def read_only_sessionmaker(engine: Engine, config=None) -> sessionmaker[Session]:
+def read_only_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions for pages that only read: no write lock on SQLite (PostgreSQL ignores the option)."""
-    return make_sessionmaker(engine.execution_options(**{READ_ONLY: True}), config)
+    return make_sessionmaker(engine.execution_options(**{READ_ONLY: True}))
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -59,9 +59,8 @@ def insert_ignoring_conflicts(session: Session, table, **values):
     return insert(table).values(**values).on_conflict_do_nothing()
 
 
-def make_sessionmaker(engine: Engine, config=None) -> sessionmaker[Session]:
-    """Sessions carry the app's Config in `session.info["config"]` for code far from Flask."""
-    return sessionmaker(engine, expire_on_commit=False, info={"config": config})
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager

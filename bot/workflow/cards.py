@@ -9,6 +9,7 @@ from bot.files.media import human_size
 from bot.office.categories import CATEGORIES, SHORT_NAMES
 from bot.render import flex
 from bot.spine import messages, postback
+from bot.spine.config import Config
 from bot.thai.dates import thai_date, thai_datetime
 from bot.workflow.chain import approver_for, chain_for, current_step, steps_of
 from bot.workflow.machine import ACTIONS
@@ -89,8 +90,7 @@ def _trail(session: Session, submission: Submission) -> list[str]:
 
 
 def approval_card(session: Session, submission: Submission, step: ApprovalStep,
-                  delegation: ActingAssignment | None) -> dict:
-    config = session.info["config"]
+                  delegation: ActingAssignment | None, config: Config) -> dict:
     version = submission.version()
     submitter = _person(session, submission.submitter_id)
     category = session.get(Category, submission.category_code)

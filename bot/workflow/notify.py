@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from bot.spine import outbox
+from bot.spine.config import Config
 from bot.workflow import cards
 from bot.workflow.events import (
     Approved,
@@ -28,9 +29,9 @@ from bot.workflow.events import (
 from models import ActingAssignment, ApprovalStep, Person, Submission
 
 Reply = Callable[[dict], None]
-# (session, event, webhook event id, reply) -> True when the hook told the submitter itself
+# (session, event, webhook event id, reply, config) -> True when the hook told the submitter itself
 # (a publication does), so the plain "approved" text is not sent as well.
-FinalApprovalHook = Callable[[Session, FinalApproved, str | None, Reply | None], bool]
+FinalApprovalHook = Callable[[Session, FinalApproved, str | None, Reply | None, Config], bool]
 
 _hook: list[FinalApprovalHook] = []
 
@@ -47,18 +48,18 @@ def final_approval_hook() -> FinalApprovalHook:
     return _hook[0]
 
 
-def dispatch(session: Session, events: list[Event], *, event_id: str | None,
+def dispatch(session: Session, events: list[Event], *, config: Config, event_id: str | None,
              reply: Reply | None = None) -> str | None:
     """Send what `events` mean, in their order. Returns the Thai answer for the person who acted
     (a confirmation or a refusal), or None when the transition has nothing to tell them."""
     answer = None
     for event in events:
         if isinstance(event, StepOpened):
-            _step_opened(session, event, event_id)
+            _step_opened(session, event, event_id, config)
         elif isinstance(event, StepReassigned):
-            _step_reassigned(session, event, event_id)
+            _step_reassigned(session, event, event_id, config)
         elif isinstance(event, FinalApproved):
-            _final_approved(session, event, event_id, reply)
+            _final_approved(session, event, event_id, reply, config)
         elif isinstance(event, (Approved, Returned, Rejected)):
             answer = _decided(session, event, event_id)
         elif isinstance(event, Withdrawn):
@@ -77,7 +78,7 @@ def _holder(session: Session, step: ApprovalStep, delegation: ActingAssignment |
     return delegation.acting if delegation else session.get(Person, step.approver_id)
 
 
-def _step_opened(session: Session, event: StepOpened, event_id: str | None) -> None:
+def _step_opened(session: Session, event: StepOpened, event_id: str | None, config: Config) -> None:
     """The card to whoever holds the step today; the absent approver and the submitter are told."""
     submission = session.get(Submission, event.submission_id)
     step = session.get(ApprovalStep, event.step_id)
@@ -85,7 +86,7 @@ def _step_opened(session: Session, event: StepOpened, event_id: str | None) -> N
     holder, approver = _holder(session, step, delegation), session.get(Person, step.approver_id)
     purpose = f"approval:{submission.id}"
     if holder.line_user_id:
-        outbox.push(session, holder.line_user_id, [cards.approval_card(session, submission, step, delegation)],
+        outbox.push(session, holder.line_user_id, [cards.approval_card(session, submission, step, delegation, config)],
                     office_id=submission.office_id, event_id=event_id, purpose=purpose)
     if delegation and approver.line_user_id:
         outbox.push(session, approver.line_user_id, [cards.fyi_text(submission, step, delegation)],
@@ -96,7 +97,8 @@ def _step_opened(session: Session, event: StepOpened, event_id: str | None) -> N
                     office_id=submission.office_id, event_id=event_id)
 
 
-def _step_reassigned(session: Session, event: StepReassigned, event_id: str | None) -> None:
+def _step_reassigned(session: Session, event: StepReassigned, event_id: str | None,
+                      config: Config) -> None:
     step = session.get(ApprovalStep, event.step_id)
     if step.status != "waiting":  # a queued step's card goes out when it opens
         return
@@ -104,14 +106,14 @@ def _step_reassigned(session: Session, event: StepReassigned, event_id: str | No
     delegation = _delegation(session, event.delegation_id)
     holder = _holder(session, step, delegation)
     if holder.line_user_id:
-        outbox.push(session, holder.line_user_id, [cards.approval_card(session, submission, step, delegation)],
+        outbox.push(session, holder.line_user_id, [cards.approval_card(session, submission, step, delegation, config)],
                     office_id=submission.office_id, event_id=event_id,
                     purpose=f"approval:{submission.id}")
 
 
 def _final_approved(session: Session, event: FinalApproved, event_id: str | None,
-                    reply: Reply | None) -> None:
-    told_submitter = final_approval_hook()(session, event, event_id, reply)
+                    reply: Reply | None, config: Config) -> None:
+    told_submitter = final_approval_hook()(session, event, event_id, reply, config)
     submission = session.get(Submission, event.submission_id)
     submitter = session.get(Person, submission.submitter_id)
     if not told_submitter and submitter.line_user_id:
