@@ -7,11 +7,17 @@ import sys
 
 from dotenv import load_dotenv
 from flask import Flask, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot.app.cli import register_cli
 from bot.app.runtime import Runtime
+from bot.digest.web import reports_blueprint
+from bot.portal.blueprint import portal_blueprint
+from bot.portal.files import files_blueprint
 from bot.spine.config import Config, ConfigError
 from bot.spine.db import ping
 from bot.spine.intake import handle_callback
+from handlers import build_router
 
 MAX_BODY = 1024 * 1024
 
@@ -25,15 +31,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=MAX_BODY,
                       TESTING=config.testing)
     if config.trust_proxy_hops:  # real client addresses (view counter) and https links behind a proxy
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = config.trust_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     runtime = Runtime.build(config)
     app.extensions["prakat"] = runtime
 
-    from bot.app.cli import register_cli
-    from handlers import build_router
 
     dispatch = build_router()
 
@@ -54,9 +56,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
             return {"status": "ok", "sandbox": runtime.config.sandbox}, 200
         return {"status": "database unreachable"}, 503
 
-    from bot.digest.web import reports_blueprint
-    from bot.portal.blueprint import portal_blueprint
-    from bot.portal.files import files_blueprint
 
     app.register_blueprint(files_blueprint(runtime))
     app.register_blueprint(portal_blueprint(runtime))

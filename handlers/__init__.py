@@ -1,5 +1,6 @@
 """Conversation handlers: they translate chat into calls on the core (bot/), never hold rules."""
 
+from handlers import decide, enrol, feedback, group, help, mine, publish, submit, unsend
 from handlers.router import Handler, Router
 
 
@@ -8,8 +9,6 @@ def build_router() -> Router:
 
     A step waiting for typed text (a Prompt) sits where its conversation's handler sits, so it
     takes precedence over the same texts exactly as before."""
-    from handlers import decide, enrol, feedback, group, help, mine, publish, submit, unsend
-
     handlers: list[Handler] = [
         group.HANDLER,
         enrol.HANDLER,

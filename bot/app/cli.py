@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import signal
 import threading
 
@@ -11,12 +14,25 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from bot.digest.cli import digest_command
+from bot.office.org import (
+    OrgError,
+    create_group_code,
+    create_invite,
+    person_by_key,
+    roles_of,
+    set_acting,
+)
+from bot.office.orgfile import OrgFileError, load
+from bot.office.richmenus import relink_changed, unlink
 from bot.publishing import cli as publishing_cli
 from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import start_scheduler, stop_scheduler
+from bot.spine.audit import history, verify
 from bot.spine.db import transaction
 from bot.spine.sender import describe
-from models import OutboxMessage, utcnow
+from bot.workflow import notify
+from bot.workflow.machine import reassign_open_steps
+from models import ActingAssignment, Office, OutboxMessage, Person, Unit, utcnow
 
 
 def runtime():
@@ -85,8 +101,6 @@ def worker_cli(no_scheduler: bool):
 # --- the office ----------------------------------------------------------------------------
 
 def _office(session):
-    from models import Office
-
     offices = session.scalars(select(Office).order_by(Office.id)).all()
     if not offices:
         raise click.ClickException("no office yet: run `flask --app webhook org load FILE.yaml` first")
@@ -102,13 +116,8 @@ def org_cli():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def org_load(path: str):
     """Create or update the office from a YAML file (all or nothing)."""
-    from bot.office.orgfile import OrgFileError, load
-
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
-    from bot.office.richmenus import relink_changed
-    from bot.workflow import notify
-    from bot.workflow.machine import reassign_open_steps
 
     try:
         rt = runtime()
@@ -127,9 +136,6 @@ def org_load(path: str):
 @org_cli.command("show")
 def org_show():
     """Print the office, who holds which role and who is linked."""
-    from bot.office.org import roles_of
-    from models import Person, Unit
-
     with runtime().factory() as session:
         office = _office(session)
         click.echo(f"{office.name} ({office.short_name}) — publish mode: {office.publish_mode}")
@@ -149,8 +155,6 @@ def org_show():
 @click.argument("key")
 def invite_cli(key: str):
     """Print a one-time code (valid 7 days) that links KEY's LINE account."""
-    from bot.office.org import OrgError, create_invite, person_by_key
-
     try:
         with transaction(runtime().factory) as session:
             person = person_by_key(session, key)
@@ -166,9 +170,6 @@ def invite_cli(key: str):
 @click.argument("key")
 def unlink_cli(key: str):
     """Remove KEY's LINE link (a person transferred away)."""
-    from bot.office.org import OrgError, person_by_key
-    from bot.office.richmenus import unlink
-
     try:
         with transaction(runtime().factory) as session:
             person = person_by_key(session, key)
@@ -183,8 +184,6 @@ def unlink_cli(key: str):
 @click.argument("purpose", type=click.Choice(["pr", "management"]))
 def group_code_cli(purpose: str):
     """Print a one-time code; typed in a group chat, it registers that group for PURPOSE."""
-    from bot.office.org import create_group_code
-
     with transaction(runtime().factory) as session:
         code = create_group_code(session, _office(session), purpose, utcnow())
     click.echo("Type this code in the group chat within 2 days:")
@@ -203,8 +202,6 @@ def acting_cli():
 @click.option("--to", "ends", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--order", "order_text", default="", help="The order that appoints them.")
 def acting_set(absent_key, acting_key, starts, ends, order_text):
-    from bot.office.org import OrgError, person_by_key, set_acting
-
     try:
         with transaction(runtime().factory) as session:
             absent = person_by_key(session, absent_key)
@@ -217,8 +214,6 @@ def acting_set(absent_key, acting_key, starts, ends, order_text):
 
 @acting_cli.command("list")
 def acting_list():
-    from models import ActingAssignment
-
     with runtime().factory() as session:
         for a in session.scalars(select(ActingAssignment).order_by(ActingAssignment.starts_on)):
             click.echo(f"#{a.id} {a.acting.key} for {a.absent.key}: {a.starts_on} – {a.ends_on} {a.order_text}")
@@ -249,8 +244,6 @@ def audit_cli():
 @audit_cli.command("verify")
 def audit_verify():
     """Walk the hash chain; name the first row that was changed or removed."""
-    from bot.spine.audit import verify
-
     with runtime().factory() as session:
         result = verify(session)
     if not result.ok:
@@ -265,12 +258,7 @@ def audit_verify():
 @click.option("--out", type=click.Path(dir_okay=False), default=None)
 def audit_export(item: int, fmt: str, out: str | None):
     """Write one item's history (who, acting for whom, what, when, which LINE event)."""
-    import csv
-    import io
-    import json
 
-    from bot.spine.audit import history
-    from models import Person
 
     with runtime().factory() as session:
         entries = history(session, item)

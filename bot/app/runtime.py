@@ -47,6 +47,7 @@ class Runtime:
     def clients(self) -> LineClients:
         if self._clients is None:
             if self.config.sandbox and self.fake_line is None:
+                # The fake and LINE's OpenAPI spec load only in sandbox mode.
                 from bot.sandbox.line_fake import FakeLine
 
                 self.fake_line = FakeLine(access_token=SANDBOX_TOKEN,

@@ -111,7 +111,7 @@ def feedback_text(u: UnitDigest) -> str:
 
 def chart_png(d: Digest) -> bytes:
     """Items published per unit (groups) and per month (bars), with Thai labels in Sarabun."""
-    from bot.render.chart import bar_chart_png
+    from bot.render.chart import bar_chart_png  # matplotlib loads only when a chart is drawn
 
     units = d.units or [d.total]
     # Arabic digits throughout: matplotlib draws the axis numbers, and phones show the chart.
@@ -195,7 +195,7 @@ def _timing_cells(s: Style, t: Timing) -> list[str]:
 
 
 def report_pdf(d: Digest, chart: bytes | None = None) -> bytes:
-    from bot.render.pdf import ReportDoc, Section, Table, report_pdf
+    from bot.render.pdf import ReportDoc, Section, Table, report_pdf  # fpdf2: only for a PDF
 
     s, t = OFFICIAL, d.total
     units = d.units
@@ -287,7 +287,7 @@ def report_pdf(d: Digest, chart: bytes | None = None) -> bytes:
 # --- XLSX ------------------------------------------------------------------------------------
 
 def report_xlsx(d: Digest) -> bytes:
-    from bot.render.xlsx import Sheet, workbook_bytes
+    from bot.render.xlsx import Sheet, workbook_bytes  # openpyxl: only for a workbook
 
     t, s = d.total, SCREEN
     months = [s.month(m) for m in d.months]

@@ -9,10 +9,12 @@ import re
 from bot.publishing.addresses import Links
 from bot.publishing.item import ItemView, summary_lines
 from bot.render import flex
+from bot.render.fonts import sarabun_path
 from bot.render.palette import BRAND, BRAND_DEEP, OK, WARN
 from bot.spine import messages, postback
 from bot.thai.dates import thai_date
 from bot.thai.text import clip
+from bot.thai.wrap import wrap
 
 TITLE_LINES = 3
 MAX_FILES_LISTED = 5
@@ -178,10 +180,9 @@ CARD_SIZE = (1200, 630)
 def card_image(title: str, category_label: str, office_short: str) -> bytes:
     """A PNG with the title on the office's colour: the thumbnail of an item without photos
     (LINE card hero, og:image)."""
+    # Pillow loads only when a card image is drawn.
     from PIL import Image, ImageDraw, ImageFont, features
 
-    from bot.render.fonts import sarabun_path
-    from bot.thai.wrap import wrap
 
     layout = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
     width, height = CARD_SIZE

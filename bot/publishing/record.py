@@ -20,7 +20,7 @@ def item_number(publication: Publication) -> str:
 
 
 def _signatory(s: Signer, *, decision: str = "อนุมัติ"):
-    from bot.render.pdf import Signatory
+    from bot.render.pdf import Signatory  # fpdf2 and the fonts load only when a PDF is made
 
     return Signatory(name=s.name, position=s.position, role_label=s.role_label,
                      decided_on=thai_date(s.at) if s.at else "-", note=s.note, unit=s.unit,
@@ -30,7 +30,7 @@ def _signatory(s: Signer, *, decision: str = "อนุมัติ"):
 def record_data(session: Session, publication: Publication, config: Config):
     """The ITA "request to publish" form (bot.render.pdf.RecordData): who supplied the item,
     who approved it, who published it, when."""
-    from bot.render.pdf import RecordData
+    from bot.render.pdf import RecordData  # fpdf2 and the fonts load only when a PDF is made
 
     view = describe(session, publication.submission, publication)
     return RecordData(
@@ -47,6 +47,7 @@ def record_data(session: Session, publication: Publication, config: Config):
 
 
 def record_pdf(session: Session, publication: Publication, config: Config) -> bytes:
+    # fpdf2 and the fonts load only when a PDF is made.
     from bot.render.pdf import publication_record_pdf
 
     return publication_record_pdf(record_data(session, publication, config))
@@ -54,7 +55,7 @@ def record_pdf(session: Session, publication: Publication, config: Config) -> by
 
 def notice_data(view: ItemView, urls: Links):
     """What the A4 notice for the board says (bot.render.pdf.NoticeData)."""
-    from bot.render.pdf import NoticeData
+    from bot.render.pdf import NoticeData  # fpdf2 and the fonts load only when a PDF is made
 
     return NoticeData(
         office_name=view.office_name, title=view.title,
