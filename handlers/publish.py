@@ -91,12 +91,18 @@ def _publication(ctx: EventContext, publication_id: int, action: str) -> Publica
     return pub
 
 
-def _ask_reason(ctx: EventContext, publication_id: int) -> None:
+def _retractable_by_them(ctx: EventContext, publication_id: int) -> Publication | None:
+    """The publication when this person may retract it now; otherwise refused and None."""
     pub = _publication(ctx, publication_id, "retract")
-    if pub is None:
-        return
-    if not procedure.can_publish(ctx.session, ctx.person, pub.office_id):
+    if pub is not None and not procedure.can_publish(ctx.session, ctx.person, pub.office_id):
         _refuse(ctx, "retract", NO_ROLE, submission_id=pub.submission_id, reason="role")
+        return None
+    return pub
+
+
+def _ask_reason(ctx: EventContext, publication_id: int) -> None:
+    pub = _retractable_by_them(ctx, publication_id)
+    if pub is None:
         return
     if pub.retracted_at is not None:
         _refuse(ctx, "retract", f"เรื่องนี้ถูกถอนการเผยแพร่ไปแล้วค่ะ\nเหตุผล: {pub.retract_reason}",
@@ -111,11 +117,8 @@ def _ask_reason(ctx: EventContext, publication_id: int) -> None:
 def _reason_text(ctx: EventContext, data: dict, text: str) -> None:
     publication_id = int(data.get("publication_id", 0))
     # The tap was checked, but roles change (an org reload) while the prompt waits: check again.
-    pub = _publication(ctx, publication_id, "retract")
+    pub = _retractable_by_them(ctx, publication_id)
     if pub is None:
-        return
-    if not procedure.can_publish(ctx.session, ctx.person, pub.office_id):
-        _refuse(ctx, "retract", NO_ROLE, submission_id=pub.submission_id, reason="role")
         return
     try:
         procedure.retract(ctx.session, pub, actor_id=ctx.person.id, reason=text,

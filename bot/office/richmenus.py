@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 from bot.office import org
 from bot.office.org import is_director, roles_of
 from bot.spine import outbox, postback
-from bot.spine.sender import NETWORK_ERRORS, Outcome, SendContext, from_api_exception
+from bot.spine.sender import (
+    NETWORK_ERRORS,
+    Outcome,
+    SendContext,
+    call_line,
+    from_api_exception,
+    network_retry,
+    sent,
+)
 from models import Office, OutboxMessage, Person
 
 WIDTH, HEIGHT = 2500, 843
@@ -99,7 +107,7 @@ def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
             _forget(ctx, row.office_id, key)
         return outcome
     except NETWORK_ERRORS as exc:
-        return Outcome("retry", None, f"network: {type(exc).__name__}")
+        return network_retry(exc)
 
     def remember(session: Session, _row: OutboxMessage) -> None:
         if created and row.office_id:
@@ -109,8 +117,7 @@ def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
         if person is not None:
             person.rich_menu = name
 
-    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
-                   after=remember)
+    return sent(response, after=remember)
 
 
 def _forget(ctx: SendContext, office_id: int | None, key: str) -> None:
@@ -138,11 +145,6 @@ def unlink(session: Session, person: Person) -> str | None:
 
 def unlink_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """A person unlinked (transferred away): their LINE account goes back to the default menu."""
-    try:
-        response = ctx.clients.api.unlink_rich_menu_id_from_user_with_http_info(
-            row.payload["user_id"], _request_timeout=ctx.clients.timeout)
-    except ApiException as exc:
-        return from_api_exception(exc)
-    except NETWORK_ERRORS as exc:
-        return Outcome("retry", None, f"network: {type(exc).__name__}")
-    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"))
+    response = call_line(lambda: ctx.clients.api.unlink_rich_menu_id_from_user_with_http_info(
+        row.payload["user_id"], _request_timeout=ctx.clients.timeout))
+    return response if isinstance(response, Outcome) else sent(response)

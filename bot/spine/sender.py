@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import urllib3
 from linebot.v3.messaging import ApiException, PushMessageRequest, ReplyMessageRequest
@@ -80,11 +81,28 @@ def from_api_exception(exc: ApiException) -> Outcome:
     return Outcome("failed", status, body[:2000], request_id)
 
 
-def _network(exc: Exception) -> Outcome:
+def network_retry(exc: Exception) -> Outcome:
     return Outcome("retry", None, f"network: {type(exc).__name__}")
 
 
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+
+
+def call_line(call: Callable[[], Any]) -> Any:
+    """Make one LINE API call for an executor: its response, or the Outcome its failure means
+    (LINE's error answer mapped by from_api_exception; a network error is retried)."""
+    try:
+        return call()
+    except ApiException as exc:
+        return from_api_exception(exc)
+    except NETWORK_ERRORS as exc:
+        return network_retry(exc)
+
+
+def sent(response: Any, **kwargs) -> Outcome:
+    """The Outcome of a call LINE accepted, with its request id for the logs."""
+    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
+                   **kwargs)
 
 
 def _push(ctx: SendContext, row: OutboxMessage) -> Outcome:
@@ -100,9 +118,8 @@ def _push(ctx: SendContext, row: OutboxMessage) -> Outcome:
                            via="push", recipients=0)
         return from_api_exception(exc)
     except NETWORK_ERRORS as exc:
-        return _network(exc)
-    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
-                   via="push", recipients=_recipients(ctx, row.target))
+        return network_retry(exc)
+    return sent(response, via="push", recipients=_recipients(ctx, row.target))
 
 
 GROUP_SIZE_TTL = timedelta(hours=1)
@@ -152,9 +169,8 @@ def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
     except NETWORK_ERRORS as exc:
         # A reply cannot be retried safely (the token may be spent): fall back to push.
         row.sent_via = "push"
-        return _network(exc)
-    return Outcome("sent", response.status_code, request_id=response.headers.get("x-line-request-id"),
-                   via="reply")
+        return network_retry(exc)
+    return sent(response, via="reply")
 
 
 # The kinds every sender performs; the application adds its effects (downloads, rich menus, ...).

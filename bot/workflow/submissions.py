@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from linebot.v3.messaging import ApiException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +13,7 @@ from bot.files.media import human_size, pdf_page_count, strip_image_metadata
 from bot.files.names import safe_display_name
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
-from bot.spine.sender import NETWORK_ERRORS, Outcome, SendContext, from_api_exception
+from bot.spine.sender import Outcome, SendContext, call_line
 from bot.workflow import states
 from models import (
     Attachment,
@@ -217,13 +216,10 @@ def _tell(session: Session, row: OutboxMessage, text: str) -> None:
 
 def download(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """Fetch the content while LINE still has it; check and store it in the recording transaction."""
-    try:
-        response = ctx.clients.blob.get_message_content_with_http_info(
-            row.payload["message_id"], _request_timeout=ctx.clients.timeout)
-    except ApiException as exc:
-        return from_api_exception(exc)
-    except NETWORK_ERRORS as exc:
-        return Outcome("retry", None, f"network: {type(exc).__name__}")
+    response = call_line(lambda: ctx.clients.blob.get_message_content_with_http_info(
+        row.payload["message_id"], _request_timeout=ctx.clients.timeout))
+    if isinstance(response, Outcome):
+        return response
     if response.status_code == 202 or response.data is None:
         return Outcome("retry", 202, "content is still being prepared", retry_after=5)
     data = bytes(response.data)
