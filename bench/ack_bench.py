@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench import fake_line
 from bench.load import LoadResult, Traffic, closed_loop, open_loop, plan
-from bench.procs import Processes
+from bench.procs import Processes, wait_idle
 from bench.stacks import (
     SECRET,
     Bot,
@@ -60,7 +60,8 @@ class Row:
     planned_events: int
     line_calls: dict = field(default_factory=dict)  # what the fake LINE saw while this load ran
     refused: list = field(default_factory=list)  # requests the fake refused as LINE would (should be none)
-    leftover_sends: int | None = None  # Prakat: outbox rows still pending when the load ended
+    leftover_sends: int | None = None  # Prakat: outbox rows still pending once it had settled
+    settle_seconds: float | None = None  # Prakat: how long it took to serve the requests given up on
 
 
 def full_loads(seconds: float) -> list[Load]:
@@ -71,7 +72,7 @@ def full_loads(seconds: float) -> list[Load]:
 
 SMOKE_LOADS = [Load("closed", 2, 10, 12), Load("open", 10, 1, 10)]
 SMOKE_LATENCIES = [0.05]
-SETTLE_SECONDS = 1.0
+SETTLE_SECONDS = 300.0  # at most, between two loads on the same Prakat
 
 
 def _send(bot: Bot, latency: float, load: Load, fake_url: str, users: list[str]) -> Row:
@@ -106,7 +107,9 @@ def run_all(loads: list[Load], latencies: list[float], database_url: str | None,
                 echo(f"-- {prakat.name}: fake LINE {latency:g} s, {load.label}", flush=True)
                 rows.append(_send(prakat, latency, load, fake_url, users))
                 prakat_procs.check_alive()  # a server that died mid-load makes the figures meaningless
-                time.sleep(SETTLE_SECONDS)  # let the last answers' work finish before parking
+                # Requests the load gave up on are still served; wait them out, then park what they queued.
+                rows[-1].settle_seconds = wait_idle(prakat.callback_url.replace("/callback", "/healthz"),
+                                                    timeout=SETTLE_SECONDS)
                 rows[-1].leftover_sends = park_leftover_sends(url)
         for n, (latency, load) in enumerate(itertools.product(latencies, loads)):
             with Processes(workdir / f"baseline-{n}") as baseline_procs:
@@ -142,7 +145,8 @@ def notes(rows: list[Row]) -> str:
     out = []
     for row in rows:
         calls = ", ".join(f"{k}: {v}" for k, v in sorted(row.line_calls.items()))
-        left = "" if row.leftover_sends is None else f"; {row.leftover_sends} sends still queued at the end"
+        left = "" if row.leftover_sends is None else (
+            f"; settled in {row.settle_seconds:.0f} s, then {row.leftover_sends} sends still queued (parked)")
         out.append(f"{row.latency:g} s {row.load.label} {row.bot}: sent {row.summary['bodies']} bodies "
                    f"(generator: {row.summary['gen_cpu_core']:.0%} of a core, "
                    f"{row.summary['gen_share_of_busy']:.0%} of the machine's busy CPU, "

@@ -102,10 +102,26 @@ def wait_until(ready, *, timeout: float, processes: Processes, what: str, poll: 
     raise BenchError(f"{what} was not ready after {timeout:.0f} s")
 
 
-def answers(url: str) -> bool:
+def answers(url: str, timeout: float = 2.0) -> bool:
     """True once `url` answers 200."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def wait_idle(url: str, *, timeout: float, quick: float = 0.5) -> float:
+    """Wait until `url` answers 200 within `quick` seconds; returns how long that took.
+
+    A server's listen queue is first come, first served: requests a load gave up on are still
+    handled, in order, before anything newer. A quick answer means that queue has drained, so the
+    next load does not pay for the last one. Gives up (returns the time waited) after `timeout`.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        asked = time.monotonic()
+        if answers(url) and time.monotonic() - asked < quick:
+            break
+        time.sleep(0.2)
+    return time.monotonic() - started
