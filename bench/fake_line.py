@@ -1,0 +1,127 @@
+"""The fake LINE as its own process for the load bench, with a small control API beside LINE's.
+
+Why a process of its own: the load generator's CPU share is measured on the bench process, and
+the fake's request handling must not be counted in it (nor slow it down under the GIL). Why a
+control API: reply tokens and message contents live in the fake, and the generator must get real
+ones before it sends (a reply with a made-up token is refused, which would turn the baseline's
+every answer into a 500).
+
+    .venv/bin/python -m bench.fake_line --port 9000 --latency 0.05 --token bench-token
+
+Control calls (never slowed by `latency`): POST /_bench/prepare, POST /_bench/latency, GET /_bench/stats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import signal
+import threading
+import urllib.request
+from collections import Counter
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from bot.sandbox.line_fake import FakeLine
+
+CONTROL = "/_bench/"
+_ID = re.compile(r"/(?:\d+|[UCR][0-9a-f]{32})(?=/|$)")  # ids out of paths, so calls group by endpoint
+
+
+class _Quiet(WSGIRequestHandler):
+    """No access log line per request: at hundreds a second it would cost more than the fake."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def _stats(fake: FakeLine) -> dict:
+    requests = list(fake.requests)  # the fake only appends, so a copy is a consistent snapshot
+    statuses = Counter(f"{r.method} {_ID.sub('/:id', r.path)} {r.status}" for r in requests)
+    return {"requests": len(requests), "deliveries": len(fake.deliveries), "by_status": dict(statuses),
+            "validation_errors": fake.validation_errors[:5], "server_errors": fake.server_errors[:5]}
+
+
+def control_app(fake: FakeLine):
+    """LINE's API from the fake, plus the bench's control calls under /_bench/."""
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(CONTROL):
+            return fake.wsgi_app(environ, start_response)
+        request = Request(environ)
+        if path == CONTROL + "prepare" and request.method == "POST":
+            body = request.get_json()
+            data = base64.b64decode(body.get("content_b64", ""))
+            for message_id in body.get("contents", []):
+                fake.add_content(message_id, data, body.get("content_type", "application/octet-stream"))
+            ttl = float(body.get("ttl", 600))
+            answer = {"tokens": [fake.issue_reply_token(to, ttl=ttl) for to in body.get("replies", [])]}
+        elif path == CONTROL + "latency" and request.method == "POST":
+            fake.latency = float(request.get_json()["seconds"])
+            answer = {"latency": fake.latency}
+        elif path == CONTROL + "stats":
+            answer = _stats(fake)
+        else:
+            return Response("unknown control call", status=404)(environ, start_response)
+        return Response(json.dumps(answer), mimetype="application/json")(environ, start_response)
+
+    return app
+
+
+def prepare(control_url: str, reply_to: list[str], contents: list[str], data: bytes,
+            content_type: str, ttl: float = 600.0) -> list[str]:
+    """Reply tokens for these chats (in order) and contents for these message ids, in one call."""
+    payload = {"replies": reply_to, "contents": contents, "content_b64": base64.b64encode(data).decode(),
+               "content_type": content_type, "ttl": ttl}
+    request = urllib.request.Request(control_url.rstrip("/") + CONTROL + "prepare",
+                                     data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["tokens"]
+
+
+def set_latency(control_url: str, seconds: float) -> None:
+    """From now on every LINE call the fake answers takes `seconds` (control calls never do)."""
+    request = urllib.request.Request(control_url.rstrip("/") + CONTROL + "latency",
+                                     data=json.dumps({"seconds": seconds}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def calls_between(before: dict, after: dict) -> dict:
+    """The LINE calls (endpoint and status) made between two `stats` snapshots."""
+    old = before.get("by_status", {})
+    return {k: n - old.get(k, 0) for k, n in after.get("by_status", {}).items() if n - old.get(k, 0)}
+
+
+def stats(control_url: str) -> dict:
+    """What the fake has seen: request counts by endpoint and status, schema refusals, its own bugs."""
+    with urllib.request.urlopen(control_url.rstrip("/") + CONTROL + "stats", timeout=10) as response:
+        return json.load(response)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every LINE call takes")
+    parser.add_argument("--token", required=True, help="the channel access token to accept")
+    args = parser.parse_args(argv)
+    fake = FakeLine(access_token=args.token, require_group_membership=False)
+    fake.latency = args.latency
+    server = make_server("127.0.0.1", args.port, control_app(fake), threaded=True, request_handler=_Quiet)
+    # SIGTERM from the bench ends serve_forever cleanly (shutdown must come from another thread).
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The processes a bench run starts, and the guarantee that it stops every one of them.
+
+Each process gets a session of its own (so gunicorn's workers go with their master) and a log file;
+stopping is SIGINT to that process group, then SIGKILL after a grace period, in reverse start
+order, whatever happened in between (an error, Ctrl-C, a dead child).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+class BenchError(RuntimeError):
+    """A process did not start, or died: the message says which and ends with its log."""
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 right now (the OS picks it; taken again within milliseconds)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    def __init__(self, log_dir: Path, grace_seconds: float = 5.0):
+        self.log_dir, self.grace = Path(log_dir), grace_seconds
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._started: list[tuple[str, subprocess.Popen, Path]] = []
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_all()
+
+    def start(self, name: str, argv: list[str], *, env: dict, cwd: Path) -> subprocess.Popen:
+        log = self.log_dir / f"{name}.log"
+        with open(log, "ab") as out:
+            process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        self._started.append((name, process, log))
+        return process
+
+    def run(self, name: str, argv: list[str], *, env: dict, cwd: Path, timeout: float) -> None:
+        """Run a one-off command to its end (killed on timeout or Ctrl-C); raise if it fails."""
+        log = self.log_dir / f"{name}.log"
+        with open(log, "ab") as out:
+            done = subprocess.run(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise BenchError(f"{name} exited with {done.returncode}:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 15) -> str:
+        path = self.log_dir / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def check_alive(self) -> None:
+        for name, process, _log in self._started:
+            if process.poll() is not None:
+                raise BenchError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
+
+    def stop_all(self) -> None:
+        while self._started:
+            _name, process, _log = self._started.pop()
+            _stop(process, self.grace)
+
+
+def _stop(process: subprocess.Popen, grace: float) -> None:
+    """SIGINT (gunicorn's quick shutdown, KeyboardInterrupt for the rest), then SIGKILL."""
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)  # its own session: the group id is its pid
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # The leader is gone; a straggler left in its group (a gunicorn worker) goes too.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_until(ready, *, timeout: float, processes: Processes, what: str, poll: float = 0.1) -> None:
+    """Poll `ready()` until true; fail early if a started process died, or after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        if ready():
+            return
+        time.sleep(poll)
+    raise BenchError(f"{what} was not ready after {timeout:.0f} s")
+
+
+def answers(url: str, timeout: float = 2.0) -> bool:
+    """True once `url` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_idle(url: str, *, timeout: float, quick: float = 0.5) -> float:
+    """Wait until `url` answers 200 within `quick` seconds; returns how long that took.
+
+    A server's listen queue is first come, first served: requests a load gave up on are still
+    handled, in order, before anything newer. A quick answer means that queue has drained, so the
+    next load does not pay for the last one. Gives up (returns the time waited) after `timeout`.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        asked = time.monotonic()
+        if answers(url) and time.monotonic() - asked < quick:
+            break
+        time.sleep(0.2)
+    return time.monotonic() - started
