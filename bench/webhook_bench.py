@@ -15,12 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import text
-
+from bench.stacks import empty_postgres
 from bot.office.orgfile import load
 from bot.sandbox.line_fake import FakeLine
 from bot.spine.config import Config
-from bot.spine.db import make_engine, transaction
+from bot.spine.db import transaction
 from models import Person
 from tests.line_driver import LineDriver, user_id
 from webhook import create_app
@@ -28,17 +27,9 @@ from webhook import create_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _empty(database_url: str) -> None:
-    engine = make_engine(Config(database_url=database_url).validated().database_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def run(events: int, database_url: str | None) -> dict:
     if database_url:
-        _empty(database_url)
+        empty_postgres(database_url)
     fake = FakeLine(access_token="bench-token").start()
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(line_channel_secret="bench-secret", line_channel_access_token="bench-token",
