@@ -251,8 +251,7 @@ def test_a_stranger_cannot_see_or_withdraw_someone_elses_item(people, line, runt
 def test_a_file_bigger_than_it_claimed_is_refused_after_download(people, line, runtime):
     from dataclasses import replace
 
-    runtime.config = replace(runtime.config, max_file_mb=1)  # as MAX_FILE_MB=1 would, for the
-    runtime.factory.kw["info"]["config"] = runtime.config    # sender and for the sessions
+    runtime.config = replace(runtime.config, max_file_mb=1)  # as MAX_FILE_MB=1 would
     said = start_document(line, content=samples.pdf(1) + b"%" + b"x" * (1024 * 1024 + 10), size=1000)
     assert any("ใหญ่เกินกำหนด (1 MB)" in m.get("text", "") for m in said)
     with runtime.factory() as session:
