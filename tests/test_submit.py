@@ -261,8 +261,7 @@ def test_a_file_bigger_than_it_claimed_is_refused_after_download(people, line, r
 def test_photo_cards_have_no_hero_image_without_https(people, line, runtime):
     from dataclasses import replace
 
-    runtime.config = replace(runtime.config, public_base_url="http://localhost:8000")  # the sandbox
-    runtime.factory.kw["info"]["config"] = runtime.config                             # default
+    runtime.config = replace(runtime.config, public_base_url="http://localhost:8000")  # the sandbox default
     line.send(line.image_event("kanya", samples.jpeg_with_gps()))
     line.text("kanya", "กิจกรรมวันครู")
     line.text("kanya", "วันนี้")
