@@ -5,16 +5,16 @@ and an org change moves only its own office's open steps, each judged by its own
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.office.org import person_by_key
+from bot.office.org import person_by_key, set_acting
 from bot.office.orgfile import load
 from bot.spine.db import transaction
 from bot.workflow import machine
-from bot.workflow.events import Refused, StepReassigned
+from bot.workflow.events import Refused, StepReassigned, Withdrawn
 from bot.workflow.submissions import start_draft
 from models import ApprovalStep, AuditEntry, Office, Submission, SubmissionVersion, Unit
 from tests.flex import data
@@ -131,3 +131,28 @@ def test_an_org_change_moves_only_its_own_offices_steps_each_judged_by_its_own_i
                            elsewhere.id: person_by_key(session, "chalerm", other_id).id}
         reassigned = session.scalars(select(AuditEntry).where(AuditEntry.action == "reassign")).one()
         assert (reassigned.submission_id, reassigned.data["to"]) == (finance.id, holders[finance.id])
+
+
+def test_the_machine_itself_lets_only_the_submitter_withdraw_and_only_before_the_decision(people, runtime):
+    """The handlers hide other people's items already; the machine must still refuse on its own,
+    audit what was tried, and tell whoever holds the step now (the acting director, if any)."""
+    now = datetime.now(UTC)
+    today = now.date()
+    with transaction(runtime.factory) as session:
+        item = _submitted(session, "kanya", now)
+        kanya, wanpen = person_by_key(session, "kanya"), person_by_key(session, "wanpen")
+        set_acting(session, person_by_key(session, "prasert"), person_by_key(session, "manee"),
+                   today - timedelta(days=1), today + timedelta(days=3), "คำสั่ง ที่ 8/2569")
+        assert machine.withdraw(session, item, wanpen, now, "ev-stranger") == [Refused("not_owner", item.id)]
+        assert item.status == "pending" and _first_step(session, item).status == "waiting"
+        assert machine.withdraw(session, item, kanya, now, "ev-owner") == [
+            Withdrawn(item.id, person_by_key(session, "manee").id)]
+        assert machine.withdraw(session, item, kanya, now, "ev-again") == [Refused("cannot_withdraw", item.id)]
+        rows = {row.webhook_event_id: row for row in session.scalars(
+            select(AuditEntry).where(AuditEntry.webhook_event_id.like("ev-%")))}
+        assert {e: (r.action, r.actor_id, r.submission_id) for e, r in rows.items()} == {
+            "ev-stranger": ("refused", wanpen.id, item.id), "ev-owner": ("withdraw", kanya.id, item.id),
+            "ev-again": ("refused", kanya.id, item.id)}
+        assert rows["ev-stranger"].data == {"reason": "not_owner", "action": "withdraw"}
+        assert rows["ev-again"].data == {"reason": "cannot_withdraw", "action": "withdraw"}
+        assert rows["ev-stranger"].actor_line_user_id == wanpen.line_user_id
