@@ -156,3 +156,26 @@ def test_the_machine_itself_lets_only_the_submitter_withdraw_and_only_before_the
         assert rows["ev-stranger"].data == {"reason": "not_owner", "action": "withdraw"}
         assert rows["ev-again"].data == {"reason": "cannot_withdraw", "action": "withdraw"}
         assert rows["ev-stranger"].actor_line_user_id == wanpen.line_user_id
+
+
+def test_a_return_or_reject_with_no_reason_at_all_is_refused_and_audited_as_tapped(people, runtime):
+    """The handler asks for the reason first; the machine must refuse an empty one on its own."""
+    now = datetime.now(UTC)
+    with transaction(runtime.factory) as session:
+        item = _submitted(session, "kanya", now)
+        step, prasert = _first_step(session, item), person_by_key(session, "prasert")
+        for action, comment in (("return", None), ("reject", "")):
+            refused = machine.decide(session, step_id=step.id, version=1, action=action, actor=prasert,
+                                     actor_line_user_id="U-tapped", comment=comment,
+                                     event_id=f"ev-{action}", now=now)
+            assert refused == [Refused("reason_required", item.id, step.id)]
+        assert (item.status, step.status) == ("pending", "waiting")
+        unlinked = machine.decide(session, step_id=step.id, version=1, action="approve", actor=None,
+                                  actor_line_user_id="U-stranger", comment=None, event_id="ev-who", now=now)
+        assert unlinked == [Refused("not_linked", item.id, step.id)]
+        rows = {row.webhook_event_id: row for row in session.scalars(
+            select(AuditEntry).where(AuditEntry.webhook_event_id.like("ev-%")))}
+        assert rows["ev-return"].data == {"reason": "reason_required", "step": step.id, "version": 1,
+                                          "action": "return"}
+        assert rows["ev-reject"].actor_line_user_id == "U-tapped"
+        assert rows["ev-who"].actor_line_user_id == "U-stranger"
