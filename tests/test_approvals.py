@@ -64,6 +64,7 @@ def test_document_chain_unit_director_then_office_director(people, line, fake, r
     assert "รอ นายสมชาย ใจดี พิจารณา" in line.texts_to("kanya")[-1]
     line.tap("somchai", data(card, "อนุมัติ"))
     assert submission(runtime).status == "published"
+    assert submission(runtime).finished_at is not None  # publishing ends the item's story
     assert [s[1] for s in steps(runtime)] == ["approved", "approved"]
     told = [t for t in line.texts_to("kanya") if "อนุมัติ" in t and "เผยแพร่" in t]
     assert told == ["เรื่อง “รายงานผลการดำเนินงาน” ได้รับอนุมัติและเผยแพร่บนเว็บไซต์แล้วค่ะ\n"
@@ -130,6 +131,7 @@ def test_reject_with_reason(people, line, fake, runtime):
     said = line.text("prasert", "ซ้ำกับที่เผยแพร่แล้ว")
     assert "บันทึกแล้วค่ะ: ไม่อนุมัติ" in said[-1]["text"]
     assert submission(runtime).status == "rejected"
+    assert submission(runtime).finished_at is not None
     assert "ไม่ได้รับอนุมัติจาก นายประเสริฐ วงศ์ใหญ่\nเหตุผล: ซ้ำกับที่เผยแพร่แล้ว" in line.texts_to("kanya")[-1]
     assert [s[1] for s in steps(runtime)] == ["rejected", "cancelled"]
 

@@ -80,6 +80,44 @@ def test_a_transition_the_database_state_forbids_writes_nothing(people, runtime)
         assert _audited(session, "submit") == 0
 
 
+# Which transitions end an item's story; the digests count finished items by finished_at.
+FINISHING = {"cancel", "expire", "reject", "withdraw", "publish"}
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without a zone; they were written in UTC."""
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
+@pytest.mark.parametrize("transition", states.TRANSITIONS, ids=lambda t: t.action)
+def test_an_item_is_finished_exactly_when_its_story_ends(transition, people, runtime):
+    """finished_at is set by the transitions that end an item, and left alone by every other."""
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    with transaction(runtime.factory) as session:
+        item = start_draft(session, person_by_key(session, "kanya"), "document", now)
+        item.status = transition.sources[-1]  # put there directly: only the move is under test
+        session.flush()
+        assert states.try_move(session, item, transition.action, now)
+        assert item.status == transition.target
+        item_id = item.id
+    with runtime.factory() as session:
+        finished = _as_utc(session.get(Submission, item_id).finished_at)
+    assert finished == (now if transition.action in FINISHING else None)
+
+
+def test_a_move_changes_only_the_item_it_names(people, runtime):
+    """Two drafts in the same state: the guard must pick the row by id, not just by state."""
+    now = datetime.now(UTC)
+    with transaction(runtime.factory) as session:
+        first = start_draft(session, person_by_key(session, "kanya"), "document", now)
+        second = start_draft(session, person_by_key(session, "wanpen"), "document", now)
+        assert states.try_move(session, second, "cancel", now)
+        assert (first.status, second.status) == ("draft", "cancelled")
+        ids = first.id, second.id
+    with runtime.factory() as session:
+        assert [session.get(Submission, i).status for i in ids] == ["draft", "cancelled"]
+        assert session.get(Submission, ids[0]).finished_at is None
+
 # --- deciding ---------------------------------------------------------------------------------
 
 def test_a_tap_that_loses_the_race_after_its_checks_passed_is_refused(people, line, fake, runtime):
