@@ -15,7 +15,7 @@ from bot.office.orgfile import load
 from bot.spine.db import transaction
 from bot.workflow import machine
 from bot.workflow.events import Refused, StepReassigned, Withdrawn
-from bot.workflow.submissions import start_draft
+from bot.workflow.submissions import new_version, start_draft
 from models import ApprovalStep, AuditEntry, Office, Submission, SubmissionVersion, Unit
 from tests.flex import data
 from tests.test_approvals import latest_card, steps, submit_document
@@ -179,3 +179,44 @@ def test_a_return_or_reject_with_no_reason_at_all_is_refused_and_audited_as_tapp
                                           "action": "return"}
         assert rows["ev-reject"].actor_line_user_id == "U-tapped"
         assert rows["ev-who"].actor_line_user_id == "U-stranger"
+
+
+def _decide(session, item: Submission, key: str, action: str, now: datetime, reason=None):
+    step = session.scalars(select(ApprovalStep).where(
+        ApprovalStep.submission_id == item.id, ApprovalStep.status == "waiting")).one()
+    happened = machine.decide(session, step_id=step.id, version=item.current_version, action=action,
+                              actor=person_by_key(session, key), actor_line_user_id=None,
+                              comment=reason, event_id=None, now=now)
+    assert not any(isinstance(e, Refused) for e in happened), happened
+
+
+def _correct_and_resend(session, item: Submission, now: datetime, event_id: str | None = None):
+    new_version(session, item, now)
+    return machine.resubmit(session, item, person_by_key(session, "kanya"), now, event_id)
+
+
+def test_a_correction_goes_back_to_whoever_returned_it_last_and_only_for_its_own_item(people, runtime):
+    """Item A is returned by the unit director, corrected, approved by them, then returned by the
+    office director; item B is returned by the unit director after that. A's correction must go to
+    the office director (the newest return *of A*), not to the unit director of its older return
+    nor of B's newer one."""
+    now = datetime.now(UTC)
+    with transaction(runtime.factory) as session:
+        a = _submitted(session, "kanya", now)
+        b = _submitted(session, "kanya", now)
+        _decide(session, a, "prasert", "return", now, "ขอแก้ไขชื่อเรื่อง")
+        _correct_and_resend(session, a, now)
+        _decide(session, a, "prasert", "approve", now)
+        _decide(session, a, "somchai", "return", now, "ข้อมูลไม่ครบถ้วน")
+        _decide(session, b, "prasert", "return", now, "ไฟล์ไม่ชัดเจน")
+        _correct_and_resend(session, a, now, event_id="ev-resend")
+        waiting = session.scalars(select(ApprovalStep).where(
+            ApprovalStep.submission_id == a.id, ApprovalStep.status == "waiting")).one()
+        assert (waiting.position, waiting.approver_id, waiting.version) == (
+            2, person_by_key(session, "somchai").id, 3)
+        assert session.get(Submission, b.id).status == "returned"
+        entry = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "resubmit", AuditEntry.submission_id == a.id)
+            .order_by(AuditEntry.id.desc())).first()
+        assert (entry.actor_id, entry.from_state, entry.to_state, entry.webhook_event_id, entry.version) == (
+            person_by_key(session, "kanya").id, "returned", "pending", "ev-resend", 3)
