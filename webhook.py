@@ -17,7 +17,6 @@ from bot.portal.files import files_blueprint
 from bot.spine.config import Config, ConfigError
 from bot.spine.db import ping
 from bot.spine.intake import handle_callback
-from handlers import build_router
 
 MAX_BODY = 1024 * 1024
 
@@ -37,17 +36,16 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.extensions["prakat"] = runtime
 
 
-    dispatch = build_router()
+    recorder, secret = runtime.recorder, runtime.config.line_channel_secret
 
     @app.post("/callback")
     def callback():
+        """Record and acknowledge; the handler stage decides (docs/ARCHITECTURE.md)."""
         if request.content_length and request.content_length > MAX_BODY:
             abort(413)
         body = request.get_data(cache=False)
-        result = handle_callback(
-            body, request.headers.get("X-Line-Signature"), config=runtime.config,
-            factory=runtime.factory, dispatch=dispatch,
-        )
+        result = handle_callback(body, request.headers.get("X-Line-Signature"), secret=secret,
+                                 recorder=recorder)
         return result.message, result.status, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.get("/healthz")

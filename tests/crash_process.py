@@ -1,7 +1,8 @@
 """A real Prakat process that takes a webhook, commits, and then waits to be killed (SIGKILL).
 
 argv: DATABASE_URL LINE_API_URL CHANNEL_SECRET ACCESS_TOKEN BODY_FILE SIGNATURE MODE
-MODE after_commit: stop right after the webhook's commit (nothing claimed or sent).
+MODE after_record: stop right after the webhook recorded the event (nothing handled).
+MODE after_commit: stop right after the handler stage's commit (nothing claimed or sent).
 MODE after_claim: the sender has claimed the row, the process dies before calling LINE.
 MODE after_send: LINE accepted the push, the process dies before recording it.
 """
@@ -29,6 +30,8 @@ with open(body_file, "rb") as fh:
     body = fh.read()
 response = app.test_client().post("/callback", data=body, headers={"X-Line-Signature": signature})
 assert response.status_code == 200, response.data
+if mode != "after_record":
+    runtime.stage().run_until_idle()
 if mode == "after_claim":
     runtime.sender(worker="doomed").claim()
 elif mode == "after_send":

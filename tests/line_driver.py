@@ -98,11 +98,21 @@ class LineDriver:
         validate_body(payload)
         return json.dumps(payload, ensure_ascii=False).encode()
 
-    def post(self, *events: dict, signature: str | None = None, raw: bytes | None = None):
+    def post(self, *events: dict, signature: str | None = None, raw: bytes | None = None,
+             handle: bool = True):
+        """POST the body as LINE does; then (unless `handle=False`) the handler stage runs,
+        as the worker would right after the webhook recorded the events."""
         body = raw if raw is not None else self.body(*events)
         headers = {"X-Line-Signature": signature if signature is not None else sign(self.secret, body),
                    "Content-Type": "application/json"}
-        return self.client.post("/callback", data=body, headers=headers)
+        response = self.client.post("/callback", data=body, headers=headers)
+        if handle:
+            self.handle()
+        return response
+
+    def handle(self) -> int:
+        """Run the handler stage until no recorded event is due; how many it handled."""
+        return self.runtime.stage().run_until_idle()
 
     def send(self, *events: dict) -> list[dict]:
         """Post the events, drain the outbox, and return the messages LINE delivered."""

@@ -77,9 +77,10 @@ def outbox_retry(row_id: int):
 
 @click.command("worker")
 @with_appcontext
-@click.option("--no-scheduler", is_flag=True, help="Only send the outbox.")
+@click.option("--no-scheduler", is_flag=True, help="Only handle events and send the outbox.")
 def worker_cli(no_scheduler: bool):
-    """Run an outbox sender (and the scheduler, if no other process holds it) until stopped."""
+    """Handle recorded events, send the outbox (and run the scheduler, if no other process holds
+    it) until stopped."""
     rt = runtime()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -87,12 +88,14 @@ def worker_cli(no_scheduler: bool):
     scheduler = None
     if not no_scheduler:
         scheduler = start_scheduler(rt, JOBS)
+    rt.start_handlers()
     click.echo("worker started")
     try:
         rt.sender().run_forever(stop, rt.config.outbox_poll_seconds)
     finally:
         if scheduler is not None:
             stop_scheduler(rt, scheduler)
+        rt.stop()
     click.echo("worker stopped")
 
 

@@ -16,8 +16,12 @@ from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import start_scheduler, stop_scheduler
 from bot.spine.config import SANDBOX_TOKEN, Config
 from bot.spine.db import make_engine, make_sessionmaker, migrate, read_only_sessionmaker
+from bot.spine.intake import NOTIFY_CHANNEL, Recorder
 from bot.spine.line_api import LineClients, line_clients
 from bot.spine.sender import Sender
+from bot.spine.stage import Stage
+from bot.spine.wake import Waker, listen
+from handlers import build_router
 
 log = logging.getLogger("prakat")
 
@@ -33,11 +37,14 @@ class Runtime:
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     scheduler: object | None = None
+    # Rung when this process records an event, so its own handler stage takes it at once.
+    inbound_waker: Waker = field(default_factory=Waker)
+    _recorder: Recorder | None = None
 
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
         wire()
-        engine = make_engine(config.database_url)
+        engine = make_engine(config.database_url, busy_seconds=config.database_busy_seconds)
         if run_migrations:
             migrate(engine)
         return cls(config=config, engine=engine, factory=make_sessionmaker(engine),
@@ -68,14 +75,40 @@ class Runtime:
                       config=self.config, give_up_seconds=self.config.outbox_give_up_seconds,
                       executors=EXECUTORS, on_failed=ON_FAILED, **kwargs)
 
-    def start_background(self, *, scheduler: bool = True) -> None:
-        """Start the sender (and scheduler) threads: the one-machine mode."""
-        sender = self.sender()
-        thread = threading.Thread(target=sender.run_forever,
-                                  args=(self._stop, self.config.outbox_poll_seconds),
-                                  name="outbox-sender", daemon=True)
+    @property
+    def recorder(self) -> Recorder:
+        """What POST /callback records with."""
+        if self._recorder is None:
+            self._recorder = Recorder(self.engine, on_recorded=self.inbound_waker.ring)
+        return self._recorder
+
+    def stage(self) -> Stage:
+        """The handler stage: recorded events → router → handlers, one transaction each."""
+        return Stage(self.factory, self.config, build_router(), read_factory=self.read_factory)
+
+    def _thread(self, name: str, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    def start_handlers(self) -> None:
+        """Handler-stage threads, woken by this process's webhook and, on PostgreSQL, by NOTIFY."""
+        postgres = self.engine.dialect.name == "postgresql"
+        threads = self.config.handler_threads if postgres else 1  # SQLite: one writer anyway
+        for n in range(threads):
+            self._thread(f"handler-{n}", self.stage().run_forever, self._stop, self.inbound_waker,
+                         1.0 if postgres else self.config.handler_poll_seconds)
+        if postgres:
+            conninfo = self.engine.url.set(drivername="postgresql").render_as_string(
+                hide_password=False)
+            self._thread("handler-listen", listen, conninfo, NOTIFY_CHANNEL, self.inbound_waker,
+                         self._stop)
+
+    def start_background(self, *, scheduler: bool = True) -> None:
+        """Start the handler stage, the sender and the scheduler: the one-machine mode."""
+        self.start_handlers()
+        sender = self.sender()
+        self._thread("outbox-sender", sender.run_forever, self._stop, self.config.outbox_poll_seconds)
         if scheduler:
             self.scheduler = start_scheduler(self, JOBS)
 

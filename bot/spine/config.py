@@ -57,6 +57,8 @@ class Config:
     line_api_base: str = "https://api.line.me"
     line_data_api_base: str = "https://api-data.line.me"
     database_url: str = ""
+    # SQLite: how long a writer waits for the write lock before the attempt fails (and is retried).
+    database_busy_seconds: float = 30.0
     public_base_url: str = "http://localhost:8000"
     data_dir: str = ""
     secret_key: str = ""
@@ -66,6 +68,12 @@ class Config:
     outbox_give_up_seconds: int = 6 * 3600
     outbox_poll_seconds: float = 0.5
     line_timeout_seconds: float = 10.0
+    # Handler stage: threads per process (PostgreSQL; SQLite has one writer, so one thread), how
+    # often it looks for events recorded by another process when no bell rings, and how long an
+    # event may keep meeting database faults before it is given up (marked error, user told).
+    handler_threads: int = 2
+    handler_poll_seconds: float = 0.05
+    event_retry_seconds: int = 6 * 3600
     # Reply tokens are good for about a minute; past this we push instead.
     reply_window_seconds: int = 50
     # Approval reminders: after this many working days waiting; holidays from this file (optional).
@@ -128,6 +136,10 @@ class Config:
             outbox_give_up_seconds=_int("OUTBOX_GIVE_UP_SECONDS", self.outbox_give_up_seconds, 1, 23 * 3600),
             outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
             line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
+            database_busy_seconds=_float("DATABASE_BUSY_SECONDS", self.database_busy_seconds),
+            handler_threads=_int("HANDLER_THREADS", self.handler_threads, 1, 32),
+            handler_poll_seconds=_float("HANDLER_POLL_SECONDS", self.handler_poll_seconds),
+            event_retry_seconds=_int("EVENT_RETRY_SECONDS", self.event_retry_seconds, 1, 7 * 24 * 3600),
             reply_window_seconds=_int("REPLY_WINDOW_SECONDS", self.reply_window_seconds, 0, 1200),
             feedback_days_before=_int("FEEDBACK_DAYS_BEFORE", self.feedback_days_before, 1, 60),
             trust_proxy_hops=_int("TRUST_PROXY_HOPS", self.trust_proxy_hops, 0, 5),

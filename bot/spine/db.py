@@ -16,15 +16,16 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 READ_ONLY = "prakat_read_only"  # execution option: a transaction that will not write
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_seconds: float = 30.0) -> Engine:
+    """`busy_seconds`: how long a SQLite writer waits for the write lock before it gives up."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _sqlite_pragmas(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds})
+        _sqlite_pragmas(engine, int(busy_seconds * 1000))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, busy_ms: int) -> None:
     """WAL + busy timeout, and BEGIN IMMEDIATE so two writers queue instead of failing mid-way."""
 
     @event.listens_for(engine, "connect")
@@ -32,7 +33,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-SORRY_ERROR = "ขออภัย ระบบขัดข้องชั่วคราว ข้อมูลที่ส่งมายังอยู่ครบ กรุณาลองใหม่อีกครั้งในอีกสักครู่ค่ะ"
+# Said only after a handler bug: what was sent was not acted on, so the user is asked to resend.
+SORRY_ERROR = ("ขออภัยค่ะ ระบบขัดข้อง จึงยังดำเนินการตามที่ส่งมาไม่ได้ "
+               "กรุณาส่งใหม่อีกครั้งในอีกสักครู่ หากยังไม่ได้ โปรดแจ้งผู้ดูแลระบบค่ะ")
 
 
 def text(body: str, quick_replies: list[dict] | None = None) -> dict:

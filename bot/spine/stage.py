@@ -1,0 +1,213 @@
+"""The handler stage: take recorded events, decide, write the effects — one transaction each.
+
+A chat's events are handled one at a time in timestamp order: the transaction that handles an
+event holds its chat (an advisory lock on PostgreSQL; SQLite has one writer at a time anyway) and
+takes only the chat's earliest pending event, so a user's second message never overtakes the
+first, while other chats go on in other threads and processes. Nothing is "claimed" between
+transactions: a process killed mid-event leaves its event pending for the next one.
+
+Two kinds of failure, kept apart:
+- a database fault (the transaction could not finish: locked, cut, restarted) leaves the event
+  pending and it is retried with back-off until it goes through — the user is not told anything
+  is wrong, because nothing is lost;
+- a handler bug rolls back to a savepoint, the event is marked `error`, the user gets one
+  apology, and it is never retried in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from linebot.v3.models.events import UnknownEvent
+from linebot.v3.webhooks import Event
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.spine import messages, outbox
+from bot.spine.config import Config
+from bot.spine.context import EventContext
+from bot.spine.wake import Waker
+from models import InboundEvent, utcnow
+
+log = logging.getLogger("prakat.stage")
+
+Dispatch = Callable[[EventContext], None]
+
+# Faults of the database, not of the event: the event waits and is tried again.
+DATABASE_FAULTS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+PENDING = text("inbound_events.outcome = 'pending'")  # a literal, so the partial index is used
+CANDIDATES = 20
+CHAT_LOCK_SPACE = 0x50524B  # "PRK": advisory locks of chats, apart from the scheduler's
+RETRY_CAP_SECONDS = 60.0
+
+
+def _parse(payload: dict) -> object | None:
+    """The SDK's model of the event; None when a known type does not fit its model."""
+    if Event.get_discriminator_value(payload) is None:
+        return UnknownEvent.new_from_json_dict(payload)  # a type this SDK does not know: ignored
+    try:
+        return Event.from_dict(payload)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+class Stage:
+    def __init__(self, factory: sessionmaker[Session], config: Config, dispatch: Dispatch, *,
+                 read_factory: sessionmaker[Session] | None = None,
+                 after_commit: Callable[[], None] | None = None,
+                 now: Callable[[], datetime] = utcnow):
+        self.factory = factory
+        self.read_factory = read_factory or factory
+        self.config = config
+        self.dispatch = dispatch
+        self.after_commit = after_commit
+        self.now = now
+        self.postgres = factory.kw["bind"].dialect.name == "postgresql"
+        self.retry_for = timedelta(seconds=config.event_retry_seconds)
+
+    # --- one event -----------------------------------------------------------------------------
+    def _due(self, session: Session, now: datetime) -> list[tuple[int, str]]:
+        return session.execute(
+            select(InboundEvent.id, InboundEvent.chat_key).where(PENDING).where(
+                or_(InboundEvent.next_attempt_at.is_(None), InboundEvent.next_attempt_at <= now))
+            .order_by(InboundEvent.id).limit(CANDIDATES)).all()
+
+    def _hold_chat(self, session: Session, chat_key: str) -> bool:
+        if not self.postgres:
+            return True  # SQLite: this transaction is the only writer
+        return bool(session.scalar(select(func.pg_try_advisory_xact_lock(
+            CHAT_LOCK_SPACE, func.hashtext(chat_key)))))
+
+    def _earliest(self, session: Session, chat_key: str) -> InboundEvent | None:
+        return session.scalars(
+            select(InboundEvent).where(PENDING, InboundEvent.chat_key == chat_key)
+            .order_by(InboundEvent.timestamp_ms, InboundEvent.id).limit(1).with_for_update()
+        ).first()
+
+    def handle_one(self) -> bool:
+        """Handle the next event whose chat is free; False when there is none."""
+        now = self.now()
+        with self.read_factory() as peek:  # no write lock while there is nothing to do
+            due = self._due(peek, now)
+        if not due:
+            return False
+        event_id = None
+        try:
+            with self.factory() as session, session.begin():
+                tried: set[str] = set()
+                for _, chat_key in due:
+                    if chat_key in tried or not self._hold_chat(session, chat_key):
+                        continue
+                    tried.add(chat_key)
+                    row = self._earliest(session, chat_key)
+                    if row is None or (row.next_attempt_at and row.next_attempt_at > now):
+                        continue  # handled meanwhile, or the chat's first event is waiting
+                    event_id = row.id
+                    self._handle(session, row, now)
+                    break
+                else:
+                    return False
+        except DATABASE_FAULTS as exc:
+            if event_id is not None:
+                self._retry_later(event_id, exc)
+            raise
+        if self.after_commit is not None:
+            self.after_commit()
+        return True
+
+    def _handle(self, session: Session, row: InboundEvent, now: datetime) -> None:
+        row.attempts += 1
+        row.handled_at = now
+        if now - row.received_at > self.retry_for:
+            self._fail(session, row, "gave up: the database kept failing")
+            return
+        event = _parse(row.payload)
+        if event is None:
+            row.outcome = "invalid"
+            log.warning("event %s refused: its fields do not fit LINE's model", row.webhook_event_id)
+            return
+        row.outcome = "handled"
+        ctx = EventContext(session=session, config=self.config, event=event, raw=row.payload,
+                           row=row, now=now)
+        try:
+            with session.begin_nested():
+                self.dispatch(ctx)
+                ctx.flush_replies()
+        except DATABASE_FAULTS:
+            raise
+        except Exception as exc:
+            log.exception("event %s handler failed", row.webhook_event_id)
+            self._fail(session, row, f"{type(exc).__name__}: {exc}")
+            return
+        log.info("event %s type=%s outcome=%s attempt=%s", row.webhook_event_id, row.type,
+                 row.outcome, row.attempts)
+
+    def _fail(self, session: Session, row: InboundEvent, error: str) -> None:
+        """A handler bug: mark the event, and tell the user once (a truthful apology)."""
+        row.outcome, row.last_error = "error", error[:2000]
+        chat = row.group_id or row.line_user_id
+        token = (row.payload or {}).get("replyToken")
+        sorry = [messages.text(messages.SORRY_ERROR)]
+        if chat and isinstance(token, str):
+            outbox.reply(session, token, chat, sorry,
+                         event_time=event_time(row.timestamp_ms), event_id=row.webhook_event_id,
+                         window_seconds=self.config.reply_window_seconds)
+        elif chat:
+            outbox.push(session, chat, sorry, event_id=row.webhook_event_id)
+
+    def _retry_later(self, event_id: int, exc: Exception) -> None:
+        """Best effort: if the database is still down this fails too and the event stays due."""
+        try:
+            with self.factory() as session, session.begin():
+                row = session.get(InboundEvent, event_id)
+                if row is None or row.outcome != "pending":
+                    return
+                row.attempts += 1
+                wait = min(RETRY_CAP_SECONDS, 0.5 * 2 ** min(row.attempts, 8))
+                row.next_attempt_at = self.now() + timedelta(seconds=wait * random.uniform(0.5, 1))
+                row.last_error = f"database: {type(exc).__name__}"[:2000]
+        except DATABASE_FAULTS:
+            log.warning("event %s: could not schedule its retry; it stays due", event_id)
+
+    # --- loops ---------------------------------------------------------------------------------
+    def run_until_idle(self, limit: int = 10_000) -> int:
+        """Handle everything due now (tests, and the CLI); returns how many were handled."""
+        done = 0
+        while done < limit and self.handle_one():
+            done += 1
+        return done
+
+    def run_forever(self, stop: threading.Event, waker: Waker, poll: float) -> None:
+        faults = 0
+        while not stop.is_set():
+            try:
+                if self.handle_one():
+                    faults = 0
+                    waker.ring()  # a burst: let a sibling thread take the next chat
+                    continue
+            except DATABASE_FAULTS as exc:
+                faults += 1
+                log.warning("handler stage: database fault (%s); backing off", type(exc).__name__)
+                stop.wait(min(5.0, 0.05 * 2 ** faults))
+                continue
+            except Exception:
+                log.exception("handler stage loop error")
+                stop.wait(poll)
+                continue
+            waker.wait(poll)
+
+
+
+def event_time(timestamp_ms: int) -> datetime:
+    return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+
+
+def pending_count(session: Session) -> int:
+    """Events recorded and not yet handled (the bench and the tests wait for zero)."""
+    return session.scalar(select(func.count()).select_from(InboundEvent).where(PENDING)) or 0
