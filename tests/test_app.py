@@ -75,3 +75,22 @@ def test_outbox_commands_list_and_requeue_a_failed_row(app, line, fake, runtime)
     assert runner.invoke(args=["outbox"]).output.strip() == "outbox is empty: nothing pending or failed"
     assert len(fake.messages_to(user_id("stranger"))) == 1
     assert runner.invoke(args=["outbox", "retry", "999"]).exit_code != 0
+
+
+def test_events_command_shows_what_waits_and_what_failed(app, line, runtime, monkeypatch):
+    from handlers import enrol
+    from handlers.router import Handler
+
+    runner = app.test_cli_runner()
+    assert "no events recorded yet" in runner.invoke(args=["events"]).output
+    line.post(line.text_event("waiting", "สวัสดี"), handle=False)
+
+    def boom(ctx, _found):
+        raise RuntimeError("handler bug")
+
+    listing = runner.invoke(args=["events"]).output
+    assert "pending=1" in listing and "#1 pending" in listing
+    monkeypatch.setattr(enrol, "HANDLER", Handler("enrol", enrol.HANDLER.check, boom))
+    line.handle()
+    listing = runner.invoke(args=["events"]).output
+    assert "error=1" in listing and "RuntimeError: handler bug" in listing

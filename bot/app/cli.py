@@ -11,7 +11,7 @@ import threading
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.digest.cli import digest_command
 from bot.office.org import (
@@ -32,7 +32,7 @@ from bot.spine.db import transaction
 from bot.spine.sender import describe
 from bot.workflow import notify
 from bot.workflow.machine import reassign_open_steps
-from models import ActingAssignment, Office, OutboxMessage, Person, Unit, utcnow
+from models import ActingAssignment, InboundEvent, Office, OutboxMessage, Person, Unit, utcnow
 
 
 def runtime():
@@ -73,6 +73,24 @@ def outbox_retry(row_id: int):
         if row.kind == "reply":
             row.sent_via = "push"
     click.echo(f"row {row_id} requeued")
+
+
+@click.command("events")
+@with_appcontext
+def events_cli():
+    """How many recorded events stand at each outcome; the waiting and failed ones, newest first."""
+    with runtime().factory() as session:
+        counts = session.execute(select(InboundEvent.outcome, func.count())
+                                 .group_by(InboundEvent.outcome).order_by(InboundEvent.outcome)).all()
+        troubled = session.scalars(
+            select(InboundEvent).where(InboundEvent.outcome.in_(("pending", "error")))
+            .order_by(InboundEvent.id.desc()).limit(20)).all()
+    if not counts:
+        click.echo("no events recorded yet")
+    click.echo("  ".join(f"{outcome}={count}" for outcome, count in counts))
+    for row in troubled:
+        click.echo(f"#{row.id} {row.outcome:<7} {row.type:<10} attempts={row.attempts} "
+                   f"received={row.received_at:%Y-%m-%d %H:%M:%S}Z {(row.last_error or '')[:120]}")
 
 
 @click.command("worker")
@@ -230,6 +248,7 @@ def register_org_cli(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_cli)
+    app.cli.add_command(events_cli)
     register_org_cli(app)
     for command in publishing_cli.commands(runtime):
         app.cli.add_command(command)
