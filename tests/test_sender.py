@@ -159,7 +159,8 @@ def test_by_default_the_back_off_starts_at_a_second_and_stops_at_five_minutes(
     sender = runtime.sender(worker="w", now=lambda: now)
     waits = []
     for attempts_before in (0, 30):
-        row_id = queue_push(runtime)
+        # Two chats: a chat's second row waits while its first is backing off.
+        row_id = queue_push(runtime, f"u{attempts_before}")
         with transaction(runtime.factory) as session:
             session.get(OutboxMessage, row_id).attempts = attempts_before
         (row,) = sender.claim()

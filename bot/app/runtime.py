@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app.executors import EXECUTORS, ON_FAILED
+from bot.app.executors import EXECUTORS, LANES, ON_FAILED
 from bot.app.wiring import wire
 from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import start_scheduler, stop_scheduler
@@ -18,6 +18,8 @@ from bot.spine.config import SANDBOX_TOKEN, Config
 from bot.spine.db import make_engine, make_sessionmaker, migrate, read_only_sessionmaker
 from bot.spine.line_api import LineClients, line_clients
 from bot.spine.sender import Sender
+from bot.spine.sender_pool import POOL_BATCH, SenderPool
+from bot.spine.waker import Waker, wake_on_commit
 
 log = logging.getLogger("prakat")
 
@@ -30,9 +32,11 @@ class Runtime:
     read_factory: sessionmaker[Session]
     fake_line: object | None = None
     _clients: LineClients | None = None
-    _threads: list[threading.Thread] = field(default_factory=list)
+    _pool: SenderPool | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     scheduler: object | None = None
+    # Wakes this process's idle sender threads; every commit that writes outbox rows calls it.
+    outbox_waker: Waker = field(default_factory=Waker)
 
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
@@ -40,8 +44,10 @@ class Runtime:
         engine = make_engine(config.database_url)
         if run_migrations:
             migrate(engine)
-        return cls(config=config, engine=engine, factory=make_sessionmaker(engine),
-                   read_factory=read_only_sessionmaker(engine))
+        runtime = cls(config=config, engine=engine, factory=make_sessionmaker(engine),
+                      read_factory=read_only_sessionmaker(engine))
+        wake_on_commit(runtime.factory, runtime.outbox_waker)
+        return runtime
 
     @property
     def clients(self) -> LineClients:
@@ -59,30 +65,35 @@ class Runtime:
             else:
                 base, data = self.config.line_api_base, self.config.line_data_api_base
             self._clients = line_clients(base, data, self.config.line_channel_access_token,
-                                         self.config.line_timeout_seconds)
+                                         self.config.line_timeout_seconds,
+                                         pool_size=self.config.sender_threads)
         return self._clients
 
     def sender(self, worker: str | None = None, **kwargs) -> Sender:
+        kwargs.setdefault("waker", self.outbox_waker)
         return Sender(self.factory, self.clients,
                       worker=worker or f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}",
                       config=self.config, give_up_seconds=self.config.outbox_give_up_seconds,
-                      executors=EXECUTORS, on_failed=ON_FAILED, **kwargs)
+                      executors=EXECUTORS, on_failed=ON_FAILED, lanes=LANES, **kwargs)
+
+    def sender_pool(self, threads: int | None = None, stop: threading.Event | None = None) -> SenderPool:
+        """`threads` senders (default SENDER_THREADS), each with its own worker name."""
+        prefix = f"{os.uname().nodename}:{os.getpid()}"
+        senders = [self.sender(worker=f"{prefix}:s{n}", batch=POOL_BATCH)
+                   for n in range(threads or self.config.sender_threads)]
+        return SenderPool(senders, poll=self.config.outbox_poll_seconds, waker=self.outbox_waker,
+                          stop=stop)
 
     def start_background(self, *, scheduler: bool = True) -> None:
-        """Start the sender (and scheduler) threads: the one-machine mode."""
-        sender = self.sender()
-        thread = threading.Thread(target=sender.run_forever,
-                                  args=(self._stop, self.config.outbox_poll_seconds),
-                                  name="outbox-sender", daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        """Start the sender pool (and the scheduler): the one-machine mode."""
+        self._pool = self.sender_pool(stop=self._stop).start()
         if scheduler:
             self.scheduler = start_scheduler(self, JOBS)
 
     def stop(self) -> None:
         self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        if self._pool is not None:
+            self._pool.stop(timeout=5)
         if self.scheduler is not None:
             stop_scheduler(self, self.scheduler)  # also frees the PostgreSQL scheduler lock
         if self._clients is not None:

@@ -19,6 +19,9 @@ SANDBOX_TOKEN = "sandbox-access-token"
 SANDBOX_SECRET = "sandbox-channel-secret"
 
 
+MAX_SENDER_THREADS = 64
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
@@ -65,6 +68,8 @@ class Config:
     # Outbox sender tuning: how long a row may keep failing before it is marked failed.
     outbox_give_up_seconds: int = 6 * 3600
     outbox_poll_seconds: float = 0.5
+    # Sender threads per process: LINE calls in flight at once (one chat's rows still go in order).
+    sender_threads: int = 8
     line_timeout_seconds: float = 10.0
     # Reply tokens are good for about a minute; past this we push instead.
     reply_window_seconds: int = 50
@@ -127,6 +132,7 @@ class Config:
             max_file_mb=_int("MAX_FILE_MB", self.max_file_mb, 1, 1024),
             outbox_give_up_seconds=_int("OUTBOX_GIVE_UP_SECONDS", self.outbox_give_up_seconds, 1, 23 * 3600),
             outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
+            sender_threads=_int("SENDER_THREADS", self.sender_threads, 1, MAX_SENDER_THREADS),
             line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
             reply_window_seconds=_int("REPLY_WINDOW_SECONDS", self.reply_window_seconds, 0, 1200),
             feedback_days_before=_int("FEEDBACK_DAYS_BEFORE", self.feedback_days_before, 1, 60),

@@ -1,10 +1,12 @@
 """The outbox sender: claims due rows, performs them against LINE, records the outcome.
 
-Claiming is a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers never
-take the same row); the network call happens outside any transaction; the outcome and whatever it
-triggers (`Outcome.after`) are written in a second one. A row left in `sending` by a dead process is
-taken again once its lease runs out; pushes reuse their X-Line-Retry-Key, so LINE answers 409
-instead of delivering twice.
+Claiming is a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several threads and
+workers never take the same row; `claims.py` says which rows may go, keeping each chat's order);
+the network call happens outside any transaction; the outcome and whatever it triggers
+(`Outcome.after`) are written in a second one. A row left in `sending` by a dead process is taken
+again once its lease runs out; pushes reuse their X-Line-Retry-Key, so LINE answers 409 instead of
+delivering twice. A reply has no such key: one whose answer was lost is "maybe delivered"
+(`sent_via = "reply?"`) and is never turned into a push of the same messages.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import urllib3
 from linebot.v3.messaging import ApiException, PushMessageRequest, ReplyMessageRequest
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.spine.claims import MESSAGE_LANE, claimable
 from bot.spine.line_api import LineClients
+from bot.spine.waker import Waker
 from models import OutboxMessage, utcnow
 
 log = logging.getLogger("prakat.sender")
@@ -184,9 +187,14 @@ class Sender:
 
     def __init__(self, factory: sessionmaker[Session], clients: LineClients, *, worker: str, config,
                  give_up_seconds: int, executors: Mapping[str, Executor] | None = None,
-                 on_failed: Mapping[str, OnFailed] | None = None, backoff_base: float = 1.0,
-                 backoff_cap: float = 300.0, now: Callable[[], datetime] = utcnow):
+                 on_failed: Mapping[str, OnFailed] | None = None,
+                 lanes: Sequence[Sequence[str]] = (MESSAGE_LANE,), waker: Waker | None = None,
+                 batch: int = 20, backoff_base: float = 1.0, backoff_cap: float = 300.0,
+                 now: Callable[[], datetime] = utcnow):
         self.factory = factory
+        self.batch = batch
+        self.lanes = tuple(tuple(lane) for lane in lanes)
+        self.waker = waker or Waker()
         self.executors = {**MESSAGE_EXECUTORS, **(executors or {})}
         self.on_failed = dict(on_failed or {})
         self.worker = worker
@@ -196,18 +204,11 @@ class Sender:
         self.now = now
         self.ctx = SendContext(factory=factory, clients=clients, config=config, now=now, group_sizes={})
 
-    def claim(self, limit: int = 20) -> list[OutboxMessage]:
-        now = self.now()
+    def claim(self, limit: int | None = None) -> list[OutboxMessage]:
+        limit, now = limit or self.batch, self.now()
         with self.factory() as session, session.begin():
             rows = session.scalars(
-                select(OutboxMessage)
-                .where(or_(
-                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
-                ))
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+                claimable(now, self.lanes).limit(limit).with_for_update(skip_locked=True)
             ).all()
             for row in rows:
                 row.status = "sending"
@@ -216,8 +217,12 @@ class Sender:
                 row.attempts += 1
             return rows
 
-    def run_once(self, limit: int = 20) -> int:
+    def run_once(self, limit: int | None = None) -> int:
+        """Claim up to `limit` rows (default: the sender's batch) and perform them in turn."""
+        limit = limit or self.batch
         rows = self.claim(limit)
+        if rows and len(rows) == limit:
+            self.waker.wake()  # there may be more: an idle peer can take some while these go
         for row in rows:
             try:
                 self.perform(row)
@@ -284,14 +289,15 @@ class Sender:
         )
 
     def run_forever(self, stop: threading.Event, poll: float = 0.5) -> None:
+        """Claim and send until `stop`; when idle, rest a poll or until woken (`Waker`)."""
         while not stop.is_set():
             try:
                 busy = self.run_once()
             except Exception:
                 log.exception("sender loop error")
                 busy = 0
-            if not busy:
-                stop.wait(poll)
+            if not busy and not stop.is_set():
+                self.waker.wait(poll)
 
 
 def describe(row: OutboxMessage) -> str:
