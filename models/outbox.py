@@ -45,6 +45,7 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # reply | push | "reply?" (a reply whose answer was lost: maybe delivered, never pushed)
     sent_via: Mapped[str | None] = mapped_column(String(12))
     recipients: Mapped[int] = mapped_column(default=0)
     line_request_id: Mapped[str | None] = mapped_column(String(64))

@@ -23,6 +23,7 @@ from typing import Any
 
 import urllib3
 from linebot.v3.messaging import ApiException, PushMessageRequest, ReplyMessageRequest
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.spine.claims import MESSAGE_LANE, claimable
@@ -34,6 +35,8 @@ log = logging.getLogger("prakat.sender")
 
 LEASE = timedelta(seconds=60)
 MONTHLY_LIMIT = "monthly limit"
+# sent_via of a reply that may have been delivered: its answer was lost (timeout, cut, 5xx).
+MAYBE_REPLIED = "reply?"
 
 
 @dataclass
@@ -151,11 +154,45 @@ def send_push(ctx: SendContext, row: OutboxMessage) -> Outcome:
     return _push(ctx, row)
 
 
+def _never_sent(exc: Exception) -> bool:
+    """The connection was never made, so LINE cannot have performed anything."""
+    reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)  # incl. NewConnectionError
+
+
+def _note_channel(ctx: SendContext, row: OutboxMessage, via: str) -> None:
+    """Write down what the coming call may deliver, before making it: a process killed during the
+    call then leaves the truth behind. The row object keeps what was known before this attempt,
+    which is what the record restores when LINE refuses the call."""
+    with ctx.factory() as session, session.begin():
+        session.execute(update(OutboxMessage).where(
+            OutboxMessage.id == row.id, OutboxMessage.claimed_by == row.claimed_by,
+            OutboxMessage.status == "sending").values(sent_via=via))
+
+
+def _push_instead(ctx: SendContext, row: OutboxMessage, *, noted_reply: bool) -> Outcome:
+    row.sent_via = "push"
+    if noted_reply:  # the database says "reply?": correct it before the push may deliver
+        _note_channel(ctx, row, "push")
+    return _push(ctx, row)
+
+
 def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
-    """Reply while the token is fresh (free); otherwise, or if LINE refuses the token, push."""
-    if row.sent_via == "push" or row.reply_deadline is None or ctx.now() >= row.reply_deadline:
-        row.sent_via = "push"
-        return _push(ctx, row)
+    """Reply while the token is fresh (free); push if the token never could have been used.
+
+    A reply whose outcome is unknown (read timeout, connection cut after sending, 5xx) may have
+    been delivered, so it is never pushed: it is tried again with its token while the token is
+    fresh (LINE refuses a spent token, so at most one of the tries can deliver), and otherwise
+    recorded as sent "reply?" (docs/ARCHITECTURE.md, "Reply whose answer was lost").
+    """
+    maybe = row.sent_via == MAYBE_REPLIED
+    fresh = row.reply_deadline is not None and ctx.now() < row.reply_deadline
+    if row.sent_via == "push" or not (fresh or maybe):
+        return _push_instead(ctx, row, noted_reply=False)
+    if not fresh:
+        log.warning("outbox row %s: reply outcome unknown and its token is old; not pushed", row.id)
+        return Outcome("sent", row.last_status, row.last_error, via=MAYBE_REPLIED)
+    _note_channel(ctx, row, MAYBE_REPLIED)
     request = ReplyMessageRequest.from_dict(
         {"replyToken": row.reply_token, "messages": row.payload["messages"]}
     )
@@ -166,13 +203,20 @@ def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
     except ApiException as exc:
         body = exc.body.decode() if isinstance(exc.body, bytes) else (exc.body or "")
         if exc.status == 400 and "reply token" in body.lower():
-            row.sent_via = "push"
-            return _push(ctx, row)
-        return from_api_exception(exc)
+            if maybe:  # spent by the earlier try whose answer was lost: that one delivered it
+                outcome = from_api_exception(exc)
+                return Outcome("sent", 400, "reply token spent by an earlier try whose answer was "
+                               "lost: " + (outcome.error or ""), outcome.request_id, via=MAYBE_REPLIED)
+            return _push_instead(ctx, row, noted_reply=True)  # expired or refused before any try
+        outcome = from_api_exception(exc)
+        if (exc.status or 0) >= 500 or not exc.status:
+            outcome.via = MAYBE_REPLIED
+        return outcome
     except NETWORK_ERRORS as exc:
-        # A reply cannot be retried safely (the token may be spent): fall back to push.
-        row.sent_via = "push"
-        return network_retry(exc)
+        outcome = network_retry(exc)
+        if not _never_sent(exc):
+            outcome.via = MAYBE_REPLIED
+        return outcome
     return sent(response, via="reply")
 
 
@@ -265,7 +309,7 @@ class Sender:
                 status = "failed"
             if status == "sent":
                 row.status, row.finished_at, row.recipients = "sent", now, outcome.recipients
-                row.last_error = None
+                row.last_error = outcome.error  # None, or why a reply is only maybe delivered
             elif status == "retry":
                 row.status = "pending"
                 row.last_error = outcome.error
