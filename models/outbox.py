@@ -5,17 +5,26 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, one_of, utcnow
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed")
+# Rows not yet done with; the sender looks for an earlier one of these before taking a chat's row.
+UNFINISHED_STATES = ("pending", "sending")
+UNFINISHED = text("status IN ('pending', 'sending')")
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), one_of("status", OUTBOX_STATES))
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Small whatever the history: only unfinished rows, looked up by chat.
+        Index("ix_outbox_unfinished_target", "target", "id", sqlite_where=UNFINISHED,
+              postgresql_where=UNFINISHED),
+        one_of("status", OUTBOX_STATES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
@@ -36,6 +45,7 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # reply | push | "reply?" (a reply whose answer was lost: maybe delivered, never pushed)
     sent_via: Mapped[str | None] = mapped_column(String(12))
     recipients: Mapped[int] = mapped_column(default=0)
     line_request_id: Mapped[str | None] = mapped_column(String(64))

@@ -23,6 +23,8 @@ from webhook import create_app
     ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
     ({"LINE_CHANNEL_SECRET": "only-the-secret"}, "LINE_CHANNEL_ACCESS_TOKEN"),
     ({"MAX_FILE_MB": "0"}, "MAX_FILE_MB"),
+    ({"SENDER_THREADS": "0"}, "SENDER_THREADS"),
+    ({"SENDER_THREADS": "eight"}, "SENDER_THREADS"),
 ])
 def test_a_malformed_setting_is_refused_naming_it(env, name, tmp_path):
     with pytest.raises(ConfigError, match=name):

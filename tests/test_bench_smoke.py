@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from linebot.v3 import WebhookParser
 
-from bench import ack_bench
+from bench import ack_bench, sender_burst_bench
 from bench.load import (
     MIX,
     LoadResult,
@@ -84,3 +84,17 @@ def test_smoke_run_gets_every_event_acknowledged_by_both_bots(tmp_path):
             assert row.leftover_sends is not None
     printed = ack_bench.table(rows)
     assert printed.count("prakat") == 2 and printed.count("baseline") == 2 and "x" in printed.splitlines()[-1]
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
+                    reason="the bench harness runs on its own SQLite; once per CI run is enough")
+def test_smoke_sender_burst_delivers_every_reply_as_a_reply(tmp_path):
+    smoke = sender_burst_bench.SMOKE
+    rows = sender_burst_bench.run_all(smoke["threads"], smoke["replies"], smoke["latency"], None,
+                                      tmp_path, echo=lambda *a, **k: None)
+    assert [r.threads for r in rows] == smoke["threads"]
+    for row in rows:
+        assert (row.by_reply, row.by_push, row.unfinished) == (smoke["replies"], 0, 0), row
+        assert row.line_calls == {"POST /v2/bot/message/reply 200": smoke["replies"]}, row
+        assert 0 < row.median_seconds <= row.last_seconds
+    assert sender_burst_bench.HEADER.count("|") == row.line().count("|") * 2

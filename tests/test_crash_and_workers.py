@@ -79,7 +79,7 @@ def test_killed_process_sends_once_after_restart(mode, line, fake, runtime, conf
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
-def test_two_workers_on_postgres_deliver_500_pushes_exactly_once(runtime, fake, config):
+def test_two_workers_on_postgres_deliver_500_pushes_exactly_once_each_chat_in_order(runtime, fake, config):
     with transaction(runtime.factory) as session:
         for n in range(500):
             outbox.push(
@@ -96,7 +96,8 @@ def test_two_workers_on_postgres_deliver_500_pushes_exactly_once(runtime, fake, 
     }
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "webhook", "worker", "--no-scheduler"],
+            [sys.executable, "-m", "flask", "--app", "webhook", "worker", "--no-scheduler",
+             "--senders", "4"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -124,6 +125,10 @@ def test_two_workers_on_postgres_deliver_500_pushes_exactly_once(runtime, fake, 
     assert len(pushes) == 500 and {r.status for r in pushes} == {200}
     texts = sorted(m["text"] for d in fake.deliveries for m in d.messages)
     assert texts == sorted(f"ข้อความที่ {n}" for n in range(500))
+    for u in range(50):  # two processes of many threads, and each chat still reads in order
+        assert [m["text"] for m in fake.messages_to(user_id(f"user{u}"))] == [
+            f"ข้อความที่ {n}" for n in range(u, 500, 50)]
     with runtime.factory() as session:
         claimed_by = {r.claimed_by for r in session.scalars(select(OutboxMessage))}
-    assert len(claimed_by) == 2  # both workers took a share
+    assert len({name.rsplit(":", 1)[0] for name in claimed_by}) == 2  # both processes took a share
+    assert len(claimed_by) > 2  # … with several sender threads each

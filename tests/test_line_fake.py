@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+import urllib3
 from linebot.v3.messaging import (
     ApiClient,
     ApiException,
@@ -227,6 +228,33 @@ def test_fail_next_only_matches_its_path_and_keeps_reply_token(fake, api):
         assert exc.value.status == 503
     api.reply_message(request)
     assert [d.kind for d in fake.deliveries] == ["push", "reply"]
+
+
+def test_a_fault_after_delivery_performs_the_call_and_only_loses_its_answer(fake, api):
+    fake.fail_next(1, status=500, path="/v2/bot/message/", after_delivery=True)
+    key = str(uuid.uuid4())
+    with pytest.raises(ApiException) as exc:
+        push(api, x_line_retry_key=key)
+    assert exc.value.status == 500
+    assert len(fake.deliveries) == 1 and fake.pushes_count == 1  # delivered all the same
+    with pytest.raises(ApiException) as exc:
+        push(api, x_line_retry_key=key)  # LINE remembers the key it accepted
+    assert exc.value.status == 409
+    assert [r.status for r in fake.requests] == [500, 409]
+
+
+def test_a_stalled_call_is_performed_after_the_client_gave_up(fake, api):
+    token = fake.issue_reply_token(to=USER)
+    fake.stall_next(0.6)
+    request = ReplyMessageRequest(reply_token=token, messages=[TextMessage(text="r")])
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        api.reply_message(request, _request_timeout=0.2)
+    assert fake.deliveries == []
+    [delivery] = fake.wait_for_deliveries(1, timeout=5)
+    assert (delivery.kind, delivery.to) == ("reply", USER)
+    with pytest.raises(ApiException) as exc:
+        api.reply_message(request)  # the stall is spent, and so is the token
+    assert body_of(exc.value) == {"message": "Invalid reply token"}
 
 
 def test_429_with_retry_after_header(fake, api):

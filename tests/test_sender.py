@@ -159,7 +159,8 @@ def test_by_default_the_back_off_starts_at_a_second_and_stops_at_five_minutes(
     sender = runtime.sender(worker="w", now=lambda: now)
     waits = []
     for attempts_before in (0, 30):
-        row_id = queue_push(runtime)
+        # Two chats: a chat's second row waits while its first is backing off.
+        row_id = queue_push(runtime, f"u{attempts_before}")
         with transaction(runtime.factory) as session:
             session.get(OutboxMessage, row_id).attempts = attempts_before
         (row,) = sender.claim()
@@ -394,7 +395,9 @@ def test_once_fallen_back_to_push_a_reply_row_never_tries_its_token_again(runtim
     assert paths(fake) == [("reply", 400), ("push", 503), ("push", 200)]
 
 
-def test_a_reply_lost_on_the_network_is_retried_by_push(runtime, fake, monkeypatch):
+def test_a_reply_lost_on_the_network_is_tried_again_with_its_token_never_pushed(
+    runtime, fake, monkeypatch
+):
     now = utcnow()
     row_id = queue_reply(runtime, fake, event_time=now)
 
@@ -405,12 +408,91 @@ def test_a_reply_lost_on_the_network_is_retried_by_push(runtime, fake, monkeypat
         patch.setattr(runtime.clients.api, "reply_message_with_http_info", lost)
         runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
     row = stored(runtime, row_id)
-    # The token may have been spent by the lost call: never reply with it again.
-    assert (row.status, row.sent_via, row.last_error) == ("pending", "push", "network: ProtocolError")
+    # LINE may have performed it: maybe delivered, so only the token (single-use) may go again.
+    assert (row.status, row.sent_via, row.last_error) == ("pending", "reply?", "network: ProtocolError")
     sender, row = claimed_at(runtime, row_id, now + timedelta(seconds=5), attempts=1)
+    sender.perform(row)  # it had not been performed: the token still works, delivered once
+    assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("sent", "reply")
+    assert paths(fake) == [("reply", 200)]
+
+
+def test_a_maybe_delivered_reply_whose_token_is_spent_is_sent_and_not_pushed(runtime, fake):
+    now = utcnow()
+    row_id = queue_reply(runtime, fake, event_time=now)
+    fake.fail_next(1, 500, path="/v2/bot/message/reply", after_delivery=True)
+    runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
+    assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("pending", "reply?")
+    sender, row = claimed_at(runtime, row_id, now + timedelta(seconds=3), attempts=1)
     sender.perform(row)
+    row = stored(runtime, row_id)
+    assert (row.status, row.sent_via, row.last_status, row.recipients) == ("sent", "reply?", 400, 0)
+    assert row.last_error.startswith("reply token spent by an earlier try whose answer was lost")
+    assert paths(fake) == [("reply", 500), ("reply", 400)]
+    assert len(fake.messages_to(user_id("asker"))) == 1
+
+
+def test_a_maybe_delivered_reply_past_its_window_is_sent_without_calling_line(runtime, fake):
+    now = utcnow()
+    row_id = queue_reply(runtime, fake, event_time=now)
+    fake.fail_next(1, 503, path="/v2/bot/message/reply", body={"message": "busy"})
+    runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
+    sender, row = claimed_at(runtime, row_id, now + timedelta(seconds=50), attempts=1)
+    sender.perform(row)
+    row = stored(runtime, row_id)
+    assert (row.status, row.sent_via, row.last_status) == ("sent", "reply?", 503)
+    assert row.last_error == '{"message": "busy"}'  # why it is only maybe delivered
+    assert paths(fake) == [("reply", 503)]  # no push of the same messages
+
+
+@pytest.mark.parametrize("error", [
+    urllib3.exceptions.NewConnectionError(None, "refused"),
+    urllib3.exceptions.ConnectTimeoutError("connect timed out"),
+    urllib3.exceptions.MaxRetryError(None, "/v2/bot/message/reply",
+                                     urllib3.exceptions.NewConnectionError(None, "refused")),
+])
+def test_a_reply_that_never_reached_line_is_not_maybe_delivered(runtime, fake, monkeypatch, error):
+    now = utcnow()
+    row_id = queue_reply(runtime, fake, event_time=now)
+
+    def unreachable(*args, **kwargs):
+        raise error
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runtime.clients.api, "reply_message_with_http_info", unreachable)
+        runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
+    assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("pending", None)
+    sender, row = claimed_at(runtime, row_id, now + timedelta(seconds=50), attempts=1)
+    sender.perform(row)  # past the window, and surely never delivered: a push
     assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("sent", "push")
     assert paths(fake) == [("push", 200)]
+
+
+def test_a_rate_limited_reply_is_not_maybe_delivered(runtime, fake):
+    now = utcnow()
+    row_id = queue_reply(runtime, fake, event_time=now)
+    fake.fail_next(1, 429, path="/v2/bot/message/reply", headers={"Retry-After": "1"})
+    runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
+    assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("pending", None)
+
+
+def test_the_database_says_what_a_call_in_flight_may_deliver(runtime, fake, monkeypatch):
+    """A process killed during the call leaves the truth: "reply?" while a reply is in flight,
+    "push" once the token was refused and the push is in flight."""
+    now = utcnow()
+    row_id = queue_reply(runtime, fake, event_time=now)
+    fake.expire_reply_token(stored(runtime, row_id).reply_token)
+    seen = []
+    for name in ("reply_message_with_http_info", "push_message_with_http_info"):
+        call = getattr(runtime.clients.api, name)
+
+        def spy(*args, _call=call, _name=name, **kwargs):
+            seen.append((_name.split("_")[0], stored(runtime, row_id).sent_via))
+            return _call(*args, **kwargs)
+
+        monkeypatch.setattr(runtime.clients.api, name, spy)
+    runtime.sender(worker="w", now=lambda: now + timedelta(seconds=1)).run_once()
+    assert seen == [("reply", "reply?"), ("push", "push")]
+    assert (stored(runtime, row_id).status, stored(runtime, row_id).sent_via) == ("sent", "push")
 
 
 def test_a_push_lost_on_the_network_is_retried(runtime, fake, monkeypatch):

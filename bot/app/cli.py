@@ -7,6 +7,7 @@ import io
 import json
 import signal
 import threading
+from dataclasses import replace
 
 import click
 from flask import Flask, current_app
@@ -28,6 +29,7 @@ from bot.publishing import cli as publishing_cli
 from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import start_scheduler, stop_scheduler
 from bot.spine.audit import history, verify
+from bot.spine.config import MAX_SENDER_THREADS
 from bot.spine.db import transaction
 from bot.spine.sender import describe
 from bot.workflow import notify
@@ -96,21 +98,28 @@ def events_cli():
 @click.command("worker")
 @with_appcontext
 @click.option("--no-scheduler", is_flag=True, help="Only handle events and send the outbox.")
-def worker_cli(no_scheduler: bool):
+@click.option("--senders", type=click.IntRange(1, MAX_SENDER_THREADS), default=None,
+              help="Sender threads (default: SENDER_THREADS, 8).")
+def worker_cli(no_scheduler: bool, senders: int | None):
     """Handle recorded events, send the outbox (and run the scheduler, if no other process holds
     it) until stopped."""
     rt = runtime()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if senders:
+        rt.config = replace(rt.config, sender_threads=senders)  # before the LINE clients are made
     scheduler = None
     if not no_scheduler:
         scheduler = start_scheduler(rt, JOBS)
     rt.start_handlers()
-    click.echo("worker started")
+    pool = rt.sender_pool(stop=stop).start()
+    click.echo(f"worker started ({rt.config.sender_threads} senders)")
     try:
-        rt.sender().run_forever(stop, rt.config.outbox_poll_seconds)
+        while not stop.wait(1.0):
+            pass
     finally:
+        pool.stop()
         if scheduler is not None:
             stop_scheduler(rt, scheduler)
         rt.stop()

@@ -6,9 +6,10 @@ effect means adding it here, not importing a module somewhere for its side effec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.office import richmenus
+from bot.spine.claims import MESSAGE_LANE
 from bot.spine.sender import Executor, OnFailed
 from bot.workflow import albums, submissions
 
@@ -22,3 +23,11 @@ EXECUTORS: Mapping[str, Executor] = {
 ON_FAILED: Mapping[str, OnFailed] = {
     "download": submissions.download_failed,
 }
+
+# Kinds whose rows for one target go strictly one after another, in the order written: a chat's
+# messages, and a person's rich-menu changes (a link and a later unlink must not swap). Downloads
+# and album checks run as soon as they are due.
+LANES: Sequence[Sequence[str]] = (
+    MESSAGE_LANE,
+    ("richmenu_link", "richmenu_unlink"),
+)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app.executors import EXECUTORS, ON_FAILED
+from bot.app.executors import EXECUTORS, LANES, ON_FAILED
 from bot.app.wiring import wire
 from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import start_scheduler, stop_scheduler
@@ -19,8 +19,9 @@ from bot.spine.db import make_engine, make_sessionmaker, migrate, read_only_sess
 from bot.spine.intake import NOTIFY_CHANNEL, Recorder
 from bot.spine.line_api import LineClients, line_clients
 from bot.spine.sender import Sender
+from bot.spine.sender_pool import POOL_BATCH, SenderPool
 from bot.spine.stage import Stage
-from bot.spine.wake import Waker, listen
+from bot.spine.waker import Waker, listen, wake_on_commit
 from handlers import build_router
 
 log = logging.getLogger("prakat")
@@ -34,21 +35,27 @@ class Runtime:
     read_factory: sessionmaker[Session]
     fake_line: object | None = None
     _clients: LineClients | None = None
+    _pool: SenderPool | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     scheduler: object | None = None
-    # Rung when this process records an event, so its own handler stage takes it at once.
+    # Wakes this process's idle sender threads; every commit that writes outbox rows calls it.
+    outbox_waker: Waker = field(default_factory=Waker)
+    # Wakes this process's handler stage when its webhook records events (and, on PostgreSQL,
+    # on every NOTIFY from any web process).
     inbound_waker: Waker = field(default_factory=Waker)
     _recorder: Recorder | None = None
 
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
         wire()
-        engine = make_engine(config.database_url, busy_seconds=config.database_busy_seconds)
+        engine = make_engine(config.database_url)
         if run_migrations:
             migrate(engine)
-        return cls(config=config, engine=engine, factory=make_sessionmaker(engine),
-                   read_factory=read_only_sessionmaker(engine))
+        runtime = cls(config=config, engine=engine, factory=make_sessionmaker(engine),
+                      read_factory=read_only_sessionmaker(engine))
+        wake_on_commit(runtime.factory, runtime.outbox_waker)
+        return runtime
 
     @property
     def clients(self) -> LineClients:
@@ -66,20 +73,30 @@ class Runtime:
             else:
                 base, data = self.config.line_api_base, self.config.line_data_api_base
             self._clients = line_clients(base, data, self.config.line_channel_access_token,
-                                         self.config.line_timeout_seconds)
+                                         self.config.line_timeout_seconds,
+                                         pool_size=self.config.sender_threads)
         return self._clients
 
     def sender(self, worker: str | None = None, **kwargs) -> Sender:
+        kwargs.setdefault("waker", self.outbox_waker)
         return Sender(self.factory, self.clients,
                       worker=worker or f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}",
                       config=self.config, give_up_seconds=self.config.outbox_give_up_seconds,
-                      executors=EXECUTORS, on_failed=ON_FAILED, **kwargs)
+                      executors=EXECUTORS, on_failed=ON_FAILED, lanes=LANES, **kwargs)
+
+    def sender_pool(self, threads: int | None = None, stop: threading.Event | None = None) -> SenderPool:
+        """`threads` senders (default SENDER_THREADS), each with its own worker name."""
+        prefix = f"{os.uname().nodename}:{os.getpid()}"
+        senders = [self.sender(worker=f"{prefix}:s{n}", batch=POOL_BATCH)
+                   for n in range(threads or self.config.sender_threads)]
+        return SenderPool(senders, poll=self.config.outbox_poll_seconds, waker=self.outbox_waker,
+                          stop=stop)
 
     @property
     def recorder(self) -> Recorder:
         """What POST /callback records with."""
         if self._recorder is None:
-            self._recorder = Recorder(self.engine, on_recorded=self.inbound_waker.ring)
+            self._recorder = Recorder(self.engine, on_recorded=self.inbound_waker.wake)
         return self._recorder
 
     def stage(self) -> Stage:
@@ -105,15 +122,17 @@ class Runtime:
                          self._stop)
 
     def start_background(self, *, scheduler: bool = True) -> None:
-        """Start the handler stage, the sender and the scheduler: the one-machine mode."""
+        """Start the handler stage, the sender pool and the scheduler: the one-machine mode."""
         self.start_handlers()
-        sender = self.sender()
-        self._thread("outbox-sender", sender.run_forever, self._stop, self.config.outbox_poll_seconds)
+        self._pool = self.sender_pool(stop=self._stop).start()
         if scheduler:
             self.scheduler = start_scheduler(self, JOBS)
 
     def stop(self) -> None:
         self._stop.set()
+        self.inbound_waker.wake_all()
+        if self._pool is not None:
+            self._pool.stop(timeout=5)
         for thread in self._threads:
             thread.join(timeout=5)
         if self.scheduler is not None:

@@ -19,6 +19,9 @@ SANDBOX_TOKEN = "sandbox-access-token"
 SANDBOX_SECRET = "sandbox-channel-secret"
 
 
+MAX_SENDER_THREADS = 64
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
@@ -67,6 +70,8 @@ class Config:
     # Outbox sender tuning: how long a row may keep failing before it is marked failed.
     outbox_give_up_seconds: int = 6 * 3600
     outbox_poll_seconds: float = 0.5
+    # Sender threads per process: LINE calls in flight at once (one chat's rows still go in order).
+    sender_threads: int = 8
     line_timeout_seconds: float = 10.0
     # Handler stage: threads per process (PostgreSQL; SQLite has one writer, so one thread), how
     # often it looks for events recorded by another process when no bell rings, and how long an
@@ -135,6 +140,7 @@ class Config:
             max_file_mb=_int("MAX_FILE_MB", self.max_file_mb, 1, 1024),
             outbox_give_up_seconds=_int("OUTBOX_GIVE_UP_SECONDS", self.outbox_give_up_seconds, 1, 23 * 3600),
             outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
+            sender_threads=_int("SENDER_THREADS", self.sender_threads, 1, MAX_SENDER_THREADS),
             line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
             database_busy_seconds=_float("DATABASE_BUSY_SECONDS", self.database_busy_seconds),
             handler_threads=_int("HANDLER_THREADS", self.handler_threads, 1, 32),

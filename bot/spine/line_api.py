@@ -23,16 +23,20 @@ class LineClients:
             client.close()
 
 
-def _client(host: str, token: str) -> ApiClient:
+def _client(host: str, token: str, pool_size: int) -> ApiClient:
     configuration = Configuration(host=host, access_token=token)
     # Retries are the outbox's job (with the same X-Line-Retry-Key); urllib3 must not add its own.
     configuration.retries = 0
+    # One kept-alive connection per sender thread, or urllib3 drops and reopens them under load.
+    configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize, pool_size)
     return ApiClient(configuration)
 
 
-def line_clients(api_base: str, data_api_base: str, token: str, timeout: float) -> LineClients:
-    api_client = _client(api_base, token)
-    data_client = _client(data_api_base, token)
+def line_clients(api_base: str, data_api_base: str, token: str, timeout: float,
+                 pool_size: int = 1) -> LineClients:
+    """`pool_size`: how many threads call LINE at once through these clients."""
+    api_client = _client(api_base, token, pool_size)
+    data_client = _client(data_api_base, token, pool_size)
     return LineClients(
         api=MessagingApi(api_client),
         blob=MessagingApiBlob(data_client),

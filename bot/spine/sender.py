@@ -1,10 +1,12 @@
 """The outbox sender: claims due rows, performs them against LINE, records the outcome.
 
-Claiming is a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers never
-take the same row); the network call happens outside any transaction; the outcome and whatever it
-triggers (`Outcome.after`) are written in a second one. A row left in `sending` by a dead process is
-taken again once its lease runs out; pushes reuse their X-Line-Retry-Key, so LINE answers 409
-instead of delivering twice.
+Claiming is a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several threads and
+workers never take the same row; `claims.py` says which rows may go, keeping each chat's order);
+the network call happens outside any transaction; the outcome and whatever it triggers
+(`Outcome.after`) are written in a second one. A row left in `sending` by a dead process is taken
+again once its lease runs out; pushes reuse their X-Line-Retry-Key, so LINE answers 409 instead of
+delivering twice. A reply has no such key: one whose answer was lost is "maybe delivered"
+(`sent_via = "reply?"`) and is never turned into a push of the same messages.
 """
 
 from __future__ import annotations
@@ -14,23 +16,27 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import urllib3
 from linebot.v3.messaging import ApiException, PushMessageRequest, ReplyMessageRequest
-from sqlalchemy import or_, select
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.spine.claims import MESSAGE_LANE, claimable
 from bot.spine.line_api import LineClients
+from bot.spine.waker import Waker
 from models import OutboxMessage, utcnow
 
 log = logging.getLogger("prakat.sender")
 
 LEASE = timedelta(seconds=60)
 MONTHLY_LIMIT = "monthly limit"
+# sent_via of a reply that may have been delivered: its answer was lost (timeout, cut, 5xx).
+MAYBE_REPLIED = "reply?"
 
 
 @dataclass
@@ -148,11 +154,45 @@ def send_push(ctx: SendContext, row: OutboxMessage) -> Outcome:
     return _push(ctx, row)
 
 
+def _never_sent(exc: Exception) -> bool:
+    """The connection was never made, so LINE cannot have performed anything."""
+    reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)  # incl. NewConnectionError
+
+
+def _note_channel(ctx: SendContext, row: OutboxMessage, via: str) -> None:
+    """Write down what the coming call may deliver, before making it: a process killed during the
+    call then leaves the truth behind. The row object keeps what was known before this attempt,
+    which is what the record restores when LINE refuses the call."""
+    with ctx.factory() as session, session.begin():
+        session.execute(update(OutboxMessage).where(
+            OutboxMessage.id == row.id, OutboxMessage.claimed_by == row.claimed_by,
+            OutboxMessage.status == "sending").values(sent_via=via))
+
+
+def _push_instead(ctx: SendContext, row: OutboxMessage, *, noted_reply: bool) -> Outcome:
+    row.sent_via = "push"
+    if noted_reply:  # the database says "reply?": correct it before the push may deliver
+        _note_channel(ctx, row, "push")
+    return _push(ctx, row)
+
+
 def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
-    """Reply while the token is fresh (free); otherwise, or if LINE refuses the token, push."""
-    if row.sent_via == "push" or row.reply_deadline is None or ctx.now() >= row.reply_deadline:
-        row.sent_via = "push"
-        return _push(ctx, row)
+    """Reply while the token is fresh (free); push if the token never could have been used.
+
+    A reply whose outcome is unknown (read timeout, connection cut after sending, 5xx) may have
+    been delivered, so it is never pushed: it is tried again with its token while the token is
+    fresh (LINE refuses a spent token, so at most one of the tries can deliver), and otherwise
+    recorded as sent "reply?" (docs/ARCHITECTURE.md, "Reply whose answer was lost").
+    """
+    maybe = row.sent_via == MAYBE_REPLIED
+    fresh = row.reply_deadline is not None and ctx.now() < row.reply_deadline
+    if row.sent_via == "push" or not (fresh or maybe):
+        return _push_instead(ctx, row, noted_reply=False)
+    if not fresh:
+        log.warning("outbox row %s: reply outcome unknown and its token is old; not pushed", row.id)
+        return Outcome("sent", row.last_status, row.last_error, via=MAYBE_REPLIED)
+    _note_channel(ctx, row, MAYBE_REPLIED)
     request = ReplyMessageRequest.from_dict(
         {"replyToken": row.reply_token, "messages": row.payload["messages"]}
     )
@@ -163,13 +203,20 @@ def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
     except ApiException as exc:
         body = exc.body.decode() if isinstance(exc.body, bytes) else (exc.body or "")
         if exc.status == 400 and "reply token" in body.lower():
-            row.sent_via = "push"
-            return _push(ctx, row)
-        return from_api_exception(exc)
+            if maybe:  # spent by the earlier try whose answer was lost: that one delivered it
+                outcome = from_api_exception(exc)
+                return Outcome("sent", 400, "reply token spent by an earlier try whose answer was "
+                               "lost: " + (outcome.error or ""), outcome.request_id, via=MAYBE_REPLIED)
+            return _push_instead(ctx, row, noted_reply=True)  # expired or refused before any try
+        outcome = from_api_exception(exc)
+        if (exc.status or 0) >= 500 or not exc.status:
+            outcome.via = MAYBE_REPLIED
+        return outcome
     except NETWORK_ERRORS as exc:
-        # A reply cannot be retried safely (the token may be spent): fall back to push.
-        row.sent_via = "push"
-        return network_retry(exc)
+        outcome = network_retry(exc)
+        if not _never_sent(exc):
+            outcome.via = MAYBE_REPLIED
+        return outcome
     return sent(response, via="reply")
 
 
@@ -184,9 +231,14 @@ class Sender:
 
     def __init__(self, factory: sessionmaker[Session], clients: LineClients, *, worker: str, config,
                  give_up_seconds: int, executors: Mapping[str, Executor] | None = None,
-                 on_failed: Mapping[str, OnFailed] | None = None, backoff_base: float = 1.0,
-                 backoff_cap: float = 300.0, now: Callable[[], datetime] = utcnow):
+                 on_failed: Mapping[str, OnFailed] | None = None,
+                 lanes: Sequence[Sequence[str]] = (MESSAGE_LANE,), waker: Waker | None = None,
+                 batch: int = 20, backoff_base: float = 1.0, backoff_cap: float = 300.0,
+                 now: Callable[[], datetime] = utcnow):
         self.factory = factory
+        self.batch = batch
+        self.lanes = tuple(tuple(lane) for lane in lanes)
+        self.waker = waker or Waker()
         self.executors = {**MESSAGE_EXECUTORS, **(executors or {})}
         self.on_failed = dict(on_failed or {})
         self.worker = worker
@@ -196,18 +248,11 @@ class Sender:
         self.now = now
         self.ctx = SendContext(factory=factory, clients=clients, config=config, now=now, group_sizes={})
 
-    def claim(self, limit: int = 20) -> list[OutboxMessage]:
-        now = self.now()
+    def claim(self, limit: int | None = None) -> list[OutboxMessage]:
+        limit, now = limit or self.batch, self.now()
         with self.factory() as session, session.begin():
             rows = session.scalars(
-                select(OutboxMessage)
-                .where(or_(
-                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
-                ))
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+                claimable(now, self.lanes).limit(limit).with_for_update(skip_locked=True)
             ).all()
             for row in rows:
                 row.status = "sending"
@@ -216,8 +261,12 @@ class Sender:
                 row.attempts += 1
             return rows
 
-    def run_once(self, limit: int = 20) -> int:
+    def run_once(self, limit: int | None = None) -> int:
+        """Claim up to `limit` rows (default: the sender's batch) and perform them in turn."""
+        limit = limit or self.batch
         rows = self.claim(limit)
+        if rows and len(rows) == limit:
+            self.waker.wake()  # there may be more: an idle peer can take some while these go
         for row in rows:
             try:
                 self.perform(row)
@@ -260,7 +309,7 @@ class Sender:
                 status = "failed"
             if status == "sent":
                 row.status, row.finished_at, row.recipients = "sent", now, outcome.recipients
-                row.last_error = None
+                row.last_error = outcome.error  # None, or why a reply is only maybe delivered
             elif status == "retry":
                 row.status = "pending"
                 row.last_error = outcome.error
@@ -284,14 +333,15 @@ class Sender:
         )
 
     def run_forever(self, stop: threading.Event, poll: float = 0.5) -> None:
+        """Claim and send until `stop`; when idle, rest a poll or until woken (`Waker`)."""
         while not stop.is_set():
             try:
                 busy = self.run_once()
             except Exception:
                 log.exception("sender loop error")
                 busy = 0
-            if not busy:
-                stop.wait(poll)
+            if not busy and not stop.is_set():
+                self.waker.wait(poll)
 
 
 def describe(row: OutboxMessage) -> str:

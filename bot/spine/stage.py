@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.spine import messages, outbox
 from bot.spine.config import Config
 from bot.spine.context import EventContext
-from bot.spine.wake import Waker
+from bot.spine.waker import Waker
 from models import InboundEvent, utcnow
 
 log = logging.getLogger("prakat.stage")
@@ -60,13 +60,11 @@ def _parse(payload: dict) -> object | None:
 class Stage:
     def __init__(self, factory: sessionmaker[Session], config: Config, dispatch: Dispatch, *,
                  read_factory: sessionmaker[Session] | None = None,
-                 after_commit: Callable[[], None] | None = None,
                  now: Callable[[], datetime] = utcnow):
         self.factory = factory
         self.read_factory = read_factory or factory
         self.config = config
         self.dispatch = dispatch
-        self.after_commit = after_commit
         self.now = now
         self.postgres = factory.kw["bind"].dialect.name == "postgresql"
         self.retry_for = timedelta(seconds=config.event_retry_seconds)
@@ -117,9 +115,7 @@ class Stage:
             if event_id is not None:
                 self._retry_later(event_id, exc)
             raise
-        if self.after_commit is not None:
-            self.after_commit()
-        return True
+        return True  # its outbox rows woke the senders at commit (bot/spine/waker.py)
 
     def _handle(self, session: Session, row: InboundEvent, now: datetime) -> None:
         row.attempts += 1
@@ -189,7 +185,7 @@ class Stage:
             try:
                 if self.handle_one():
                     faults = 0
-                    waker.ring()  # a burst: let a sibling thread take the next chat
+                    waker.wake()  # a burst: let a sibling thread take the next chat
                     continue
             except DATABASE_FAULTS as exc:
                 faults += 1

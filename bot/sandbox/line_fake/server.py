@@ -11,9 +11,11 @@ endpoints live by API area in `messaging`, `content`, `chats` and `richmenus`; w
 to LINE and what is invented is said there (see shared/LINE_PLATFORM.md), request validation
 from LINE's OpenAPI spec plus documented limits is in `schema`.
 
-Order of checks for every call: latency sleep, injected fault, auth, body size, routing,
-retry-key header, then the endpoint. Injected faults therefore have no side effects: nothing is
-delivered, and no reply token, retry key or quota is used up.
+Order of checks for every call: latency sleep (and an injected stall), injected fault, auth,
+body size, routing, retry-key header, then the endpoint. Injected faults therefore have no side
+effects: nothing is delivered, and no reply token, retry key or quota is used up — except a fault
+added with `after_delivery=True`, which lets the call do its work and then answers the fault (LINE
+performed the request, and its answer was lost).
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ class _Fault:
     method: str | None
     headers: dict[str, str]
     body: Any
+    after_delivery: bool = False
+
+
+@dataclass
+class _Stall:
+    remaining: int
+    seconds: float
+    path: str | None
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -107,6 +117,7 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
         self.validation_errors: list[tuple[str, str]] = []
         self.server_errors: list[str] = []  # exceptions raised inside the fake (bugs)
         self._faults: list[_Fault] = []
+        self._stalls: list[_Stall] = []
         self._init_messaging(quota_limit, require_group_membership)
         self._init_content()
         self._init_chats()
@@ -159,6 +170,7 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
             self.validation_errors.clear()
             self.server_errors.clear()
             self._faults.clear()
+            self._stalls.clear()
             self.latency = 0.0
             self._forget_messaging()
             self._forget_content()
@@ -176,14 +188,35 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
         body: Any = None,
         *,
         method: str | None = None,
+        after_delivery: bool = False,
     ) -> None:
         """The next `n` calls whose path starts with `path` (None: any) answer `status`.
 
         `body` defaults to `{"message": <reason phrase>}`; a dict/list is sent as JSON,
-        str/bytes as is. Faults queue up in the order they were added.
+        str/bytes as is. Faults queue up in the order they were added. With `after_delivery`
+        the call is first performed as usual (a reply is delivered, its token spent), and only
+        its answer is replaced.
         """
         with self._lock:
-            self._faults.append(_Fault(n, status, path, method, dict(headers or {}), body))
+            self._faults.append(
+                _Fault(n, status, path, method, dict(headers or {}), body, after_delivery)
+            )
+
+    def stall_next(self, seconds: float, n: int = 1, path: str | None = "/v2/bot/message/reply") -> None:
+        """The next `n` calls to `path` wait `seconds` and are then performed as usual: longer
+        than the client's timeout, they are done by LINE after the client has given up on them."""
+        with self._lock:
+            self._stalls.append(_Stall(n, seconds, path))
+
+    def _take_stall(self, path: str) -> float:
+        with self._lock:
+            for stall in self._stalls:
+                if stall.path is None or path.startswith(stall.path):
+                    stall.remaining -= 1
+                    if stall.remaining <= 0:
+                        self._stalls.remove(stall)
+                    return stall.seconds
+        return 0.0
 
     # ----------------------------------------------------------------- WSGI
 
@@ -199,6 +232,8 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
                 parsed, json_ok = json.loads(raw), True
         if self.latency:
             time.sleep(self.latency)
+        if stall := self._take_stall(request.path):
+            time.sleep(stall)
         with self._lock:
             try:
                 response = self._dispatch(request, request_id, parsed, json_ok, too_big)
@@ -226,8 +261,14 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
         self, request: Request, request_id: str, parsed: Any, json_ok: bool, too_big: bool
     ) -> Response:
         fault = self._take_fault(request.method, request.path)
-        if fault is not None:
-            return fault
+        if fault is not None and not fault.after_delivery:
+            return self._fault_response(fault)
+        response = self._endpoint(request, request_id, parsed, json_ok, too_big)
+        return response if fault is None else self._fault_response(fault)
+
+    def _endpoint(
+        self, request: Request, request_id: str, parsed: Any, json_ok: bool, too_big: bool
+    ) -> Response:
         if request.headers.get("Authorization", "") != f"Bearer {self.access_token}":
             return error_response(
                 401,
@@ -247,7 +288,7 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
         call = Call(request, request_id, parsed, json_ok, retry_key, args)
         return getattr(self, f"_h_{endpoint}")(call)
 
-    def _take_fault(self, method: str, path: str) -> Response | None:
+    def _take_fault(self, method: str, path: str) -> _Fault | None:
         for fault in self._faults:
             if (fault.path is None or path.startswith(fault.path)) and (
                 fault.method is None or fault.method.upper() == method
@@ -255,12 +296,14 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
-                body = fault.body
-                if body is None:
-                    body = {"message": HTTPStatus(fault.status).phrase}
-                if isinstance(body, dict | list):
-                    return json_response(fault.status, body, fault.headers)
-                return Response(
-                    body, status=fault.status, headers=fault.headers, mimetype="application/json"
-                )
+                return fault
         return None
+
+    @staticmethod
+    def _fault_response(fault: _Fault) -> Response:
+        body = fault.body
+        if body is None:
+            body = {"message": HTTPStatus(fault.status).phrase}
+        if isinstance(body, dict | list):
+            return json_response(fault.status, body, fault.headers)
+        return Response(body, status=fault.status, headers=fault.headers, mimetype="application/json")
