@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from linebot.v3.webhooks import MessageEvent, TextMessageContent
+from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
 
+from bot.spine import audit, messages
 from bot.spine.context import EventContext
 
 NOT_LINKED = (
@@ -39,3 +40,16 @@ def is_help_word(text: str) -> bool:
 def user_in_chat(ctx: EventContext) -> bool:
     """A linked person talking to the bot one to one: what most handlers serve."""
     return in_user_chat(ctx) and ctx.person is not None
+
+
+def refuse_tap(ctx: EventContext, text: str, reason: str, *, submission_id: int | None = None,
+               outcome: str = "refused") -> None:
+    """Answer a refused tap and put it on the record: who tapped, what data, and why not.
+
+    `submission_id` only for an item already loaded: ids in the data are the tapper's claim."""
+    ctx.row.outcome = outcome
+    tapped = ctx.event.postback.data if isinstance(ctx.event, PostbackEvent) else None
+    audit.record(ctx.session, "refused", office_id=ctx.office_id, submission_id=submission_id,
+                 actor_id=ctx.person.id if ctx.person else None, actor_line_user_id=ctx.user_id,
+                 event_id=ctx.event_id, data={"reason": reason, "data": (tapped or "")[:300]})
+    ctx.reply(messages.text(text))

@@ -8,7 +8,7 @@ from bot.spine.context import EventContext
 from bot.spine.postback import Postback
 from bot.workflow import cards, machine, notify
 from bot.workflow.events import Refused, refusal
-from handlers.common import NO_ROLE, text_of, user_in_chat
+from handlers.common import NO_ROLE, refuse_tap, text_of, user_in_chat
 from handlers.prompt import Prompt
 from handlers.router import Handler
 from models import ApprovalStep, Submission
@@ -91,8 +91,7 @@ def _on_open_card(ctx: EventContext, params: dict) -> None:
 
 def _on_pending_list(ctx: EventContext) -> None:
     if not is_director(roles_of(ctx.session, ctx.person)):
-        ctx.row.outcome = "refused"
-        ctx.reply(messages.text(NO_ROLE))
+        refuse_tap(ctx, NO_ROLE, "not_director")
         return
     items = machine.pending_for(ctx.session, ctx.person, ctx.now)
     if not items:

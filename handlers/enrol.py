@@ -17,7 +17,7 @@ from bot.office.org import (
 )
 from bot.spine import messages
 from bot.spine.context import EventContext
-from handlers.common import NOT_LINKED, in_user_chat, text_of
+from handlers.common import NOT_LINKED, in_user_chat, refuse_tap, text_of
 from handlers.help import help_text
 from handlers.router import Handler
 
@@ -65,6 +65,9 @@ def _handle(ctx: EventContext, found: Linking) -> None:
         ctx.reply(messages.text(welcome(ctx) if ctx.person else NOT_LINKED))
         return
     code = found.code
+    if code is None and ctx.postback is not None:  # a card's button in a stranger's hands
+        refuse_tap(ctx, NOT_LINKED, "not_linked")
+        return
     if code is None:
         ctx.row.outcome = "refused"
         ctx.reply(messages.text(NOT_LINKED))

@@ -8,8 +8,11 @@ from bot.office.groups import register_by_text
 from bot.office.org import GROUP_PURPOSES, group_joined, group_left
 from bot.spine import messages
 from bot.spine.context import EventContext
-from handlers.common import in_group, text_of
+from handlers.common import in_group, refuse_tap, text_of
 from handlers.router import Handler
+
+# A card's buttons are for the person it was sent to; a copy forwarded into a group is refused.
+GROUP_TAP = "ปุ่มนี้ใช้ได้เฉพาะในแชตส่วนตัวกับบอทค่ะ กรุณาเปิดการ์ดจากแชตส่วนตัวของท่าน"
 
 JOIN_TEXT = (
     "สวัสดีค่ะ ขอบคุณที่เชิญเข้ากลุ่ม\nหากต้องการใช้กลุ่มนี้รับแจ้งการเผยแพร่ (งานประชาสัมพันธ์) "
@@ -29,6 +32,9 @@ def _handle(ctx: EventContext, group_id: str) -> None:
         return
     if isinstance(ctx.event, LeaveEvent):
         group_left(ctx.session, group_id, ctx.now)
+        return
+    if ctx.postback is not None:
+        refuse_tap(ctx, GROUP_TAP, "group_chat")
         return
     group = register_by_text(ctx.session, group_id, text_of(ctx), ctx.now)
     if group is None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.office.org import is_director, roles_of
-from bot.spine import audit, messages
+from bot.spine import messages
 from bot.spine.context import EventContext
 from bot.spine.postback import INVALID as INVALID_ACTION
 from bot.spine.postback import Postback
-from handlers.common import is_help_word, text_of, user_in_chat
+from handlers.common import is_help_word, refuse_tap, text_of, user_in_chat
 from handlers.router import Handler
 
 
@@ -60,11 +60,7 @@ def _invalid_check(ctx: EventContext) -> Postback | None:
 
 def _invalid(ctx: EventContext, _tap: Postback) -> None:
     """Postback data this server never wrote (tampered or from an old version): refuse and record."""
-    ctx.row.outcome = "refused"
-    audit.record(ctx.session, "refused", office_id=ctx.office_id, actor_id=ctx.person.id,
-                 actor_line_user_id=ctx.user_id, event_id=ctx.event_id,
-                 data={"reason": "bad_payload", "data": ctx.event.postback.data[:300]})
-    ctx.reply(messages.text("ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ"))
+    refuse_tap(ctx, "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ", "bad_payload")
 
 
 INVALID = Handler("invalid", _invalid_check, _invalid)

@@ -10,7 +10,8 @@ from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
 from bot.workflow import cards, machine, notify, submissions
-from handlers.common import text_of, user_in_chat
+from bot.workflow.events import refusal
+from handlers.common import refuse_tap, text_of, user_in_chat
 from handlers.router import Handler
 from handlers.submit import show_confirmation
 from models import Submission
@@ -38,18 +39,17 @@ def _list(ctx: EventContext) -> None:
     ctx.reply(cards.my_items(ctx.session, list(items), _public_url(ctx)))
 
 
-def _own(ctx: EventContext, params: dict) -> Submission | None:
+def _item(ctx: EventContext, params: dict) -> Submission | None:
     try:
-        submission = ctx.session.get(Submission, postback.int_param(params, "s"))
+        return ctx.session.get(Submission, postback.int_param(params, "s"))
     except postback.PayloadError:
         return None
-    return submission if submission and submission.submitter_id == ctx.person.id else None
 
 
 def _revise(ctx: EventContext, submission: Submission) -> None:
     if submission.status != "returned":
-        ctx.reply(messages.text(f"เรื่องนี้อยู่ในสถานะ \"{cards.state_words(ctx.session, submission)}\" "
-                                "จึงแก้ไขไม่ได้ค่ะ"))
+        refuse_tap(ctx, f"เรื่องนี้อยู่ในสถานะ \"{cards.state_words(ctx.session, submission)}\" "
+                   "จึงแก้ไขไม่ได้ค่ะ", "not_returned", submission_id=submission.id)
         return
     conv = ctx.conversation()
     if not (conv.state.startswith("draft_") and conv.data.get("submission_id") == submission.id):
@@ -77,21 +77,22 @@ def _handle(ctx: EventContext, tap: Postback) -> None:
     if action == "menu":
         _list(ctx)
         return
-    submission = _own(ctx, params)
-    if submission is None:
-        ctx.row.outcome = "refused"
-        ctx.reply(messages.text("ไม่พบรายการนี้ในรายการของท่านค่ะ"))
+    submission = _item(ctx, params)
+    if submission is None or submission.submitter_id != ctx.person.id:
+        # the same answer either way: a stranger's item is not confirmed to exist
+        refuse_tap(ctx, "ไม่พบรายการนี้ในรายการของท่านค่ะ", "not_owner" if submission else "unknown",
+                   submission_id=submission.id if submission else None)
         return
     if params.get("a") == "withdraw":
         happened = machine.withdraw(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
         answer = notify.dispatch(ctx.session, happened, config=ctx.config, event_id=ctx.event_id)
         if ctx.conversation().data.get("submission_id") == submission.id:
             ctx.set_state("idle")
+        if refusal(happened):
+            ctx.row.outcome = "refused"
         ctx.reply(messages.text(answer))
-    elif params.get("a") == "revise":
+    else:  # "revise": bot.spine.postback lets no other button through
         _revise(ctx, submission)
-    else:
-        ctx.reply(messages.text("ปุ่มนี้ใช้ไม่ได้แล้วค่ะ"))
 
 
 HANDLER = Handler("mine", _check, _handle)

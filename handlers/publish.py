@@ -23,6 +23,7 @@ from handlers.router import Handler
 from models import Publication, Submission
 
 ACTIONS = ("publish", "retract", "publish_record")
+AUDITED_AS = {"publish": "publish", "retract": "retract", "publish_record": "record"}  # "<x>_refused"
 REASON_STATE = "publish_retract_reason"
 REASON_WAIT = PROMPT_WAIT
 
@@ -53,8 +54,7 @@ def _handle(ctx: EventContext, tap: Postback) -> None:
     try:
         ident = int_param(tap.params, "p")
     except PayloadError:
-        ctx.row.outcome = "refused"
-        ctx.reply(messages.text(BAD_BUTTON))
+        _refuse(ctx, AUDITED_AS[tap.action], BAD_BUTTON, submission_id=None, reason="bad_payload")
         return
     {"publish": _publish, "retract": _ask_reason, "publish_record": _record}[tap.action](ctx, ident)
 

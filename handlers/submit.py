@@ -22,7 +22,7 @@ from bot.spine.postback import Postback
 from bot.thai.dates import to_bangkok
 from bot.workflow import albums, cards, machine, notify, submissions
 from bot.workflow.submissions import KIND_NAMES, DraftError
-from handlers.common import text_of, user_in_chat
+from handlers.common import refuse_tap, text_of, user_in_chat
 from handlers.router import Handler
 from models import Category, Submission
 
@@ -226,9 +226,10 @@ def on_text(ctx: EventContext, text: str) -> None:
 
 
 def _old_card(ctx: EventContext) -> None:
-    ctx.row.outcome = "stale"
-    ctx.reply(messages.text("การ์ดนี้ใช้ไม่ได้แล้วค่ะ (รายการส่งไปแล้ว ยกเลิก หรือหมดอายุ) "
-                            "ดูสถานะได้ที่เมนู \"รายการของฉัน\""))
+    """A draft's button that is not for this user's open draft (sent, cancelled, expired, or
+    someone else's): refused and recorded, the open draft, if any, left as it was."""
+    refuse_tap(ctx, "การ์ดนี้ใช้ไม่ได้แล้วค่ะ (รายการส่งไปแล้ว ยกเลิก หรือหมดอายุ) "
+               "ดูสถานะได้ที่เมนู \"รายการของฉัน\"", "not_open_draft", outcome="stale")
 
 
 def on_postback(ctx: EventContext, action: str, params: dict) -> None:

@@ -229,7 +229,7 @@ def test_help_cancel_length_and_bad_cards(asked, line, fake):
     future = FiscalQuarter.of(datetime.now(BANGKOK)).next().next()
     refusals = [
         (encode("fb", q="2570Q9", u=fin, a="none"), "การ์ดนี้ใช้ไม่ได้แล้ว"),
-        (encode("fb", q=Q.code, u=fin, a="maybe"), "การ์ดนี้ใช้ไม่ได้แล้ว"),
+        (f"v1/fb?q={Q.code}&u={fin}&a=maybe", "ปุ่มนี้ใช้ไม่ได้แล้ว"),  # a button no card has
         (encode("fb", q=Q.code, u="x", a="none"), "การ์ดนี้ใช้ไม่ได้แล้ว"),
         (encode("fb", q=Q.code, u=9999, a="none"), "ไม่พบกลุ่ม/หน่วยของการ์ดนี้แล้ว"),
         (encode("fb", q=future.code, u=fin, a="none"), "ไตรมาสนี้ยังไม่เริ่มค่ะ"),

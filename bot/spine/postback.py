@@ -1,7 +1,9 @@
 """Postback data: a short versioned payload, parsed in exactly one place.
 
 Form: "v1/<action>?k=v&k=v" (≤ 300 chars). Only ids and an action travel; the server re-checks
-everything the payload claims against the database.
+everything the payload claims against the database. Every action a button may carry is listed
+in ACTIONS: `encode` writes nothing else and `decode` accepts nothing else, so data this server
+never wrote is refused here, once, whatever handler it was aimed at.
 """
 
 from __future__ import annotations
@@ -13,11 +15,54 @@ VERSION = "v1"
 MAX_LENGTH = 300
 
 
+class Action(NamedTuple):
+    """A registered action: `verb` names the parameter saying which of its buttons was tapped
+    (None: the action has one button), `verbs` the values that parameter may take."""
+
+    verb: str | None = None
+    verbs: frozenset[str] = frozenset()
+
+
+def _buttons(verb: str, *verbs: str) -> Action:
+    return Action(verb, frozenset(verbs))
+
+
+# Every action a button may carry (tests/test_authorisation_matrix.py replays each one as every
+# role, so a new action is tried the day it is added).
+ACTIONS: dict[str, Action] = {
+    # the approval card and the pending list (bot.workflow.cards, handlers.decide)
+    "decide": _buttons("a", "approve", "return", "reject"),
+    "card": Action(),
+    # the submitter's items (bot.workflow.cards, handlers.mine)
+    "mine": _buttons("a", "revise", "withdraw"),
+    # a draft (bot.workflow.cards, handlers.submit)
+    "cat": Action(),
+    "date": Action(),
+    "draft": _buttons("a", "submit", "edit", "cancel", "resume", "edit_title", "edit_desc",
+                      "edit_cat", "edit_file"),
+    # the rich menus (bot.office.richmenus)
+    "menu": _buttons("m", "doc", "photos", "mine", "help", "pending", "news"),
+    # publication cards for ICT and directors (bot.publishing.cards, handlers.publish)
+    "publish": Action(),
+    "retract": Action(),
+    "publish_record": Action(),
+    # the quarter-end feedback card (bot.digest.feedback, handlers.feedback)
+    "fb": _buttons("a", "none", "answer"),
+}
+
+
 class PayloadError(ValueError):
     """Not a payload this server wrote (tampered, truncated or from an old version)."""
 
 
+def _registered(action: str, params: dict) -> bool:
+    spec = ACTIONS.get(action)
+    return spec is not None and (spec.verb is None or params.get(spec.verb) in spec.verbs)
+
+
 def encode(action: str, **params) -> str:
+    if not _registered(action, {k: str(v) for k, v in params.items() if v is not None}):
+        raise ValueError(f"postback action {action!r} {params} is not in bot.spine.postback.ACTIONS")
     data = f"{VERSION}/{action}"
     if params:
         data += "?" + urlencode({k: v for k, v in params.items() if v is not None})
@@ -36,6 +81,8 @@ def decode(data: str) -> tuple[str, dict[str, str]]:
         params = dict(parse_qsl(query, strict_parsing=bool(query)))
     except ValueError:
         raise PayloadError("bad parameters") from None
+    if not _registered(action, params):
+        raise PayloadError("unknown action")
     return action, params
 
 

@@ -174,6 +174,7 @@ def decided_confirmation(session: Session, submission: Submission, step: Approva
 
 REFUSALS = {
     "unknown": "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ",
+    "not_open": "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ",
     "not_linked": "ขออภัยค่ะ บัญชีนี้ไม่มีสิทธิ์พิจารณารายการนี้",
     "withdrawn": "ผู้ส่งถอนเรื่องนี้แล้วค่ะ ไม่ต้องพิจารณาต่อ",
     "old_version": "การ์ดนี้เป็นฉบับเก่า มีฉบับแก้ไขใหม่ส่งมาแล้วค่ะ กรุณาพิจารณาจากการ์ดล่าสุด",
@@ -181,7 +182,6 @@ REFUSALS = {
     "own_submission": "ท่านเป็นผู้ส่งเรื่องนี้เอง จึงพิจารณาเรื่องของตนเองไม่ได้ค่ะ",
     "reason_required": "กรุณาระบุเหตุผลด้วยค่ะ",
     "not_owner": "ถอนได้เฉพาะเรื่องที่ท่านส่งเองค่ะ",
-    "cannot_withdraw": "เรื่องนี้พิจารณาเสร็จแล้ว จึงถอนไม่ได้ค่ะ",
 }
 WITHDRAWN_ANSWER = "ถอนเรื่องเรียบร้อยแล้วค่ะ ผู้พิจารณาได้รับแจ้งแล้ว"
 
@@ -194,10 +194,15 @@ def who_decided(session: Session, step: ApprovalStep) -> str:
     return f"{verb}ไปแล้วโดย {person.name if person else 'ระบบ'} เมื่อ {when}".strip()
 
 
-def refusal_text(session: Session, reason: str, step_id: int | None) -> str:
-    """What the person whose attempt was refused is told (a decided step says who decided it)."""
+def refusal_text(session: Session, reason: str, step_id: int | None,
+                 submission_id: int | None = None) -> str:
+    """What the person whose attempt was refused is told (a decided step says who decided it,
+    an item that can no longer be withdrawn says where it stands)."""
     if reason in ("already_decided", "lost_race"):
         return f"รายการนี้{who_decided(session, session.get(ApprovalStep, step_id))}ค่ะ"
+    submission = session.get(Submission, submission_id) if submission_id else None
+    if reason == "cannot_withdraw" and submission is not None:
+        return f"เรื่องนี้อยู่ในสถานะ \"{STATE_WORDS[submission.status]}\" แล้ว จึงถอนไม่ได้ค่ะ"
     return REFUSALS[reason]
 
 

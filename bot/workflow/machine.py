@@ -157,6 +157,8 @@ def authorise(session: Session, *, step_id: int, version: int, action: str, acto
         return refuse("not_linked")
     if submission.status == "withdrawn":
         return refuse("withdrawn")
+    if step.status == "queued":  # no card for it exists yet: a forged step id
+        return refuse("not_open")
     if step.status != "waiting":
         return refuse("already_decided")
     if step.version != version or submission.current_version != version:

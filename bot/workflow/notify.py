@@ -66,7 +66,7 @@ def dispatch(session: Session, events: list[Event], *, config: Config, event_id:
             _withdrawn(session, event, event_id)
             answer = cards.WITHDRAWN_ANSWER
         elif isinstance(event, Refused):
-            answer = cards.refusal_text(session, event.reason, event.step_id)
+            answer = cards.refusal_text(session, event.reason, event.step_id, event.submission_id)
     return answer
 
 
