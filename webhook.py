@@ -16,6 +16,7 @@ from bot.portal.blueprint import portal_blueprint
 from bot.portal.files import files_blueprint
 from bot.spine.config import Config, ConfigError
 from bot.spine.db import ping
+from bot.spine.ids import IdConverter
 from bot.spine.intake import handle_callback
 from handlers import build_router
 
@@ -25,6 +26,7 @@ MAX_BODY = 1024 * 1024
 def create_app(config: Config | dict | None = None) -> Flask:
     """Build the app. `config` may be a Config, or a dict of overrides on top of the environment."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["id"] = IdConverter  # every <id:…> in a route: an id in range, else 404
     if not isinstance(config, Config):
         load_dotenv()
         config = Config.from_env(instance_path=app.instance_path, **(config or {}))

@@ -27,7 +27,7 @@ def reports_blueprint(runtime) -> Blueprint:
     """The report route, reading `runtime`'s database and secret."""
     bp = Blueprint("reports", __name__)
 
-    @bp.get("/reports/<int:office_id>/<quarter>.<fmt>")
+    @bp.get("/reports/<id:office_id>/<quarter>.<fmt>")
     def report_file(office_id: int, quarter: str, fmt: str):
         if fmt not in FORMATS:
             abort(404)

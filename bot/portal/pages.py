@@ -110,7 +110,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         return page("portal/minimum.html", office=office, entries=entries, fiscal_year=fiscal_year,
                     page_title="ข้อมูลที่ต้องเผยแพร่อย่างน้อย")
 
-    @bp.get("/p/<int:pid>")
+    @bp.get("/p/<id:pid>")
     def item(pid: int):
         with portal.session(writes=True) as session:
             pub = publication_or_abort(portal, session, pid)
@@ -123,7 +123,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
                     trail=trail_text(view), canonical=urls.item(pid),
                     og_image=_og_image(view, urls), page_title=view.title, preview=False)
 
-    @bp.get("/p/<int:pid>/files/<int:aid>")
+    @bp.get("/p/<id:pid>/files/<id:aid>")
     def attachment(pid: int, aid: int):
         with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
@@ -139,7 +139,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             file_view(att, title).download_name, inline=inline)
         return response
 
-    @bp.get("/p/<int:pid>/thumb/<int:aid>.jpg")
+    @bp.get("/p/<id:pid>/thumb/<id:aid>.jpg")
     def thumbnail(pid: int, aid: int):
         with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
@@ -153,7 +153,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
                              lambda: make_preview(store.open(att.sha256)))
         return send_file(path, mimetype="image/jpeg", max_age=86400)
 
-    @bp.get("/p/<int:pid>/card.png")
+    @bp.get("/p/<id:pid>/card.png")
     def card(pid: int):
         with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
@@ -163,7 +163,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         return send_file(portal.cached("cards", f"{key}.png", lambda: card_image(*parts)),
                          mimetype="image/png", max_age=86400)
 
-    @bp.get("/p/<int:pid>/notice.pdf")
+    @bp.get("/p/<id:pid>/notice.pdf")
     def notice(pid: int):
         # bot.render.pdf loads fpdf2 and the Thai fonts: imported on the first notice only.
         from bot.render.pdf import notice_pdf

@@ -121,6 +121,8 @@ def install(bp: Blueprint, portal: Portal) -> None:
     bp.after_request(_security_headers)
     bp.context_processor(_template_helpers)
 
-    @bp.errorhandler(404)
+    # App-wide: an address no route matches (an id out of range, a typo) is a portal 404 too.
+    @bp.app_errorhandler(404)
     def _not_found(_error):
-        return portal.message_page(404, "ไม่พบหน้านี้", "อาจยังไม่ได้เผยแพร่ หรือที่อยู่ไม่ถูกต้องค่ะ")
+        return _security_headers(portal.message_page(
+            404, "ไม่พบหน้านี้", "อาจยังไม่ได้เผยแพร่ หรือที่อยู่ไม่ถูกต้องค่ะ"))
