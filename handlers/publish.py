@@ -53,8 +53,7 @@ def _handle(ctx: EventContext, tap: Postback) -> None:
     try:
         ident = int_param(tap.params, "p")
     except PayloadError:
-        ctx.row.outcome = "refused"
-        ctx.reply(messages.text(BAD_BUTTON))
+        _refuse(ctx, tap.action, BAD_BUTTON, submission_id=None, reason="bad_payload")
         return
     {"publish": _publish, "retract": _ask_reason, "publish_record": _record}[tap.action](ctx, ident)
 

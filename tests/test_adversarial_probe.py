@@ -4,7 +4,12 @@ webhooks, the portal over HTTP, a real write-locked SQLite file. See docs/RELIAB
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from models import AuditEntry, InboundEvent, Submission
+from tests.conftest import link
+from tests.flex import data
+from tests.test_approvals import latest_card, submit_document
 from tests.test_portal import Reader, add
 
 HUGE = ("99999999999999999999", str(2**63), str(10**25), "9" * 5000)
@@ -13,6 +18,18 @@ HUGE = ("99999999999999999999", str(2**63), str(10**25), "9" * 5000)
 @pytest.fixture
 def reader(app) -> Reader:
     return Reader(app.test_client())
+
+
+def outcomes(runtime) -> list[str]:
+    with runtime.factory() as session:
+        return list(session.scalars(select(InboundEvent.outcome).order_by(InboundEvent.id)))
+
+
+def refusals(runtime) -> list[tuple[str, str]]:
+    with runtime.factory() as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action.like("%refused"))
+                               .order_by(AuditEntry.id))
+        return [(r.action, (r.data or {}).get("reason")) for r in rows]
 
 
 # --- #12.7 out-of-range ids in portal URLs --------------------------------------------------
@@ -26,3 +43,31 @@ def test_out_of_range_ids_in_portal_urls_are_not_found(office, reader, huge):
         assert response.status_code == 404, path
         assert "ไม่พบหน้านี้" in response.get_data(as_text=True), path
     assert reader.get(f"/p/{pid}").status_code == 200
+
+
+# --- #12.8 huge numbers in postbacks -----------------------------------------------------------
+
+REFUSED = "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ"
+
+
+@pytest.mark.parametrize("huge", (str(10**25), str(2**63)))
+def test_huge_numbers_in_postbacks_get_the_normal_refusal_and_are_audited(people, line, fake,
+                                                                          runtime, huge):
+    link(runtime, "anan")
+    submit_document(line)
+    card = data(latest_card(fake, "prasert"), "อนุมัติ")  # v1/decide?s=…&v=…&a=approve
+    taps = [("prasert", card.replace("s=1", f"s={huge}", 1)),
+            ("prasert", card.replace("v=1", f"v={huge}", 1)),
+            ("prasert", f"v1/card?s={huge}"),
+            ("anan", f"v1/publish?p={huge}"),
+            ("kanya", f"v1/mine?s={huge}&a=withdraw"),
+            ("kanya", f"v1/draft?d={huge}&a=submit"),
+            ("prasert", f"v1/fb?q=2570Q1&u={huge}&a=none")]
+    before = len(outcomes(runtime))
+    for key, tap in taps:
+        said = line.tap(key, tap)
+        assert [m["text"] for m in said] == [REFUSED], tap
+    assert outcomes(runtime)[before:] == ["refused"] * len(taps)
+    assert refusals(runtime) == [("refused", "bad_payload")] * len(taps)
+    with runtime.factory() as session:
+        assert session.get(Submission, 1).status == "pending"
