@@ -39,7 +39,7 @@ def reports_blueprint(runtime) -> Blueprint:
         problem = token_problem(runtime.config.secret_key, token, office_id, fq, utcnow())
         if problem:
             return Response(REFUSED_PAGE[problem], 403, mimetype="text/plain")
-        with runtime.factory() as session:
+        with runtime.read_factory() as session:  # a report only reads: never behind a writer
             if session.get(Office, office_id) is None:
                 abort(404)
             digest = compute_digest(session, office_id, fq)

@@ -9,6 +9,7 @@ through here, never from a static folder. Routes are listed in docs/PUBLISHING.m
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, send_file, url_for
@@ -19,7 +20,6 @@ from bot.files.media import make_preview
 from bot.files.names import content_disposition
 from bot.office.categories import SHORT_NAMES
 from bot.portal import listings
-from bot.portal.views import count_view
 from bot.portal.web import Portal, page
 from bot.publishing.addresses import Links
 from bot.publishing.cards import card_image
@@ -112,12 +112,13 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
 
     @bp.get("/p/<id:pid>")
     def item(pid: int):
-        with portal.session(writes=True) as session:
+        with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
-            if count_view(session, pid, utcnow(), portal.config.secret_key):
-                session.refresh(pub)
             view = describe(session, pub.submission, pub)
             office = portal.office(session)
+        written = portal.views.count(pid, utcnow())
+        if written:  # the count was read before them
+            view = replace(view, views=view.views + written)
         urls = portal.links
         return page("portal/item.html", office=office, view=view, files=_PublicFiles(pid),
                     trail=trail_text(view), canonical=urls.item(pid),
