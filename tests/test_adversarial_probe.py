@@ -3,19 +3,24 @@ webhooks, the portal over HTTP, a real write-locked SQLite file. See docs/RELIAB
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import threading
+import xml.etree.ElementTree as ET
 
 import psycopg
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bot.render.xlsx import Sheet, workbook_bytes
 from models import AuditEntry, InboundEvent, Publication, Submission
 from tests.conftest import link
-from tests.flex import data
+from tests.flex import data, joined
 from tests.test_approvals import latest_card, submit_document
-from tests.test_portal import BROWSER, Reader, add
+from tests.test_portal import ATOM, BROWSER, Reader, add, pdf_text
+from tests.test_submit import start_document
 
 HUGE = ("99999999999999999999", str(2**63), str(10**25), "9" * 5000)
 
@@ -130,3 +135,56 @@ def test_a_write_lock_leaves_the_health_check_and_item_pages_answering(office, r
     assert "เข้าชม 2 ครั้ง" in shown  # the held-back view and this one, once the lock is gone
     with runtime.factory() as session:
         assert session.get(Publication, pid).views == 2
+
+
+# --- #12.5 control characters in titles and descriptions --------------------------------------
+
+def feed_entries(reader, path: str) -> dict[str, ET.Element]:
+    response = reader.get(path)
+    assert response.status_code == 200, path
+    feed = ET.fromstring(response.data)  # raises on invalid XML
+    return {e.find(f"{ATOM}title").text: e for e in feed.findall(f"{ATOM}entry")}
+
+
+def test_control_characters_typed_in_chat_never_reach_the_feed(people, line, fake, reader):
+    said = start_document(line)
+    picker = next(m for m in said if m["type"] == "flex")
+    line.tap("kanya", data(picker, "1.3 กิจกรรม โครงการ"))
+    line.text("kanya", "รายงาน\x01ผลการ\x1bดำเนินงาน\x00 ไตรมาส 1")
+    card = line.text("kanya", "บรรทัดแรก\x00\x07\nบรรทัดที่สอง\x9b")[-1]
+    assert "รายงานผลการดำเนินงาน ไตรมาส 1" in joined(card)
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
+    line.tap("somchai", data(latest_card(fake, "somchai"), "อนุมัติ"))
+    for path in ("/feed.atom", "/c/1.3/feed.atom"):
+        entry = feed_entries(reader, path)["รายงานผลการดำเนินงาน ไตรมาส 1"]
+        assert entry.find(f"{ATOM}summary").text == "บรรทัดแรก บรรทัดที่สอง"  # one line
+    page = reader.get("/p/1", headers={"User-Agent": BROWSER}).get_data(as_text=True)
+    assert "รายงานผลการดำเนินงาน ไตรมาส 1" in page
+
+
+CONTROLS = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32), *range(127, 160)]))
+
+
+def test_control_characters_stored_around_the_input_are_not_written_out(office, reader,
+                                                                          database_url):
+    """A row written straight to the database (an import, an old version): the writers clean."""
+    stored = CONTROLS if database_url.startswith("sqlite") else CONTROLS[1:]  # PostgreSQL: no NUL
+    title, description = f"ประกาศ{stored}ทดสอบ", f"รายละเอียด\x1b{stored}\nต่อ"
+    _, pid = add(office, title=title, description=description, category="1.9")
+    for path in ("/feed.atom", "/c/1.9/feed.atom"):
+        entry = feed_entries(reader, path)["ประกาศทดสอบ"]
+        assert entry.find(f"{ATOM}summary").text == "รายละเอียด ต่อ"
+    pages = [reader.get(f"/p/{pid}", headers={"User-Agent": BROWSER}),
+             reader.get("/search?q=ประกาศ")]
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "ประกาศทดสอบ" in html
+        assert not set(html) & set(CONTROLS.replace("\t", "").replace("\n", ""))
+    notice = reader.get(f"/p/{pid}/notice.pdf")
+    assert notice.status_code == 200
+    text = pdf_text(notice.data)
+    assert "ประกาศทดสอบ" in text and not set(text) & set(CONTROLS)
+    workbook = workbook_bytes([Sheet("รายการ", ["เรื่อง"], [[title], [description]])])
+    rows = [r[0].value for r in load_workbook(io.BytesIO(workbook)).active.iter_rows(min_row=2)]
+    assert rows == ["ประกาศทดสอบ", "รายละเอียด\nต่อ"]

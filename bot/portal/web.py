@@ -25,7 +25,7 @@ from bot.publishing.addresses import Links
 from bot.spine.config import Config
 from bot.spine.db import brief_sessionmaker
 from bot.thai.dates import thai_date
-from bot.thai.text import clip
+from bot.thai.text import clip, printed
 from models import Office
 
 HTML_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -125,6 +125,8 @@ def install(bp: Blueprint, portal: Portal) -> None:
     """Headers on every portal response, the templates' helpers, and the Thai 404 page."""
     bp.after_request(_security_headers)
     bp.context_processor(_template_helpers)
+    # Whatever a page prints passes printed(): a stored control character never reaches HTML.
+    bp.record_once(lambda state: setattr(state.app.jinja_env, "finalize", printed))
 
     # App-wide: an address no route matches (an id out of range, a typo) is a portal 404 too.
     @bp.app_errorhandler(404)
