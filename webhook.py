@@ -13,7 +13,6 @@ from bot.app.cli import register_cli
 from bot.app.runtime import Runtime
 from bot.digest.web import reports_blueprint
 from bot.portal.blueprint import portal_blueprint
-from bot.portal.files import files_blueprint
 from bot.spine.config import Config, ConfigError
 from bot.spine.db import ping
 from bot.spine.ids import IdConverter
@@ -59,7 +58,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
         return {"status": "database unreachable"}, 503
 
 
-    app.register_blueprint(files_blueprint(runtime))
     app.register_blueprint(portal_blueprint(runtime))
     app.register_blueprint(reports_blueprint(runtime))
     register_cli(app)

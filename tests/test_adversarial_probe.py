@@ -14,14 +14,20 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bot.files import links as files
 from bot.render.xlsx import Sheet, workbook_bytes
+from bot.spine.db import transaction
 from models import AuditEntry, InboundEvent, Publication, Submission
+from tests import samples
 from tests.conftest import link
-from tests.flex import data, joined
+from tests.factories import make_item
+from tests.flex import actions, data, joined
+from tests.line_driver import user_id
 from tests.test_approvals import latest_card, submit_document
 from tests.test_portal import ATOM, BROWSER, Reader, add, pdf_text
 from tests.test_submit import start_document
 
+BASE = "https://prakat.example.go.th"
 HUGE = ("99999999999999999999", str(2**63), str(10**25), "9" * 5000)
 
 
@@ -188,3 +194,80 @@ def test_control_characters_stored_around_the_input_are_not_written_out(office, 
     workbook = workbook_bytes([Sheet("รายการ", ["เรื่อง"], [[title], [description]])])
     rows = [r[0].value for r in load_workbook(io.BytesIO(workbook)).active.iter_rows(min_row=2)]
     assert rows == ["ประกาศทดสอบ", "รายละเอียด\nต่อ"]
+
+
+# --- #12.4 signed file links follow the item's state ---------------------------------------------
+
+def file_link(fake, key: str) -> str:
+    """The "เปิดดูไฟล์" link on KEY's latest approval card, as a path on the portal."""
+    uri = actions(latest_card(fake, key))["เปิดดูไฟล์"]["uri"]
+    assert uri.startswith(BASE + "/f/")
+    return uri.removeprefix(BASE)
+
+
+def assert_closed(reader, path: str, why: str) -> None:
+    response = reader.get(path)
+    assert response.status_code == 410 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "ไฟล์นี้ปิดการเข้าถึงแล้ว" in html and why in html
+    assert "%PDF" not in html
+
+
+def test_a_file_link_closes_when_the_item_is_rejected(people, line, fake, reader):
+    submit_document(line)
+    link = file_link(fake, "prasert")
+    opened = reader.get(link)
+    assert opened.status_code == 200 and opened.data.startswith(b"%PDF")
+    assert opened.headers["Cache-Control"] == "private, no-store"
+    line.tap("prasert", data(latest_card(fake, "prasert"), "ไม่อนุมัติ"))
+    line.text("prasert", "มีข้อมูลส่วนบุคคล")
+    assert_closed(reader, link, "ไม่ได้รับอนุมัติ")
+
+
+def test_a_file_link_closes_when_the_submitter_withdraws(people, line, fake, reader):
+    submit_document(line)
+    link = file_link(fake, "prasert")
+    assert reader.get(link).status_code == 200
+    said = line.tap("kanya", "v1/menu?m=mine")
+    line.tap("kanya", data(said[-1], "ถอนเรื่อง"))
+    assert_closed(reader, link, "ถอนเรื่องนี้แล้ว")
+
+
+def test_a_file_link_leads_to_the_public_file_then_closes_when_retracted(people, line, fake,
+                                                                          reader):
+    submit_document(line)
+    link = file_link(fake, "prasert")
+    line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
+    second = file_link(fake, "somchai")
+    line.tap("somchai", data(latest_card(fake, "somchai"), "อนุมัติ"))
+    for path in (link, second):  # published: the portal's own, public address
+        response = reader.get(path)
+        assert response.status_code == 302 and response.location == "/p/1/files/1"
+    assert reader.get("/p/1/files/1").data.startswith(b"%PDF")
+    card = next(m for m in reversed(fake.messages_to(user_id("pimchanok")))
+                if "ถอนการเผยแพร่" in actions(m))
+    line.tap("pimchanok", data(card, "ถอนการเผยแพร่"))
+    line.text("pimchanok", "มีข้อมูลส่วนบุคคลของนักเรียน")
+    assert_closed(reader, link, "ถอนการเผยแพร่แล้ว")
+    assert reader.get("/p/1/files/1").status_code == 410
+
+
+@pytest.mark.parametrize(("state", "audience", "status"), [
+    ("draft", "submitter", 200), ("draft", "approver", 410), ("draft", "publisher", 410),
+    ("pending", "approver", 200), ("pending", "publisher", 410),
+    ("returned", "submitter", 200), ("returned", "approver", 200),
+    ("approved", "publisher", 200), ("approved", "approver", 200),
+    ("rejected", "submitter", 410), ("withdrawn", "approver", 410), ("cancelled", "submitter", 410),
+    ("expired", "submitter", 410), ("retracted", "publisher", 410),
+])
+def test_a_file_link_opens_only_for_whom_it_was_made_in_states_they_may_see(office, reader,
+                                                                            state, audience, status):
+    pdf = samples.pdf(1, marker=state)
+    with transaction(office.factory) as session:
+        item = make_item(session, state=state, store=files.store(office.config),
+                         files=[("ไฟล์.pdf", pdf, "application/pdf")])
+        aid = item.version().attachments[0].id
+    url = files.attachment_url(office.config, aid, audience=audience).removeprefix(BASE)
+    response = reader.get(url)
+    assert response.status_code == status
+    assert (response.data == pdf) == (status == 200)
