@@ -13,6 +13,7 @@ from typing import NamedTuple
 from bot.files.store import ContentStore
 from bot.spine import signing
 from bot.spine.config import Config
+from bot.spine.ids import is_id
 
 PREVIEW_TTL = 7 * 24 * 3600  # a director may open the card days later
 _PURPOSE = "file"
@@ -55,6 +56,6 @@ def attachment_token(config: Config, token: str) -> FileLink | None:
     if not isinstance(payload, dict):
         return None
     ident, audience = payload.get("a"), payload.get("r", _UNNAMED)
-    if not isinstance(ident, int) or isinstance(ident, bool) or audience not in AUDIENCES:
+    if not is_id(ident) or audience not in AUDIENCES:
         return None
     return FileLink(ident, bool(payload.get("p")), audience)

@@ -55,7 +55,10 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
                 return redirect(url_for(endpoint, pid=pub.id, aid=att.id))
             if submission.status not in AUDIENCES[link.audience]:
                 closed(NOT_NOW)
-            data = portal.store().open(att.sha256)
+            store = portal.store()
+            if not store.exists(att.sha256):  # also a hash that is not one (never a path)
+                abort(404)
+            data = store.open(att.sha256)
             mime, name = att.mime, att.filename
         if link.preview and mime and mime.startswith("image/"):
             data, mime = make_preview(data), "image/jpeg"

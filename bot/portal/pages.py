@@ -130,9 +130,10 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             pub = publication_or_abort(portal, session, pid)
             att = _attachment_of(session, pub.submission, pub.version, aid)
             title = pub.submission.version(pub.version).title
-        path = portal.store().path(att.sha256)
-        if not path.is_file():
+        store = portal.store()
+        if not store.exists(att.sha256):  # also a hash that is not one (never a path)
             abort(404)
+        path = store.path(att.sha256)
         mime = att.mime or "application/octet-stream"
         inline = mime.startswith("image/") or mime == "application/pdf"
         response = send_file(path, mimetype=mime, conditional=True, etag=att.sha256, max_age=3600)

@@ -12,6 +12,11 @@ MAX_ID = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
+def is_id(value) -> bool:
+    """Whether ``value`` (from a signed payload, say) is an int an id column can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
 def parse_id(text: str) -> int | None:
     """The id written in ``text`` (plain ASCII digits, 1…MAX_ID), else None."""
     if not isinstance(text, str) or not _DIGITS.fullmatch(text):
