@@ -13,9 +13,9 @@ from bot.app.cli import register_cli
 from bot.app.runtime import Runtime
 from bot.digest.web import reports_blueprint
 from bot.portal.blueprint import portal_blueprint
-from bot.portal.files import files_blueprint
 from bot.spine.config import Config, ConfigError
 from bot.spine.db import ping
+from bot.spine.ids import IdConverter
 from bot.spine.intake import handle_callback
 
 MAX_BODY = 1024 * 1024
@@ -24,6 +24,7 @@ MAX_BODY = 1024 * 1024
 def create_app(config: Config | dict | None = None) -> Flask:
     """Build the app. `config` may be a Config, or a dict of overrides on top of the environment."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["id"] = IdConverter  # every <id:…> in a route: an id in range, else 404
     if not isinstance(config, Config):
         load_dotenv()
         config = Config.from_env(instance_path=app.instance_path, **(config or {}))
@@ -55,7 +56,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
         return {"status": "database unreachable"}, 503
 
 
-    app.register_blueprint(files_blueprint(runtime))
     app.register_blueprint(portal_blueprint(runtime))
     app.register_blueprint(reports_blueprint(runtime))
     register_cli(app)

@@ -6,6 +6,7 @@ from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
 
 from bot.spine import audit, messages
 from bot.spine.context import EventContext
+from bot.thai.text import printable
 
 NOT_LINKED = (
     "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากรของสำนักงาน\n"
@@ -23,9 +24,11 @@ def in_group(ctx: EventContext) -> bool:
 
 
 def text_of(ctx: EventContext) -> str | None:
+    """What the person typed, as every handler takes it (titles, descriptions, activity names,
+    reasons, feedback): control characters dropped here, so none is ever stored."""
     event = ctx.event
     if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
-        return event.message.text.strip()
+        return printable(event.message.text, lines=True).strip()
     return None
 
 

@@ -454,14 +454,20 @@ def test_signed_tokens_expire_after_max_age():
     assert signing.unsign("secret", "report", token, max_age=60, now=later) is None
 
 
-def test_file_links_carry_the_attachment_and_the_preview_flag(tmp_path):
+def test_file_links_carry_the_attachment_the_preview_flag_and_the_audience(tmp_path):
     config = SimpleNamespace(secret_key="s", public_base_url="https://x.example", data_dir=tmp_path)
-    url = links.attachment_url(config, 12, preview=True)
+    url = links.attachment_url(config, 12, audience="approver", preview=True)
     token = url.removeprefix("https://x.example/f/")
-    assert links.attachment_token(config, token) == (12, True)
+    assert links.attachment_token(config, token) == (12, True, "approver")
     assert links.attachment_token(config, token + "x") is None
     other = signing.sign("s", "file", {"a": "12"})  # signed, but not an attachment id
     assert links.attachment_token(config, other) is None
+    stranger = signing.sign("s", "file", {"a": 12, "p": 0, "r": "public"})
+    assert links.attachment_token(config, stranger) is None
+    older = signing.sign("s", "file", {"a": 12, "p": 0})  # signed before links named an audience
+    assert links.attachment_token(config, older) == (12, False, "submitter")
+    with pytest.raises(ValueError):
+        links.attachment_url(config, 12, audience="everyone")
 
 
 # --- storage ---------------------------------------------------------------------------------------

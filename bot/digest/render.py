@@ -20,6 +20,7 @@ from bot.office.categories import CATEGORIES, SHORT_NAMES
 from bot.render import flex
 from bot.spine import messages
 from bot.thai.dates import thai_date, thai_datetime, thai_digits
+from bot.thai.text import printed
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TITLE = "รายงานผลการเผยแพร่ข้อมูลต่อสาธารณะผ่านเว็บไซต์"
@@ -173,7 +174,7 @@ def flex_summary(d: Digest, links: ReportLinks) -> dict:
 @cache
 def _jinja() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
-                       trim_blocks=True, lstrip_blocks=True)
+                       trim_blocks=True, lstrip_blocks=True, finalize=printed)
 
 
 def report_html(d: Digest, links: ReportLinks | None = None, chart: bytes | None = None) -> str:

@@ -27,7 +27,7 @@ def reports_blueprint(runtime) -> Blueprint:
     """The report route, reading `runtime`'s database and secret."""
     bp = Blueprint("reports", __name__)
 
-    @bp.get("/reports/<int:office_id>/<quarter>.<fmt>")
+    @bp.get("/reports/<id:office_id>/<quarter>.<fmt>")
     def report_file(office_id: int, quarter: str, fmt: str):
         if fmt not in FORMATS:
             abort(404)
@@ -39,7 +39,7 @@ def reports_blueprint(runtime) -> Blueprint:
         problem = token_problem(runtime.config.secret_key, token, office_id, fq, utcnow())
         if problem:
             return Response(REFUSED_PAGE[problem], 403, mimetype="text/plain")
-        with runtime.factory() as session:
+        with runtime.read_factory() as session:  # a report only reads: never behind a writer
             if session.get(Office, office_id) is None:
                 abort(404)
             digest = compute_digest(session, office_id, fq)

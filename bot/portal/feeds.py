@@ -12,7 +12,7 @@ from bot.office.categories import SHORT_NAMES
 from bot.portal import listings
 from bot.portal.web import Portal
 from bot.publishing.addresses import Links
-from bot.thai.text import clip
+from bot.thai.text import clip, printable
 from models import Category, Office, Publication
 
 FEED_SIZE = 50
@@ -24,6 +24,14 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    """A text element; stored text may hold control characters (typed before input was
+    cleaned, or written around it), and one would make the whole feed invalid XML."""
+    element = ET.SubElement(parent, tag)
+    element.text = printable(text, lines=True)
+    return element
+
+
 def _xml(root: ET.Element, mimetype: str) -> Response:
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, mimetype=mimetype, headers={"Cache-Control": "public, max-age=600"})
@@ -33,25 +41,25 @@ def atom(urls: Links, office: Office, title: str, self_path: str, page_path: str
          entries: list[listings.Entry]) -> Response:
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "th"})
     ET.SubElement(feed, "id").text = urls.base + self_path
-    ET.SubElement(feed, "title").text = title
+    _text(feed, "title", title)
     updated = max((e.published_at for e in entries), default=office.created_at)
     ET.SubElement(feed, "updated").text = _iso(updated)
     ET.SubElement(feed, "link", {"rel": "self", "href": urls.base + self_path})
     ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html",
                                  "href": urls.base + page_path})
-    ET.SubElement(ET.SubElement(feed, "author"), "name").text = office.name
+    _text(ET.SubElement(feed, "author"), "name", office.name)
     for e in entries:
         entry = ET.SubElement(feed, "entry")
         ET.SubElement(entry, "id").text = urls.item(e.id)
-        ET.SubElement(entry, "title").text = e.title
+        _text(entry, "title", e.title)
         ET.SubElement(entry, "published").text = _iso(e.published_at)
         ET.SubElement(entry, "updated").text = _iso(e.published_at)
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": urls.item(e.id)})
         ET.SubElement(entry, "category", {"term": e.category_code,
                                           "label": SHORT_NAMES.get(e.category_code, e.category_code)})
-        ET.SubElement(ET.SubElement(entry, "author"), "name").text = e.unit_name or office.name
+        _text(ET.SubElement(entry, "author"), "name", e.unit_name or office.name)
         if e.description:
-            ET.SubElement(entry, "summary").text = clip(e.description, 400)
+            _text(entry, "summary", clip(printable(e.description), 400))
     return _xml(feed, "application/atom+xml")
 
 

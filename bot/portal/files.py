@@ -1,37 +1,70 @@
-"""/f/<token>: a submitted file (or its photo preview) behind a signed, expiring link."""
+"""/f/<token>: a submitted file (or its photo preview) behind a signed, expiring link.
+
+The signature says which file and for whom (bot.files.links); the item's state, read at every
+request, says whether that is still allowed. A rejected, withdrawn, retracted or cancelled
+item's files answer 410 with a Thai page, however young the link; a published item's files
+are public, so the link leads to the portal's own address for them.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, redirect, url_for
 
-from bot.files.links import attachment_token, store
+from bot.files.links import AUDIENCES, attachment_token
 from bot.files.media import make_preview
 from bot.files.names import content_disposition
+from bot.portal.web import Portal
+from bot.publishing.procedure import publication_of
 from models import Attachment
 
+CLOSED = "ไฟล์นี้ปิดการเข้าถึงแล้ว"
+CLOSED_BECAUSE = {
+    "rejected": "เรื่องนี้ไม่ได้รับอนุมัติ จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
+    "withdrawn": "ผู้ส่งถอนเรื่องนี้แล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
+    "retracted": "เรื่องนี้ถอนการเผยแพร่แล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
+    "cancelled": "รายการนี้ถูกยกเลิกแล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
+    "expired": "รายการนี้หมดอายุแล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
+}
+NOT_NOW = "ลิงก์นี้ใช้กับขั้นตอนปัจจุบันของเรื่องนี้ไม่ได้ค่ะ กรุณาเปิดจากการ์ดล่าสุดในแชต LINE"
+OLD_VERSION = "ไฟล์นี้เป็นของฉบับที่ไม่ได้เผยแพร่ ดูฉบับที่เผยแพร่ได้บนเว็บไซต์ค่ะ"
 
-def files_blueprint(runtime) -> Blueprint:
-    bp = Blueprint("files", __name__)
+
+def add_routes(bp: Blueprint, portal: Portal) -> None:
+    def closed(text: str):
+        abort(portal.message_page(410, CLOSED, text))
 
     @bp.get("/f/<token>")
-    def attachment(token: str):
-        signed = attachment_token(runtime.config, token)
-        if signed is None:
-            abort(403)
-        attachment_id, preview = signed
-        with runtime.factory() as session:
-            row = session.get(Attachment, attachment_id)
-            if row is None or row.status != "stored":
+    def file_link(token: str):
+        link = attachment_token(portal.config, token)
+        if link is None:
+            abort(portal.message_page(403, "ลิงก์ไม่ถูกต้องหรือหมดอายุแล้ว",
+                                      "กรุณากดปุ่มบนการ์ดในแชต LINE อีกครั้งเพื่อขอลิงก์ใหม่ค่ะ"))
+        with portal.session() as session:
+            att = session.get(Attachment, link.attachment_id)
+            if att is None or att.status != "stored":
                 abort(404)
-            data = store(runtime.config).open(row.sha256)
-            mime, name = row.mime, row.filename
-        if preview and mime and mime.startswith("image/"):
+            submission = att.version.submission
+            if submission.status in CLOSED_BECAUSE:
+                closed(CLOSED_BECAUSE[submission.status])
+            if submission.status == "published":
+                pub = publication_of(session, submission.id)
+                if att.version.number != pub.version:
+                    closed(OLD_VERSION)
+                thumb = link.preview and (att.mime or "").startswith("image/")
+                endpoint = "portal.thumbnail" if thumb else "portal.attachment"
+                return redirect(url_for(endpoint, pid=pub.id, aid=att.id))
+            if submission.status not in AUDIENCES[link.audience]:
+                closed(NOT_NOW)
+            store = portal.store()
+            if not store.exists(att.sha256):  # also a hash that is not one (never a path)
+                abort(404)
+            data = store.open(att.sha256)
+            mime, name = att.mime, att.filename
+        if link.preview and mime and mime.startswith("image/"):
             data, mime = make_preview(data), "image/jpeg"
         response = Response(data, mimetype=mime or "application/octet-stream")
         response.headers["Content-Disposition"] = content_disposition(name or "file", inline=True)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, max-age=3600"
+        # Checked at every request, so never kept: a browser must ask again after a rejection.
+        response.headers["Cache-Control"] = "private, no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
-
-    return bp

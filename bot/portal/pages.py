@@ -9,6 +9,7 @@ through here, never from a static folder. Routes are listed in docs/PUBLISHING.m
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, send_file, url_for
@@ -19,7 +20,6 @@ from bot.files.media import make_preview
 from bot.files.names import content_disposition
 from bot.office.categories import SHORT_NAMES
 from bot.portal import listings
-from bot.portal.views import count_view
 from bot.portal.web import Portal, page
 from bot.publishing.addresses import Links
 from bot.publishing.cards import card_image
@@ -110,28 +110,30 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         return page("portal/minimum.html", office=office, entries=entries, fiscal_year=fiscal_year,
                     page_title="ข้อมูลที่ต้องเผยแพร่อย่างน้อย")
 
-    @bp.get("/p/<int:pid>")
+    @bp.get("/p/<id:pid>")
     def item(pid: int):
-        with portal.session(writes=True) as session:
+        with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
-            if count_view(session, pid, utcnow(), portal.config.secret_key):
-                session.refresh(pub)
             view = describe(session, pub.submission, pub)
             office = portal.office(session)
+        written = portal.views.count(pid, utcnow())
+        if written:  # the count was read before them
+            view = replace(view, views=view.views + written)
         urls = portal.links
         return page("portal/item.html", office=office, view=view, files=_PublicFiles(pid),
                     trail=trail_text(view), canonical=urls.item(pid),
                     og_image=_og_image(view, urls), page_title=view.title, preview=False)
 
-    @bp.get("/p/<int:pid>/files/<int:aid>")
+    @bp.get("/p/<id:pid>/files/<id:aid>")
     def attachment(pid: int, aid: int):
         with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
             att = _attachment_of(session, pub.submission, pub.version, aid)
             title = pub.submission.version(pub.version).title
-        path = portal.store().path(att.sha256)
-        if not path.is_file():
+        store = portal.store()
+        if not store.exists(att.sha256):  # also a hash that is not one (never a path)
             abort(404)
+        path = store.path(att.sha256)
         mime = att.mime or "application/octet-stream"
         inline = mime.startswith("image/") or mime == "application/pdf"
         response = send_file(path, mimetype=mime, conditional=True, etag=att.sha256, max_age=3600)
@@ -139,7 +141,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             file_view(att, title).download_name, inline=inline)
         return response
 
-    @bp.get("/p/<int:pid>/thumb/<int:aid>.jpg")
+    @bp.get("/p/<id:pid>/thumb/<id:aid>.jpg")
     def thumbnail(pid: int, aid: int):
         with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
@@ -153,7 +155,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
                              lambda: make_preview(store.open(att.sha256)))
         return send_file(path, mimetype="image/jpeg", max_age=86400)
 
-    @bp.get("/p/<int:pid>/card.png")
+    @bp.get("/p/<id:pid>/card.png")
     def card(pid: int):
         with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
@@ -163,7 +165,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         return send_file(portal.cached("cards", f"{key}.png", lambda: card_image(*parts)),
                          mimetype="image/png", max_age=86400)
 
-    @bp.get("/p/<int:pid>/notice.pdf")
+    @bp.get("/p/<id:pid>/notice.pdf")
     def notice(pid: int):
         # bot.render.pdf loads fpdf2 and the Thai fonts: imported on the first notice only.
         from bot.render.pdf import notice_pdf

@@ -24,10 +24,10 @@ class _PreviewFiles:
         self.config = config
 
     def file(self, f) -> str:
-        return files.attachment_url(self.config, f.id)
+        return files.attachment_url(self.config, f.id, audience="publisher")
 
     def thumb(self, f) -> str:
-        return files.attachment_url(self.config, f.id, preview=True)
+        return files.attachment_url(self.config, f.id, audience="publisher", preview=True)
 
 
 def add_routes(bp: Blueprint, portal: Portal) -> None:

@@ -19,10 +19,13 @@ from bot.files import links as files
 from bot.files.media import human_size
 from bot.files.store import ContentStore
 from bot.office.categories import SHORT_NAMES
+from bot.portal.views import WAIT_MS as VIEW_WAIT_MS
+from bot.portal.views import ViewCounter
 from bot.publishing.addresses import Links
 from bot.spine.config import Config
+from bot.spine.db import brief_sessionmaker
 from bot.thai.dates import thai_date
-from bot.thai.text import clip
+from bot.thai.text import clip, printed
 from models import Office
 
 HTML_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -37,6 +40,8 @@ class Portal:
 
     def __init__(self, runtime) -> None:
         self.runtime = runtime
+        self.views = ViewCounter(brief_sessionmaker(runtime.engine, wait_ms=VIEW_WAIT_MS),
+                                 runtime.config.secret_key)
 
     @property
     def config(self) -> Config:
@@ -47,10 +52,10 @@ class Portal:
         return Links(self.config.public_base_url)
 
     @contextmanager
-    def session(self, *, writes: bool = False):
-        """Pages only read (no SQLite write lock), except the item page, which counts the view."""
-        factory = self.runtime.factory if writes else self.runtime.read_factory
-        with factory() as session, session.begin():
+    def session(self):
+        """Pages only read: no SQLite write lock, so a busy writer never holds a page up (view
+        counts are written apart, by self.views)."""
+        with self.runtime.read_factory() as session, session.begin():
             yield session
 
     def office(self, session: Session) -> Office:
@@ -120,7 +125,11 @@ def install(bp: Blueprint, portal: Portal) -> None:
     """Headers on every portal response, the templates' helpers, and the Thai 404 page."""
     bp.after_request(_security_headers)
     bp.context_processor(_template_helpers)
+    # Whatever a page prints passes printed(): a stored control character never reaches HTML.
+    bp.record_once(lambda state: setattr(state.app.jinja_env, "finalize", printed))
 
-    @bp.errorhandler(404)
+    # App-wide: an address no route matches (an id out of range, a typo) is a portal 404 too.
+    @bp.app_errorhandler(404)
     def _not_found(_error):
-        return portal.message_page(404, "ไม่พบหน้านี้", "อาจยังไม่ได้เผยแพร่ หรือที่อยู่ไม่ถูกต้องค่ะ")
+        return _security_headers(portal.message_page(
+            404, "ไม่พบหน้านี้", "อาจยังไม่ได้เผยแพร่ หรือที่อยู่ไม่ถูกต้องค่ะ"))

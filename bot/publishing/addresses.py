@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.files.links import PREVIEW_TTL
 from bot.spine import signing
 from bot.spine.config import Config
+from bot.spine.ids import is_id
 
 RECORD_LINK_SECONDS = 24 * 3600
 PREVIEW_LINK_SECONDS = PREVIEW_TTL  # the preview's files open through links that last as long
@@ -67,4 +68,4 @@ def signed_id(config: Config, purpose: str, token: str, key: str, max_age: int) 
     """The id a record or preview link carries, or None when it is forged or expired."""
     payload = signing.unsign(config.secret_key, purpose, token, max_age=max_age)
     ident = payload.get(key) if isinstance(payload, dict) else None
-    return ident if isinstance(ident, int) and not isinstance(ident, bool) else None
+    return ident if is_id(ident) else None  # signed, yet never trusted to fit a column

@@ -80,7 +80,7 @@ def on_final_approval(session: Session, submission: Submission, *, actor_id: int
     view = describe(session, submission)
     hero = None
     if view.photos and config.public_base_url.startswith("https://"):
-        hero = signed.attachment_url(config, view.photos[0].id, preview=True)
+        hero = signed.attachment_url(config, view.photos[0].id, audience="publisher", preview=True)
     card = cards.publish_request_card(view, preview_url(config, submission.id), hero)
     people = ict_people(session, office.id)
     for person in people:

@@ -17,6 +17,7 @@ from fpdf import FPDF, XPos, YPos
 from PIL import Image
 
 from bot.render.fonts import FAMILY, sarabun_path
+from bot.thai.text import printable
 from bot.thai.wrap import chunks, wrap
 
 PT_TO_MM = 25.4 / 72
@@ -132,11 +133,16 @@ class _Document(FPDF):
         self.add_font(FAMILY, "B", sarabun_path(bold=True))
         self.set_text_shaping(True)
         self.set_lang("th")
-        self.set_title(title)
+        self.set_title(printable(title))
         self.set_creator("Prakat")
         self.set_margins(20, 16, 20)
         self.set_auto_page_break(True, margin=20)
         self.add_page()
+
+    def normalize_text(self, text: str) -> str:
+        """Every string fpdf2 draws passes here: control characters (stored before input was
+        cleaned, or written around it) are dropped rather than drawn as missing glyphs."""
+        return super().normalize_text(printable(text, lines=True))
 
     def footer(self) -> None:
         self.set_y(-15)
@@ -163,7 +169,7 @@ class _Document(FPDF):
 
     def fit(self, text: str, width: float) -> list[str]:
         """Lines of ``text`` in the current font that each fit ``width`` mm."""
-        return wrap(text, lambda s: self.width_of(s) <= width)
+        return wrap(printable(text, lines=True), lambda s: self.width_of(s) <= width)
 
     def para(
         self,

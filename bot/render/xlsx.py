@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from bot.thai.text import printable
+
 # Excel forbids these in sheet names, and caps names at 31 characters.
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 _THAI_MARKS = re.compile(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
@@ -54,6 +56,11 @@ def _width(value: object) -> int:
     return min(60, max(8, longest + 2))
 
 
+def _cell(value):
+    # openpyxl refuses a control character (IllegalCharacterError): one title would sink the workbook.
+    return printable(value, lines=True) if isinstance(value, str) else value
+
+
 def workbook_bytes(sheets: list[Sheet]) -> bytes:
     """An .xlsx with one sheet per ``Sheet``: bold header row, frozen below it, set widths."""
     wb = Workbook()
@@ -62,7 +69,7 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
     for s in sheets or [Sheet("Sheet", [], [])]:
         ws = wb.create_sheet(sheet_title(s.title, taken))
         for row in [s.header, *s.rows] if s.header else s.rows:
-            ws.append(row)
+            ws.append([_cell(v) for v in row])
         for cells in ws.iter_rows():
             for cell in cells:
                 # openpyxl would store "=..." as a formula; text typed by staff stays text.

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 READ_ONLY = "prakat_read_only"  # execution option: a transaction that will not write
+WAIT_MS = "prakat_wait_ms"  # execution option: give up after this many ms behind another writer
 
 
 def make_engine(url: str, *, busy_seconds: float = 30.0) -> Engine:
@@ -22,7 +23,9 @@ def make_engine(url: str, *, busy_seconds: float = 30.0) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds})
         _sqlite_pragmas(engine, int(busy_seconds * 1000))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    _postgres_waits(engine)
+    return engine
 
 
 def _sqlite_pragmas(engine: Engine, busy_ms: int) -> None:
@@ -40,14 +43,34 @@ def _sqlite_pragmas(engine: Engine, busy_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
+        options = conn.get_execution_options()
+        # The busy timeout belongs to the connection, which the pool hands on: set it for each
+        # transaction that wants another one, and back for the next that does not.
+        wait = int(options.get(WAIT_MS, busy_ms))
+        if conn.info.get(WAIT_MS, busy_ms) != wait:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+            conn.info[WAIT_MS] = wait
         # Readers (the public portal's pages) take no lock; in WAL mode they never wait for writers.
-        read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")
+
+
+def _postgres_waits(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        wait = conn.get_execution_options().get(WAIT_MS)
+        if wait is not None:  # for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait)}")
 
 
 def read_only_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions for pages that only read: no write lock on SQLite (PostgreSQL ignores the option)."""
     return make_sessionmaker(engine.execution_options(**{READ_ONLY: True}))
+
+
+def brief_sessionmaker(engine: Engine, *, wait_ms: int) -> sessionmaker[Session]:
+    """Sessions for writes that may be dropped (view counts): behind another writer they fail
+    with OperationalError after ``wait_ms`` instead of queueing for the usual 30 s."""
+    return make_sessionmaker(engine.execution_options(**{WAIT_MS: wait_ms}))
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -93,8 +116,10 @@ def migrate(engine: Engine) -> None:
 
 
 def ping(engine: Engine) -> bool:
+    """Whether the database answers a read. It takes no write lock, so a busy writer (one
+    webhook holding SQLite's lock) is not mistaken for a database that is down."""
     try:
-        with engine.connect() as conn:
+        with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:

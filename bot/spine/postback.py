@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
+from bot.spine.ids import MAX_ID, parse_id
+
 VERSION = "v1"
 MAX_LENGTH = 300
 
@@ -83,7 +85,13 @@ def decode(data: str) -> tuple[str, dict[str, str]]:
         raise PayloadError("bad parameters") from None
     if not _registered(action, params):
         raise PayloadError("unknown action")
+    if any(_out_of_range(v) for v in params.values()):
+        raise PayloadError("number out of range")  # we never write one: tampered
     return action, params
+
+
+def _out_of_range(value: str) -> bool:
+    return value.isascii() and value.isdigit() and (len(value) > len(str(MAX_ID)) or int(value) > MAX_ID)
 
 
 class Postback(NamedTuple):
@@ -105,10 +113,8 @@ def parse(data: str) -> Postback:
 
 
 def int_param(params: dict[str, str], name: str) -> int:
-    try:
-        value = int(params[name])
-    except (KeyError, ValueError):
-        raise PayloadError(f"missing or bad {name}") from None
-    if value <= 0:
-        raise PayloadError(f"bad {name}")
+    """The id in ``params[name]``: plain digits and within what an id column holds."""
+    value = parse_id(params.get(name))
+    if value is None:
+        raise PayloadError(f"missing or bad {name}")
     return value

@@ -7,6 +7,7 @@ leading vowel with nothing after it; both read as a different word, so every cut
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 ELLIPSIS = "…"
@@ -14,6 +15,24 @@ ELLIPSIS = "…"
 LEADING_VOWELS = "เแโใไ"
 # A cut at a space is preferred when it keeps at least this share of the allowed length.
 _WORD_CUT_SHARE = 0.6
+# C0 and C1 controls, DEL, lone surrogates and the two non-characters: nothing a person reads,
+# and each one makes XML (feeds, sitemaps, workbooks) invalid. Tab and newline are kept apart.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("\r\n?")
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """``text`` without control characters. With ``lines`` (descriptions, reasons) newlines
+    and tabs stay, a CR LF or lone CR becoming a newline; without, they become spaces."""
+    text = _LINE_BREAKS.sub("\n", text or "")
+    if not lines:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return _UNPRINTABLE.sub("", text)
+
+
+def printed(value):
+    """Jinja's ``finalize``: a string a template prints (Markup stays Markup), printable."""
+    return type(value)(printable(value, lines=True)) if isinstance(value, str) else value
 
 
 def _is_mark(ch: str) -> bool:

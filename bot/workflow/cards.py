@@ -47,14 +47,17 @@ def _unit_name(session: Session, unit_id: int | None) -> str:
     return unit.name if unit else "-"
 
 
-def attachment_rows(session: Session, submission: Submission, config) -> tuple[list[dict], str | None, list[dict]]:
-    """Rows describing the files, a hero image URL for photos, and an open-file button."""
+def attachment_rows(session: Session, submission: Submission, config,
+                    audience: str) -> tuple[list[dict], str | None, list[dict]]:
+    """Rows describing the files, a hero image URL for photos, and an open-file button whose
+    link opens for ``audience`` (bot.files.links.AUDIENCES) while the item's state allows."""
     version = submission.version()
     if submission.kind == "photos":
         photos = [p for p in photos_of(version) if p.status in ("stored", "waiting")]
         stored = [p for p in photos if p.status == "stored"]
         https = config.public_base_url.startswith("https://")  # LINE shows images only over https
-        hero = attachment_url(config, stored[0].id, preview=True) if stored and https else None
+        hero = (attachment_url(config, stored[0].id, audience=audience, preview=True)
+                if stored and https else None)
         waiting = len(photos) - len(stored)
         rows = [flex.row("รูปภาพ", f"{len(photos)} รูป" + (f" (กำลังรับอีก {waiting} รูป)" if waiting else ""))]
         if version.activity_date:
@@ -72,7 +75,7 @@ def attachment_rows(session: Session, submission: Submission, config) -> tuple[l
     if a.page_count:
         detail += f" · {a.page_count} หน้า"
     rows = [flex.row("ไฟล์", _short(a.filename, 80)), flex.row("ชนิด/ขนาด", detail)]
-    button = flex.button(flex.uri("เปิดดูไฟล์", attachment_url(config, a.id)))
+    button = flex.button(flex.uri("เปิดดูไฟล์", attachment_url(config, a.id, audience=audience)))
     return rows, None, [button]
 
 
@@ -109,7 +112,7 @@ def approval_card(session: Session, submission: Submission, step: ApprovalStep,
     ]
     for line in _trail(session, submission):
         rows.append(flex.note("✓ " + line))
-    file_rows, hero, file_buttons = attachment_rows(session, submission, config)
+    file_rows, hero, file_buttons = attachment_rows(session, submission, config, "approver")
     rows += file_rows
     if delegation is not None:
         rows.append(flex.note(f"ส่งถึงท่านในฐานะผู้รักษาราชการแทน {delegation.absent.name}"))
@@ -237,7 +240,7 @@ def confirmation_card(session: Session, submission: Submission, config) -> dict:
     if version.description:
         label = "เนื้อหา" if submission.kind == "announcement" else "รายละเอียด"
         rows.append(flex.row(label, _short(version.description, 300)))
-    file_rows, hero, _ = attachment_rows(session, submission, config)
+    file_rows, hero, _ = attachment_rows(session, submission, config, "submitter")
     rows += file_rows
     approvers = []
     for role in chain_for(session, submission):
