@@ -7,8 +7,12 @@ is set, so the data API gets its own Configuration and ApiClient (LINE_PLATFORM.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob
+from bot.spine.line_sdk import messaging
+
+if TYPE_CHECKING:
+    from linebot.v3.messaging import ApiClient, MessagingApi, MessagingApiBlob
 
 
 @dataclass
@@ -24,18 +28,19 @@ class LineClients:
 
 
 def _client(host: str, token: str) -> ApiClient:
-    configuration = Configuration(host=host, access_token=token)
+    sdk = messaging()
+    configuration = sdk.Configuration(host=host, access_token=token)
     # Retries are the outbox's job (with the same X-Line-Retry-Key); urllib3 must not add its own.
     configuration.retries = 0
-    return ApiClient(configuration)
+    return sdk.ApiClient(configuration)
 
 
 def line_clients(api_base: str, data_api_base: str, token: str, timeout: float) -> LineClients:
     api_client = _client(api_base, token)
     data_client = _client(data_api_base, token)
     return LineClients(
-        api=MessagingApi(api_client),
-        blob=MessagingApiBlob(data_client),
+        api=messaging().MessagingApi(api_client),
+        blob=messaging().MessagingApiBlob(data_client),
         timeout=(min(3.05, timeout), timeout),
         _clients=(api_client, data_client),
     )
