@@ -1,0 +1,187 @@
+"""The portal's search index: one row per live publication, and the one search function.
+
+Thai is written without spaces, so readers expect a word to be found inside a sentence: a
+substring match. The index answers it for terms of three characters or more: SQLite's FTS5 with
+the trigram tokenizer, PostgreSQL's pg_trgm GIN index (table made by migration a1f75ea4c411).
+The portal target writes a row when an item is published and removes it when it is retracted;
+published versions never change, so nothing else has to.
+
+A search ranks at most the WINDOW newest matches (publication ids grow with publication time),
+title matches first, so its cost does not grow with the number of published items. A term shorter
+than three characters cannot use the index: such a query is checked against the SHORT_SCAN newest
+items only, and the page says so.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    case,
+    column,
+    delete,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from bot.thai.dates import arabic_digits, thai_digits
+from models import Publication, SubmissionVersion
+
+MIN_CHARS = 3
+WINDOW = 500
+SHORT_SCAN = 2000
+
+# SQLite: an FTS5 table whose rowid is the publication id. PostgreSQL: a plain table.
+_FTS = table("publication_search", column("rowid", Integer), column("title", Text),
+             column("body", Text))
+_PLAIN = table("publication_search", column("publication_id", Integer), column("title", Text),
+               column("body", Text))
+
+
+@dataclass(frozen=True)
+class Found:
+    """Publication ids, best first; `more`: there were more matches than WINDOW; `scanned`: a
+    short term limited the search to that many newest items."""
+
+    ids: list[int]
+    more: bool = False
+    scanned: int | None = None
+
+
+def _sqlite(bind) -> bool:
+    return bind.dialect.name == "sqlite"
+
+
+def _index(bind):
+    """The table and its publication-id column on this database."""
+    if _sqlite(bind):
+        return _FTS, _FTS.c.rowid
+    return _PLAIN, _PLAIN.c.publication_id
+
+
+def fold(text: str) -> str:
+    """What is indexed and what is looked for: NFC, lower case."""
+    return unicodedata.normalize("NFC", text or "").lower()
+
+
+def document(version: SubmissionVersion) -> tuple[str, str]:
+    """(title, body) of a published version: the body is the description, then each stored
+    file's caption and name."""
+    parts = [version.description or ""]
+    parts += [f"{a.caption or ''}\n{a.filename or ''}" for a in version.attachments
+              if a.status == "stored"]
+    return fold(version.title), fold("\n".join(parts))
+
+
+def index(session: Session, publication: Publication, version: SubmissionVersion) -> None:
+    """Make the publication findable (again): called by the portal target when it publishes."""
+    unindex(session, publication.id)
+    s, key = _index(session.get_bind())
+    title, body = document(version)
+    session.execute(insert(s).values({key.name: publication.id, "title": title, "body": body}))
+
+
+def unindex(session: Session, publication_id: int) -> None:
+    s, key = _index(session.get_bind())
+    session.execute(delete(s).where(key == publication_id))
+
+
+def rebuild(connection: Connection, chunk: int = 5000) -> int:
+    """Index every live publication afresh (after a bulk load); returns how many."""
+    s, key = _index(connection)
+    connection.execute(delete(s))
+    ids = connection.scalars(select(Publication.id).where(Publication.retracted_at.is_(None))
+                             .order_by(Publication.id)).all()
+    with Session(bind=connection) as session:
+        for start in range(0, len(ids), chunk):
+            rows = session.execute(
+                select(Publication.id, SubmissionVersion)
+                .join(SubmissionVersion, and_(SubmissionVersion.submission_id == Publication.submission_id,
+                                              SubmissionVersion.number == Publication.version))
+                .where(Publication.id.in_(ids[start:start + chunk]))
+                .options(selectinload(SubmissionVersion.attachments))).all()
+            docs = []
+            for pid, version in rows:
+                title, body = document(version)
+                docs.append({key.name: pid, "title": title, "body": body})
+            if docs:
+                connection.execute(insert(s), docs)
+            session.expunge_all()
+    return len(ids)
+
+
+# --- searching -------------------------------------------------------------------------------
+
+def _variants(term: str) -> list[str]:
+    """The term as typed and with the other kind of digits (๑๒ finds 12 and back)."""
+    return sorted({term, thai_digits(term), arabic_digits(term)})
+
+
+def _like(col, value: str, sqlite: bool):
+    pattern = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # PostgreSQL's LIKE escapes with a backslash by default, and an ESCAPE clause would hide the
+    # pattern from the planner's estimate; SQLite has no default escape character.
+    return col.like(pattern, escape="\\") if sqlite else col.like(pattern)
+
+
+def _contains(s, term: str, sqlite: bool, *, title_only: bool = False):
+    """The term (in either kind of digits) in the title, or in the title or body."""
+    cols = (s.c.title,) if title_only else (s.c.title, s.c.body)
+    return or_(*(_like(c, v, sqlite) for v in _variants(term) for c in cols))
+
+
+def _fts_query(terms: list[str]) -> str:
+    """An FTS5 query of quoted strings only, so nothing typed is read as FTS syntax."""
+    def quoted(v: str) -> str:
+        return '"' + v.replace('"', '""') + '"'
+
+    return " AND ".join("(" + " OR ".join(quoted(v) for v in _variants(t)) + ")" for t in terms)
+
+
+def _indexed(s, key, terms: list[str], sqlite: bool, live):
+    """Ids of the live items the index finds for `terms` (each three characters or more)."""
+    if sqlite:
+        found = literal_column("publication_search").op("MATCH")(bindparam("fts", _fts_query(terms)))
+    else:
+        found = and_(*(_contains(s, t, sqlite) for t in terms))
+    return select(key.label("id")).select_from(s.join(Publication, Publication.id == key)) \
+        .where(found, *live)
+
+
+def search(session: Session, office_id: int, terms: list[str]) -> Found:
+    """The office's live publications containing every term (folded, as a substring), title
+    matches first, then newest first."""
+    terms = [fold(t) for t in terms if t]
+    if not terms:
+        return Found([])
+    sqlite = _sqlite(session.get_bind())
+    s, key = _index(session.get_bind())
+    live = (Publication.office_id == office_id, Publication.retracted_at.is_(None))
+    long = [t for t in terms if len(t) >= MIN_CHARS]
+    short = [t for t in terms if len(t) < MIN_CHARS]
+    in_title = case((and_(*(_contains(s, t, sqlite, title_only=True) for t in terms)), 1), else_=0)
+    if not short:
+        query = _indexed(s, key, long, sqlite, live).add_columns(in_title.label("in_title"))
+    else:
+        if long:  # the newest items the index finds for the long terms
+            candidates = _indexed(s, key, long, sqlite, live).order_by(key.desc())
+        else:
+            candidates = select(Publication.id.label("id")).where(*live).order_by(Publication.id.desc())
+        newest = candidates.limit(SHORT_SCAN).subquery()
+        query = (select(key.label("id"), in_title.label("in_title"))
+                 .select_from(s.join(newest, newest.c.id == key))
+                 .where(*(_contains(s, t, sqlite) for t in short)))
+    rows = session.execute(query.order_by(key.desc()).limit(WINDOW + 1)).all()
+    ranked = sorted(rows[:WINDOW], key=lambda r: (-r.in_title, -r.id))
+    return Found([r.id for r in ranked], more=len(rows) > WINDOW,
+                 scanned=SHORT_SCAN if short else None)
