@@ -55,15 +55,29 @@ class Paged:
     total: int
 
 
-def paginate(session: Session, query, ordered) -> Paged:
-    """The page asked for in ``?page=`` (404 outside the pages there are)."""
+def _page_asked(total: int) -> tuple[int, int]:
+    """(page, pages) for ``?page=``; 404 outside the pages there are."""
     page = request.args.get("page", 1, type=int)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page < 1 or page > pages:
         abort(404)
+    return page, pages
+
+
+def paginate(session: Session, query, ordered) -> Paged:
+    """The page asked for in ``?page=`` of a query's rows."""
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page, pages = _page_asked(total)
     rows = entries(session, ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
     return Paged(rows, page, pages, total)
+
+
+def paginate_ids(session: Session, office_id: int, ids: list[int]) -> Paged:
+    """The page asked for in ``?page=`` of publications already put in order (search results)."""
+    page, pages = _page_asked(len(ids))
+    wanted = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    found = {e.id: e for e in entries(session, live(office_id).where(Publication.id.in_(wanted)))}
+    return Paged([found[i] for i in wanted if i in found], page, pages, len(ids))
 
 
 def category_counts(session: Session, office_id: int) -> dict[str, int]:
