@@ -161,9 +161,20 @@ def test_upgrading_indexes_what_was_published_before(office, client, monkeypatch
     assert titles(client, "คำสั่ง") == ["คำสั่งแต่งตั้งคณะกรรมการสอบ"]
 
 
-def test_rebuild_indexes_every_live_publication_again(office, client):
-    add(office, title="แผนปฏิบัติการประจำปี")
+def test_rebuild_writes_what_publishing_wrote(office, client):
+    """The bulk rebuild and the portal target make the same documents."""
+    add(office, title="แผนปฏิบัติการประจำปี", description="ฉบับปรับปรุง ครั้งที่ ๒",
+        files=[("แผนฯ ฉบับเต็ม.pdf", samples.pdf(1), "application/pdf")],
+        photos=[(jpeg((3, 3, 3), (64, 48)), "ประชุมจัดทำแผน"), (jpeg((4, 4, 4), (64, 48)), "")],
+        kind="photos")
+    add(office, title="Annual REPORT")
     add(office, title="แผนที่ถอนแล้ว", state="retracted")
+    key = "rowid" if office.engine.dialect.name == "sqlite" else "publication_id"
+    rows = f"SELECT {key}, title, body FROM publication_search ORDER BY 1"
     with office.engine.begin() as conn:
-        assert search_index.rebuild(conn) == 1
+        written = conn.exec_driver_sql(rows).all()
+        assert len(written) == 2 and "ประชุมจัดทำแผน\nphoto-1.jpg" in written[0][2]
+        assert search_index.rebuild(conn) == 2
+        assert conn.exec_driver_sql(rows).all() == written
     assert titles(client, "แผน") == ["แผนปฏิบัติการประจำปี"]
+    assert titles(client, "annual report") == ["Annual REPORT"]

@@ -32,10 +32,10 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.thai.dates import arabic_digits, thai_digits
-from models import Publication, SubmissionVersion
+from models import Attachment, Publication, SubmissionVersion
 
 MIN_CHARS = 3
 WINDOW = 500
@@ -74,13 +74,16 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text or "").lower()
 
 
+def document_of(title: str, description: str, files: list[tuple[str, str]]) -> tuple[str, str]:
+    """(title, body) as indexed: the body is the description, then each stored file's caption
+    and name (`files`: (caption, filename) in order)."""
+    parts = [description or ""] + [f"{caption or ''}\n{name or ''}" for caption, name in files]
+    return fold(title), fold("\n".join(parts))
+
+
 def document(version: SubmissionVersion) -> tuple[str, str]:
-    """(title, body) of a published version: the body is the description, then each stored
-    file's caption and name."""
-    parts = [version.description or ""]
-    parts += [f"{a.caption or ''}\n{a.filename or ''}" for a in version.attachments
-              if a.status == "stored"]
-    return fold(version.title), fold("\n".join(parts))
+    return document_of(version.title, version.description,
+                       [(a.caption, a.filename) for a in version.attachments if a.status == "stored"])
 
 
 def index(session: Session, publication: Publication, version: SubmissionVersion) -> None:
@@ -96,28 +99,31 @@ def unindex(session: Session, publication_id: int) -> None:
     session.execute(delete(s).where(key == publication_id))
 
 
-def rebuild(connection: Connection, chunk: int = 5000) -> int:
-    """Index every live publication afresh (after a bulk load); returns how many."""
+def rebuild(connection: Connection, chunk: int = 10_000) -> int:
+    """Index every live publication afresh (after a bulk load), in plain rows; returns how many."""
     s, key = _index(connection)
     connection.execute(delete(s))
-    ids = connection.scalars(select(Publication.id).where(Publication.retracted_at.is_(None))
-                             .order_by(Publication.id)).all()
-    with Session(bind=connection) as session:
-        for start in range(0, len(ids), chunk):
-            rows = session.execute(
-                select(Publication.id, SubmissionVersion)
-                .join(SubmissionVersion, and_(SubmissionVersion.submission_id == Publication.submission_id,
-                                              SubmissionVersion.number == Publication.version))
-                .where(Publication.id.in_(ids[start:start + chunk]))
-                .options(selectinload(SubmissionVersion.attachments))).all()
-            docs = []
-            for pid, version in rows:
-                title, body = document(version)
-                docs.append({key.name: pid, "title": title, "body": body})
-            if docs:
-                connection.execute(insert(s), docs)
-            session.expunge_all()
-    return len(ids)
+    published = (select(Publication.id, SubmissionVersion.id.label("version_id"),
+                        SubmissionVersion.title, SubmissionVersion.description)
+                 .join(SubmissionVersion, and_(SubmissionVersion.submission_id == Publication.submission_id,
+                                               SubmissionVersion.number == Publication.version))
+                 .where(Publication.retracted_at.is_(None)).order_by(Publication.id))
+    rows = connection.execute(published).all()
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        files: dict[int, list[tuple[str, str]]] = {}
+        for version_id, caption, filename in connection.execute(
+                select(Attachment.version_id, Attachment.caption, Attachment.filename)
+                .where(Attachment.version_id.in_([r.version_id for r in part]),
+                       Attachment.status == "stored")
+                .order_by(Attachment.version_id, Attachment.position)):
+            files.setdefault(version_id, []).append((caption, filename))
+        docs = []
+        for r in part:
+            title, body = document_of(r.title, r.description, files.get(r.version_id, []))
+            docs.append({key.name: r.id, "title": title, "body": body})
+        connection.execute(insert(s), docs)
+    return len(rows)
 
 
 # --- searching -------------------------------------------------------------------------------
