@@ -55,17 +55,22 @@ def test_cli_commands_and_portal_pages_load_no_heavy_library(tmp_path):
     assert seen["heavy"] == []
 
 
-def test_the_word_dictionary_loads_on_the_first_thai_line_break_and_only_then(tmp_path):
+def test_the_word_list_loads_on_the_first_thai_line_break_and_only_then(tmp_path):
     script = """
-import json, sys
+import json, re, sys
 from bot.thai import wrap
-before = "pythainlp" in sys.modules
-words = wrap.words("ประชุมผู้บริหารสถานศึกษา")
-print(json.dumps({"before": before, "after": "pythainlp" in sys.modules, "words": words}))
+before = wrap._segmenter.cache_info().currsize
+words = [wrap.words("ประชุมผู้บริหารสถานศึกษา"), wrap.chunks("ส่งภาพกิจกรรม A4 ๑.๙ ต่างๆ")]
+peak = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1]) // 1024
+print(json.dumps({"before": before, "after": wrap._segmenter.cache_info().currsize, "words": words,
+                  "pythainlp": "pythainlp" in sys.modules, "peak_mb": peak}))
 """
     seen = _fresh_interpreter(tmp_path, script)
-    assert (seen["before"], seen["after"]) == (False, True)
-    assert len(seen["words"]) > 1 and "".join(seen["words"]) == "ประชุมผู้บริหารสถานศึกษา"
+    assert (seen["before"], seen["after"]) == (0, 1)
+    assert seen["words"][0] == ["ประชุม", "ผู้บริหาร", "สถานศึกษา"]
+    assert seen["words"][1] == ["ส่ง", "ภาพ", "กิจกรรม", " ", "A4", " ", "๑.๙", " ", "ต่างๆ"]
+    # pythainlp's own import would hold about 250 MB of dictionaries and models
+    assert not seen["pythainlp"] and seen["peak_mb"] < 150
 
 
 def test_thai_dates_read_as_pythainlp_writes_them():
