@@ -26,11 +26,13 @@ from sqlalchemy import (
     case,
     column,
     delete,
+    func,
     insert,
     literal_column,
     or_,
     select,
     table,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -40,6 +42,7 @@ from models import Attachment, Publication, SubmissionVersion
 MIN_CHARS = 3
 WINDOW = 500
 SHORT_SCAN = 2000
+RECENT = 2000  # PostgreSQL: rows walked newest first before the index bitmap is asked
 
 # SQLite: an FTS5 table whose rowid is the publication id. PostgreSQL: a plain table.
 _FTS = table("publication_search", column("rowid", Integer), column("title", Text),
@@ -146,6 +149,11 @@ def _contains(s, term: str, sqlite: bool, *, title_only: bool = False):
     return or_(*(_like(c, v, sqlite) for v in _variants(term) for c in cols))
 
 
+def _has(term: str, *texts: str) -> bool:
+    """The same test on text already read: a substring, in either kind of digits."""
+    return any(v in t for v in _variants(term) for t in texts)
+
+
 def _fts_query(terms: list[str]) -> str:
     """An FTS5 query of quoted strings only, so nothing typed is read as FTS syntax."""
     def quoted(v: str) -> str:
@@ -154,14 +162,55 @@ def _fts_query(terms: list[str]) -> str:
     return " AND ".join("(" + " OR ".join(quoted(v) for v in _variants(t)) + ")" for t in terms)
 
 
-def _indexed(s, key, terms: list[str], sqlite: bool, live):
-    """Ids of the live items the index finds for `terms` (each three characters or more)."""
-    if sqlite:
-        found = literal_column("publication_search").op("MATCH")(bindparam("fts", _fts_query(terms)))
-    else:
-        found = and_(*(_contains(s, t, sqlite) for t in terms))
-    return select(key.label("id")).select_from(s.join(Publication, Publication.id == key)) \
-        .where(found, *live)
+def _live(office_id: int):
+    return Publication.office_id == office_id, Publication.retracted_at.is_(None)
+
+
+def _newest_matches(session: Session, office_id: int, terms: list[str], limit: int,
+                    columns: list) -> list:
+    """`columns` of the `limit` newest live items containing every term (each three characters
+    or more), newest first, from the index."""
+    s, key = _index(session.get_bind())
+    if _sqlite(session.get_bind()):  # FTS5 walks its matches in rowid order: LIMIT stops it early
+        match = literal_column("publication_search").op("MATCH")(bindparam("fts", _fts_query(terms)))
+        return session.execute(
+            select(*columns).select_from(s.join(Publication, Publication.id == key))
+            .where(match, *_live(office_id)).order_by(key.desc()).limit(limit)).all()
+    return _newest_matches_postgres(session, office_id, terms, limit, columns)
+
+
+def _newest_matches_postgres(session: Session, office_id: int, terms: list[str], limit: int,
+                             columns: list) -> list:
+    """A GIN index cannot return matches newest first. Left alone, the planner walks the ids
+    backwards testing each row (it prices LIKE on Thai text far below its cost): quick for a
+    common word, a scan of the table for a rare one; the bitmap over the index is the opposite.
+    So: walk the RECENT newest rows; if they hold too few matches the word is rare, and the rest
+    comes from the bitmap (plain index scans off for that one statement)."""
+    s, key = _index(session.get_bind())
+    found = and_(*(_contains(s, t, False) for t in terms), *_live(office_id))
+    top = session.scalar(select(func.max(key)))
+    if top is None:
+        return []
+    query = select(*columns).select_from(s.join(Publication, Publication.id == key)).order_by(key.desc())
+    rows = list(session.execute(query.where(found, key > top - RECENT).limit(limit)).all())
+    if len(rows) < limit and top > RECENT:
+        session.execute(text("SET LOCAL enable_indexscan = off"))
+        try:
+            rows += session.execute(query.where(found, key <= top - RECENT)
+                                    .limit(limit - len(rows))).all()
+        finally:
+            session.execute(text("SET LOCAL enable_indexscan = on"))
+    return rows
+
+
+def _newest_live(session: Session, office_id: int, columns: list) -> list:
+    """`columns` of the SHORT_SCAN newest live items, newest first."""
+    s, key = _index(session.get_bind())
+    floor = session.scalar(select(Publication.id).where(*_live(office_id))
+                           .order_by(Publication.id.desc()).offset(SHORT_SCAN - 1).limit(1)) or 0
+    return session.execute(
+        select(*columns).select_from(s.join(Publication, Publication.id == key))
+        .where(key >= floor, *_live(office_id)).order_by(key.desc())).all()
 
 
 def search(session: Session, office_id: int, terms: list[str]) -> Found:
@@ -172,22 +221,18 @@ def search(session: Session, office_id: int, terms: list[str]) -> Found:
         return Found([])
     sqlite = _sqlite(session.get_bind())
     s, key = _index(session.get_bind())
-    live = (Publication.office_id == office_id, Publication.retracted_at.is_(None))
     long = [t for t in terms if len(t) >= MIN_CHARS]
     short = [t for t in terms if len(t) < MIN_CHARS]
-    in_title = case((and_(*(_contains(s, t, sqlite, title_only=True) for t in terms)), 1), else_=0)
     if not short:
-        query = _indexed(s, key, long, sqlite, live).add_columns(in_title.label("in_title"))
-    else:
-        if long:  # the newest items the index finds for the long terms
-            candidates = _indexed(s, key, long, sqlite, live).order_by(key.desc())
-        else:
-            candidates = select(Publication.id.label("id")).where(*live).order_by(Publication.id.desc())
-        newest = candidates.limit(SHORT_SCAN).subquery()
-        query = (select(key.label("id"), in_title.label("in_title"))
-                 .select_from(s.join(newest, newest.c.id == key))
-                 .where(*(_contains(s, t, sqlite) for t in short)))
-    rows = session.execute(query.order_by(key.desc()).limit(WINDOW + 1)).all()
-    ranked = sorted(rows[:WINDOW], key=lambda r: (-r.in_title, -r.id))
-    return Found([r.id for r in ranked], more=len(rows) > WINDOW,
+        in_title = case((and_(*(_contains(s, t, sqlite, title_only=True) for t in terms)), 1), else_=0)
+        columns = [key.label("id"), in_title.label("in_title")]
+        rows = [(r.id, r.in_title) for r in _newest_matches(session, office_id, long, WINDOW + 1, columns)]
+    else:  # the newest items (that the index finds for the longer terms), read and tested here
+        columns = [key.label("id"), s.c.title, s.c.body]
+        newest = (_newest_matches(session, office_id, long, SHORT_SCAN, columns) if long
+                  else _newest_live(session, office_id, columns))
+        rows = [(r.id, int(all(_has(t, r.title) for t in terms))) for r in newest
+                if all(_has(t, r.title, r.body) for t in short)][:WINDOW + 1]
+    ranked = sorted(rows[:WINDOW], key=lambda r: (-r[1], -r[0]))
+    return Found([pid for pid, _ in ranked], more=len(rows) > WINDOW,
                  scanned=SHORT_SCAN if short else None)
