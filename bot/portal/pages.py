@@ -97,8 +97,10 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             cat = session.get(Category, code)
             if cat is None:
                 abort(404)
-            query = listings.live(office.id).where(Publication.category_code == code)
-            paged = listings.paginate(session, query, listings.newest(query))
+            in_category = Publication.category_code == code
+            query = listings.live(office.id).where(in_category)
+            paged = listings.paginate(session, query, listings.newest(query),
+                                      listings.live_count(office.id, in_category))
         return page("portal/category.html", office=office, category=cat, paged=paged,
                     page_title=f"หมวด {cat.code} {SHORT_NAMES.get(cat.code, '')}")
 
