@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.files import links as files
 from bot.files.media import human_size
 from bot.files.store import ContentStore
 from bot.office.categories import SHORT_NAMES
+from bot.portal import listings
 from bot.publishing.addresses import Links
 from bot.spine.config import Config
 from bot.thai.dates import thai_date
@@ -30,6 +32,7 @@ HTML_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action '
 # Stored files are only documents and images (bot.files.kinds sniffs every upload). Browsers'
 # PDF viewers do not run under a restrictive CSP, so PDFs get none; everything else gets one.
 FILE_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+COUNTS_SECONDS = 60.0
 
 
 class Portal:
@@ -37,6 +40,18 @@ class Portal:
 
     def __init__(self, runtime) -> None:
         self.runtime = runtime
+        self._counts: tuple[float, int, dict[str, int]] | None = None
+
+    def category_counts(self, session: Session, office_id: int) -> dict[str, int]:
+        """Live items per category for the home page, recounted at most every COUNTS_SECONDS.
+
+        Counting every live row is the one home-page query that grows with the archive (about
+        50 ms at 100,000 items on PostgreSQL, which reads the table for it); a count a minute
+        old is fine beside the newest items, which are always read afresh."""
+        now = time.monotonic()
+        if self._counts is None or self._counts[1] != office_id or now - self._counts[0] > COUNTS_SECONDS:
+            self._counts = (now, office_id, listings.category_counts(session, office_id))
+        return self._counts[2]
 
     @property
     def config(self) -> Config:
