@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import random
 import shlex
 import sys
@@ -56,6 +57,7 @@ class Result:
     samples: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds
     statuses: dict[str, dict[int, int]] = field(default_factory=dict)
     renders: dict[str, list[float]] = field(default_factory=dict)
+    load_average: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load, before and after
     web_hwm_mb: list[float] = field(default_factory=list)
     worker_hwm_mb: float = 0.0
     menus_linked: int = 0
@@ -211,7 +213,9 @@ def run(database_url: str | None, items: int, per_page: int, clients: int, worke
         echo(f"-- warming up, then {len(requests):,} requests from {clients} reader(s)", flush=True)
         load(base, plan(url, max(2, 3 * workers), random.Random(seed_value + 1)), clients,
              Result(result.database, 0, 0, 0))
+        before = os.getloadavg()[0]
         load(base, requests, clients, result)
+        result.load_average = (before, os.getloadavg()[0])
         procs.check_alive()
         for pid in rng.sample(range(1, n + 1), min(3, n)):  # drawn once, then served from the cache
             for kind in ("notice.pdf", "card.png"):
@@ -229,7 +233,9 @@ def run(database_url: str | None, items: int, per_page: int, clients: int, worke
 def report(result: Result, command: str, clients: int, workers: int) -> str:
     lines = [f"$ {command}",
              f"{result.database}: {result.items:,} published items ({result.live:,} live), seeded and "
-             f"indexed in {result.seed_seconds:.0f} s; gunicorn -w {workers}, {clients} reader(s)",
+             f"indexed in {result.seed_seconds:.0f} s; gunicorn -w {workers}, {clients} reader(s); "
+             f"load average {result.load_average[0]:.1f} -> {result.load_average[1]:.1f} "
+             f"on {os.cpu_count()} cores",
              f"{'page':>10} {'n':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}  status"]
     for page in PAGES:
         s = result.summary(page)
