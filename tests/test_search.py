@@ -178,3 +178,19 @@ def test_rebuild_writes_what_publishing_wrote(office, client):
         assert conn.exec_driver_sql(rows).all() == written
     assert titles(client, "แผน") == ["แผนปฏิบัติการประจำปี"]
     assert titles(client, "annual report") == ["Annual REPORT"]
+
+
+def test_walking_and_the_index_bitmap_find_the_same_newest_matches(office, client, monkeypatch):
+    """PostgreSQL walks a probe of the newest rows, then walks on (a common term) or asks the
+    index (a rare one); SQLite's FTS5 needs neither. Either way: the same items, in order."""
+    monkeypatch.setattr(search_index, "PROBE", 2)
+    monkeypatch.setattr(search_index, "WINDOW", 4)
+    for n in range(1, 13):
+        title = f"ประชุมประจำเดือน ครั้งที่ {n}" + (" เรื่องงบประมาณ" if n in (2, 7) else "")
+        add(office, minutes_ago=20 - n, title=title)
+    common, text = results(client, "ประชุม")  # in every item: the walk goes on
+    assert common == [f"ประชุมประจำเดือน ครั้งที่ {n}" for n in (12, 11, 10, 9)]
+    assert "พบมากกว่า 4 เรื่อง" in text
+    # in two old items, none of the probed newest: the rest comes from the index
+    assert titles(client, "งบประมาณ") == ["ประชุมประจำเดือน ครั้งที่ 7 เรื่องงบประมาณ",
+                                           "ประชุมประจำเดือน ครั้งที่ 2 เรื่องงบประมาณ"]

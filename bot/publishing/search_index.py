@@ -42,7 +42,7 @@ from models import Attachment, Publication, SubmissionVersion
 MIN_CHARS = 3
 WINDOW = 500
 SHORT_SCAN = 2000
-RECENT = 2000  # PostgreSQL: rows walked newest first before the index bitmap is asked
+PROBE = 1000  # PostgreSQL: newest rows walked to learn how common the terms are
 
 # SQLite: an FTS5 table whose rowid is the publication id. PostgreSQL: a plain table.
 _FTS = table("publication_search", column("rowid", Integer), column("title", Text),
@@ -181,25 +181,28 @@ def _newest_matches(session: Session, office_id: int, terms: list[str], limit: i
 
 def _newest_matches_postgres(session: Session, office_id: int, terms: list[str], limit: int,
                              columns: list) -> list:
-    """A GIN index cannot return matches newest first. Left alone, the planner walks the ids
-    backwards testing each row (it prices LIKE on Thai text far below its cost): quick for a
-    common word, a scan of the table for a rare one; the bitmap over the index is the opposite.
-    So: walk the RECENT newest rows; if they hold too few matches the word is rare, and the rest
-    comes from the bitmap (plain index scans off for that one statement)."""
+    """A GIN index cannot return matches newest first, and LIKE on Thai text costs several
+    microseconds a row, which the planner does not know. Walking the ids backwards testing each
+    row costs limit/density rows; the bitmap over the index costs one test per match, density x
+    all rows. So the PROBE newest rows are walked first, and what they found says which of the two
+    is cheaper for the rest (walking when density^2 x rows > limit)."""
     s, key = _index(session.get_bind())
     found = and_(*(_contains(s, t, False) for t in terms), *_live(office_id))
     top = session.scalar(select(func.max(key)))
     if top is None:
         return []
     query = select(*columns).select_from(s.join(Publication, Publication.id == key)).order_by(key.desc())
-    rows = list(session.execute(query.where(found, key > top - RECENT).limit(limit)).all())
-    if len(rows) < limit and top > RECENT:
-        session.execute(text("SET LOCAL enable_indexscan = off"))
-        try:
-            rows += session.execute(query.where(found, key <= top - RECENT)
-                                    .limit(limit - len(rows))).all()
-        finally:
-            session.execute(text("SET LOCAL enable_indexscan = on"))
+    rows = list(session.execute(query.where(found, key > top - PROBE).limit(limit)).all())
+    if len(rows) >= limit or top <= PROBE:
+        return rows
+    density = len(rows) / PROBE
+    walk = density * density * top > limit
+    # One statement's plan, forced: SET LOCAL lasts to the end of this read-only transaction.
+    session.execute(text("SET LOCAL enable_bitmapscan = off" if walk else "SET LOCAL enable_indexscan = off"))
+    try:
+        rows += session.execute(query.where(found, key <= top - PROBE).limit(limit - len(rows))).all()
+    finally:
+        session.execute(text("RESET enable_bitmapscan" if walk else "RESET enable_indexscan"))
     return rows
 
 
