@@ -58,6 +58,10 @@ class Processes:
         if done.returncode != 0:
             raise BenchError(f"{name} exited with {done.returncode}:\n{self.log_tail(name)}")
 
+    def pid(self, name: str) -> int:
+        """The process id of the first process started under `name` (to read its /proc entry)."""
+        return next(process.pid for started, process, _log in self._started if started == name)
+
     def log_tail(self, name: str, lines: int = 15) -> str:
         path = self.log_dir / f"{name}.log"
         text = path.read_text(errors="replace") if path.exists() else ""

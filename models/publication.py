@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.org import Person
 from models.submission import Submission
 
+_LIVE = text("retracted_at IS NULL")
+
 
 class Publication(Base):
     __tablename__ = "publications"
+    # The portal's lists (newest first, all or one category, and counts per category) read only
+    # live rows in this order: partial indexes let both databases walk them without a sort.
+    __table_args__ = (
+        Index("ix_publications_live", "office_id", "published_at", "id",
+              sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("ix_publications_live_category", "office_id", "category_code", "published_at", "id",
+              sqlite_where=_LIVE, postgresql_where=_LIVE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)

@@ -13,6 +13,7 @@ from bot.files.kinds import ALLOWED_DOCUMENT_TYPES, ALLOWED_IMAGE_TYPES
 from bot.files.media import pdf_page_count
 from bot.files.store import ContentStore
 from bot.office.org import person_by_key
+from bot.publishing import search_index
 from bot.spine import audit
 from models import (
     ApprovalStep,
@@ -90,12 +91,16 @@ def make_item(
                       to_state="pending", data={"step": position})
     if state in ("published", "retracted"):
         published_by = person_by_key(session, publisher).id if publisher else None
-        session.add(Publication(
+        pub = Publication(
             office_id=submission.office_id, submission_id=submission.id, version=1,
             category_code=category, unit_id=submission.unit_id, published_at=at,
             published_by_id=published_by,
             retracted_at=at + timedelta(hours=1) if state == "retracted" else None,
-            retract_reason=retract_reason if state == "retracted" else None))
+            retract_reason=retract_reason if state == "retracted" else None)
+        session.add(pub)
+        session.flush()
+        if state == "published":  # what the portal target writes when it publishes
+            search_index.index(session, pub, version)
     session.flush()
     return submission
 

@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +21,10 @@ from bot.spine.intake import NOTIFY_CHANNEL, Recorder
 from bot.spine.line_api import LineClients, line_clients
 from bot.spine.sender import Sender
 from bot.spine.sender_pool import POOL_BATCH, SenderPool
-from bot.spine.stage import Stage
 from bot.spine.waker import Waker, listen, wake_on_commit
-from handlers import build_router
+
+if TYPE_CHECKING:
+    from bot.spine.stage import Stage
 
 log = logging.getLogger("prakat")
 
@@ -101,6 +103,11 @@ class Runtime:
 
     def stage(self) -> Stage:
         """The handler stage: recorded events → router → handlers, one transaction each."""
+        # Loaded on first use: line-bot-sdk's webhook models and every handler cost seconds to
+        # import, and a web worker only records events, it never handles them.
+        from bot.spine.stage import Stage
+        from handlers import build_router
+
         return Stage(self.factory, self.config, build_router(), read_factory=self.read_factory)
 
     def _thread(self, name: str, target, *args) -> None:

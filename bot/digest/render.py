@@ -12,14 +12,13 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pythainlp.util.date import thai_abbr_months
 
 from bot.digest.compute import Digest, Item, Timing, UnitDigest
 from bot.digest.links import ReportLinks
 from bot.office.categories import CATEGORIES, SHORT_NAMES
 from bot.render import flex
 from bot.spine import messages
-from bot.thai.dates import thai_date, thai_datetime, thai_digits
+from bot.thai.dates import THAI_MONTHS_SHORT, thai_date, thai_datetime, thai_digits
 from bot.thai.text import printed
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -65,7 +64,7 @@ class Style:
         return self.digits(text)
 
     def month(self, first: date) -> str:
-        return self.digits(f"{thai_abbr_months[first.month - 1]} {first.year + 543}")
+        return self.digits(f"{THAI_MONTHS_SHORT[first.month - 1]} {first.year + 543}")
 
     def quarter(self, d: Digest) -> str:
         return d.quarter.label(thai_digits=True)

@@ -11,11 +11,14 @@ import io
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import filetype
-from pypdf import PasswordType, PdfReader
 
 from bot.files.names import EXTENSION_KINDS, safe_display_name, split_extension
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 ALLOWED_DOCUMENT_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
@@ -222,6 +225,9 @@ def check_document(data: bytes, declared_name: str) -> tuple[Sniffed, str | None
 def open_pdf(data: bytes) -> PdfReader | None:
     """A reader with the document open, or None when pypdf cannot open it without a password.
     An owner password (which only restricts printing or copying) opens with an empty one."""
+    # pypdf costs about 0.1 s to import and only an uploaded PDF needs it: loaded on first use.
+    from pypdf import PasswordType, PdfReader
+
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
         return None

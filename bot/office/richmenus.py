@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from linebot.v3.messaging import ApiException, RichMenuRequest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.office import org
 from bot.office.org import is_director, roles_of
 from bot.spine import outbox, postback
+from bot.spine.line_sdk import api_exception, messaging
 from bot.spine.sender import (
     NETWORK_ERRORS,
     Outcome,
@@ -77,7 +77,7 @@ def _create(ctx: SendContext, name: str) -> str:
 
     spec = MENUS[name]
     created = ctx.clients.api.create_rich_menu(
-        RichMenuRequest.from_dict(menu_request(name)), _request_timeout=ctx.clients.timeout)
+        messaging().RichMenuRequest.from_dict(menu_request(name)), _request_timeout=ctx.clients.timeout)
     image = rich_menu_image([label for label, _ in spec["buttons"]], columns=spec["columns"],
                             rows=spec["rows"], width=WIDTH, height=HEIGHT)
     content_type = "image/png" if image[:4] == b"\x89PNG" else "image/jpeg"
@@ -99,7 +99,7 @@ def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
             menu_id = created = _create(ctx, name)
         response = ctx.clients.api.link_rich_menu_id_to_user_with_http_info(
             user_id, menu_id, _request_timeout=ctx.clients.timeout)
-    except ApiException as exc:
+    except api_exception() as exc:
         outcome = from_api_exception(exc)
         if exc.status == 404 and not created:  # the stored menu was deleted on LINE's side
             outcome = Outcome("retry", 404, "rich menu gone; will recreate",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, request
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from models import Publication, SubmissionVersion, Unit
@@ -55,15 +55,46 @@ class Paged:
     total: int
 
 
-def paginate(session: Session, query, ordered) -> Paged:
-    """The page asked for in ``?page=`` (404 outside the pages there are)."""
+def _page_asked(total: int) -> tuple[int, int]:
+    """(page, pages) for ``?page=``; 404 outside the pages there are."""
     page = request.args.get("page", 1, type=int)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page < 1 or page > pages:
         abort(404)
-    rows = entries(session, ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return Paged(rows, page, pages, total)
+    return page, pages
+
+
+def live_count(office_id: int, *where) -> Select:
+    """How many live items (of a category, with `where`): counted in the live index alone."""
+    return select(func.count()).select_from(Publication).where(
+        Publication.office_id == office_id, Publication.retracted_at.is_(None), *where)
+
+
+def paginate(session: Session, office_id: int, *where) -> Paged:
+    """The page asked for in ``?page=`` of the office's live items (with `where`), newest first.
+
+    The page's ids come from the live indexes alone, then only its 20 rows are joined: with the
+    join in the paged query, a deep page made PostgreSQL hash-join every row of the category."""
+    total = session.scalar(live_count(office_id, *where)) or 0
+    page, pages = _page_asked(total)
+    ids = list(session.scalars(
+        select(Publication.id)
+        .where(Publication.office_id == office_id, Publication.retracted_at.is_(None), *where)
+        .order_by(Publication.published_at.desc(), Publication.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return Paged(_in_order(session, office_id, ids), page, pages, total)
+
+
+def _in_order(session: Session, office_id: int, ids: list[int]) -> list[Entry]:
+    found = {e.id: e for e in entries(session, live(office_id).where(Publication.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def paginate_ids(session: Session, office_id: int, ids: list[int]) -> Paged:
+    """The page asked for in ``?page=`` of publications already put in order (search results)."""
+    page, pages = _page_asked(len(ids))
+    wanted = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return Paged(_in_order(session, office_id, wanted), page, pages, len(ids))
 
 
 def category_counts(session: Session, office_id: int) -> dict[str, int]:

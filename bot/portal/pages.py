@@ -83,7 +83,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         with portal.session() as session:
             office = portal.office(session)
             latest = listings.entries(session, listings.newest(listings.live(office.id)).limit(LATEST))
-            counts = listings.category_counts(session, office.id)
+            counts = portal.category_counts(session, office.id)
             categories = session.scalars(select(Category).order_by(Category.sort_order)).all()
             fiscal_year, minimum = minimum_listing(session, office.id, utcnow())
         missing = sum(1 for m in minimum if m.status != "current")
@@ -97,8 +97,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             cat = session.get(Category, code)
             if cat is None:
                 abort(404)
-            query = listings.live(office.id).where(Publication.category_code == code)
-            paged = listings.paginate(session, query, listings.newest(query))
+            paged = listings.paginate(session, office.id, Publication.category_code == code)
         return page("portal/category.html", office=office, category=cat, paged=paged,
                     page_title=f"หมวด {cat.code} {SHORT_NAMES.get(cat.code, '')}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.files import links as files
 from bot.files.media import human_size
 from bot.files.store import ContentStore
 from bot.office.categories import SHORT_NAMES
+from bot.portal import listings
 from bot.portal.views import WAIT_MS as VIEW_WAIT_MS
 from bot.portal.views import ViewCounter
 from bot.publishing.addresses import Links
@@ -33,6 +35,7 @@ HTML_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action '
 # Stored files are only documents and images (bot.files.kinds sniffs every upload). Browsers'
 # PDF viewers do not run under a restrictive CSP, so PDFs get none; everything else gets one.
 FILE_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+COUNTS_SECONDS = 60.0
 
 
 class Portal:
@@ -42,6 +45,18 @@ class Portal:
         self.runtime = runtime
         self.views = ViewCounter(brief_sessionmaker(runtime.engine, wait_ms=VIEW_WAIT_MS),
                                  runtime.config.secret_key)
+        self._counts: tuple[float, int, dict[str, int]] | None = None
+
+    def category_counts(self, session: Session, office_id: int) -> dict[str, int]:
+        """Live items per category for the home page, recounted at most every COUNTS_SECONDS.
+
+        Counting every live row is the one home-page query that grows with the archive (about
+        50 ms at 100,000 items on PostgreSQL, which reads the table for it); a count a minute
+        old is fine beside the newest items, which are always read afresh."""
+        now = time.monotonic()
+        if self._counts is None or self._counts[1] != office_id or now - self._counts[0] > COUNTS_SECONDS:
+            self._counts = (now, office_id, listings.category_counts(session, office_id))
+        return self._counts[2]
 
     @property
     def config(self) -> Config:

@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from bot.files import links as files
+from bot.publishing import search_index
 from bot.publishing.errors import PublishError
 from bot.spine.config import Config
 from models import Publication, Submission
@@ -42,7 +43,7 @@ class Publisher(Protocol):
 
 class PortalPublisher:
     """The built-in portal serves straight from the publications table, so publishing to it is
-    the row itself; what it adds is the refusal to publish files that are no longer stored."""
+    the row itself plus its search index entry; it refuses to publish files no longer stored."""
 
     name = "portal"
 
@@ -54,9 +55,11 @@ class PortalPublisher:
         if lost:
             raise PublishError("files_missing", "ไม่พบไฟล์ที่จัดเก็บไว้ของเรื่องนี้ "
                                f"({', '.join(lost)}) กรุณาแจ้งผู้ดูแลระบบค่ะ")
+        search_index.index(item.session, item.publication, version)
 
     def retract(self, item: PublishedItem) -> None:
-        """Nothing to undo: every portal page checks retracted_at."""
+        """Every portal page checks retracted_at; search stops finding it."""
+        search_index.unindex(item.session, item.publication.id)
 
 
 _PUBLISHERS: tuple[Publisher, ...] = (PortalPublisher(),)

@@ -6,26 +6,24 @@ it twice, or from two processes, changes nothing the second time. On PostgreSQL 
 holding an advisory lock runs the scheduler.
 
 The store keeps a job as its textual reference ("module:function"), never the runtime, which
-cannot be pickled: each run is called as job(runtime, now) by the executor below.
+cannot be pickled: each run is called as job(runtime, now) by bot.schedule.executor.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.spine.db import is_postgres
 from models import utcnow
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger("prakat.scheduler")
 
@@ -49,25 +47,6 @@ def cron(job_id: str, fn: Callable[..., None], **trigger) -> Scheduled:
     return Scheduled(job_id, f"{fn.__module__}:{fn.__name__}", trigger)
 
 
-class RuntimeExecutor(ThreadPoolExecutor):
-    """Runs each job as job(runtime, now), `now` read from `clock` when the run starts."""
-
-    def __init__(self, runtime, clock: Callable[[], datetime]):
-        super().__init__()
-        self._runtime, self._clock = runtime, clock
-
-    def _do_submit_job(self, job, run_times):
-        # A copy for this run only: the scheduler writes the original back to the job store.
-        bound = copy.copy(job)
-        bound._jobstore_alias = job._jobstore_alias
-        bound.func = functools.partial(self._call, job.func)
-        super()._do_submit_job(bound, run_times)
-
-    def _call(self, func, *_stored_args):
-        # The stored args are RUN_ARGS (or nothing, in rows stored before they existed).
-        return func(self._runtime, self._clock())
-
-
 def _hold_advisory_lock(runtime) -> bool:
     if not is_postgres(runtime.engine):
         return True
@@ -85,6 +64,13 @@ def _hold_advisory_lock(runtime) -> bool:
 def start_scheduler(runtime, jobs: Iterable[Scheduled], *,
                     clock: Callable[[], datetime] | None = None) -> BackgroundScheduler | None:
     """Run `jobs` from the store in this process; `clock` fixes the `now` they get (tests)."""
+    # APScheduler is imported only by the process that runs the jobs (a worker, or
+    # `python webhook.py`): CLI commands and web workers never start a scheduler.
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.schedule.executor import RuntimeExecutor
+
     if not _hold_advisory_lock(runtime):
         log.info("another process holds the scheduler lock; not running jobs here")
         return None

@@ -7,8 +7,12 @@ is set, so the data API gets its own Configuration and ApiClient (LINE_PLATFORM.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob
+from bot.spine.line_sdk import messaging
+
+if TYPE_CHECKING:
+    from linebot.v3.messaging import ApiClient, MessagingApi, MessagingApiBlob
 
 
 @dataclass
@@ -23,13 +27,14 @@ class LineClients:
             client.close()
 
 
-def _client(host: str, token: str, pool_size: int) -> ApiClient:
-    configuration = Configuration(host=host, access_token=token)
+def _client(host: str, token: str, pool_size: int):
+    sdk = messaging()
+    configuration = sdk.Configuration(host=host, access_token=token)
     # Retries are the outbox's job (with the same X-Line-Retry-Key); urllib3 must not add its own.
     configuration.retries = 0
     # One kept-alive connection per sender thread, or urllib3 drops and reopens them under load.
     configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize, pool_size)
-    return ApiClient(configuration)
+    return sdk.ApiClient(configuration)
 
 
 def line_clients(api_base: str, data_api_base: str, token: str, timeout: float,
@@ -38,8 +43,8 @@ def line_clients(api_base: str, data_api_base: str, token: str, timeout: float,
     api_client = _client(api_base, token, pool_size)
     data_client = _client(data_api_base, token, pool_size)
     return LineClients(
-        api=MessagingApi(api_client),
-        blob=MessagingApiBlob(data_client),
+        api=messaging().MessagingApi(api_client),
+        blob=messaging().MessagingApiBlob(data_client),
         timeout=(min(3.05, timeout), timeout),
         _clients=(api_client, data_client),
     )

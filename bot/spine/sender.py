@@ -19,17 +19,20 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3
-from linebot.v3.messaging import ApiException, PushMessageRequest, ReplyMessageRequest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.spine.claims import MESSAGE_LANE, claimable
 from bot.spine.line_api import LineClients
+from bot.spine.line_sdk import api_exception, messaging
 from bot.spine.waker import Waker
 from models import OutboxMessage, utcnow
+
+if TYPE_CHECKING:
+    from linebot.v3.messaging import ApiException
 
 log = logging.getLogger("prakat.sender")
 
@@ -99,7 +102,7 @@ def call_line(call: Callable[[], Any]) -> Any:
     (LINE's error answer mapped by from_api_exception; a network error is retried)."""
     try:
         return call()
-    except ApiException as exc:
+    except api_exception() as exc:
         return from_api_exception(exc)
     except NETWORK_ERRORS as exc:
         return network_retry(exc)
@@ -112,12 +115,12 @@ def sent(response: Any, **kwargs) -> Outcome:
 
 
 def _push(ctx: SendContext, row: OutboxMessage) -> Outcome:
-    request = PushMessageRequest.from_dict({"to": row.target, "messages": row.payload["messages"]})
+    request = messaging().PushMessageRequest.from_dict({"to": row.target, "messages": row.payload["messages"]})
     try:
         response = ctx.clients.api.push_message_with_http_info(
             request, x_line_retry_key=row.retry_key, _request_timeout=ctx.clients.timeout
         )
-    except ApiException as exc:
+    except api_exception() as exc:
         if exc.status == 409:  # this retry key was already accepted: it was delivered
             headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
             return Outcome("sent", 409, request_id=headers.get("x-line-accepted-request-id"),
@@ -143,7 +146,7 @@ def _recipients(ctx: SendContext, target: str | None) -> int:
             count = ctx.clients.api.get_group_member_count(target, _request_timeout=ctx.clients.timeout).count
         else:
             count = ctx.clients.api.get_room_member_count(target, _request_timeout=ctx.clients.timeout).count
-    except (ApiException, *NETWORK_ERRORS):
+    except (api_exception(), *NETWORK_ERRORS):
         log.warning("could not count members of %s; counting the push once", target[:9])
         return cached[0] if cached else 1
     ctx.group_sizes[target] = (count, ctx.now())
@@ -193,14 +196,14 @@ def send_reply(ctx: SendContext, row: OutboxMessage) -> Outcome:
         log.warning("outbox row %s: reply outcome unknown and its token is old; not pushed", row.id)
         return Outcome("sent", row.last_status, row.last_error, via=MAYBE_REPLIED)
     _note_channel(ctx, row, MAYBE_REPLIED)
-    request = ReplyMessageRequest.from_dict(
+    request = messaging().ReplyMessageRequest.from_dict(
         {"replyToken": row.reply_token, "messages": row.payload["messages"]}
     )
     try:
         response = ctx.clients.api.reply_message_with_http_info(
             request, _request_timeout=ctx.clients.timeout
         )
-    except ApiException as exc:
+    except api_exception() as exc:
         body = exc.body.decode() if isinstance(exc.body, bytes) else (exc.body or "")
         if exc.status == 400 and "reply token" in body.lower():
             if maybe:  # spent by the earlier try whose answer was lost: that one delivered it

@@ -15,9 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit, thai_strftime
-from pythainlp.util.date import thai_abbr_months
-
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 # Any "B.E." year below this is a C.E. year passed by mistake (C.E. 2026 is B.E. 2569).
@@ -26,6 +23,14 @@ _ONE_DAY = timedelta(days=1)
 _CODE_RE = re.compile(r"(\d{4})Q([1-4])", re.ASCII)
 # "2026-12-05 name", or the YAML forms "- 2026-12-05" and "2026-12-05: name".
 _HOLIDAY_RE = re.compile(r"(?:-\s+)?[\"']?(\d{4}-\d{2}-\d{2})[\"']?:?(?:\s.*)?", re.ASCII)
+# Written out rather than taken from pythainlp: importing any part of it loads its dictionaries
+# (seconds of start-up in every process), and a calendar needs only these names.
+THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
+               "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
+THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
+                     "ต.ค.", "พ.ย.", "ธ.ค.")
+_TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+_TO_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def now_bangkok() -> datetime:
@@ -54,26 +59,30 @@ def be_year(d: date | datetime) -> int:
 
 def thai_digits(s: str | int) -> str:
     """Arabic digits 0-9 replaced by Thai digits (๐-๙); everything else is kept."""
-    return arabic_digit_to_thai_digit(str(s))
+    return str(s).translate(_TO_THAI)
 
 
 def arabic_digits(s: str) -> str:
     """Thai digits replaced by Arabic ones, for parsing what a user typed."""
-    return thai_digit_to_arabic_digit(s)
+    return s.translate(_TO_ARABIC)
+
+
+def _day_text(day: date, short: bool) -> str:
+    months = THAI_MONTHS_SHORT if short else THAI_MONTHS
+    return f"{day.day} {months[day.month - 1]} {day.year + BE_OFFSET}"
 
 
 def thai_date(d: date | datetime, *, short: bool = False, thai_digits: bool = False) -> str:
     """``1 ตุลาคม 2569``, or ``1 ต.ค. 2569`` when short."""
-    day = _local_date(d)
-    fmt = "%-d %b %Y" if short else "%-d %B %Y"
-    return thai_strftime(datetime.combine(day, time()), fmt, thaidigit=thai_digits)
+    text = _day_text(_local_date(d), short)
+    return text.translate(_TO_THAI) if thai_digits else text
 
 
 def thai_datetime(dt: datetime, *, short: bool = True, thai_digits: bool = False) -> str:
     """``1 ต.ค. 2569 09:05 น.`` in Bangkok time."""
     local = to_bangkok(dt)
-    fmt = ("%-d %b %Y" if short else "%-d %B %Y") + " %H:%M น."
-    return thai_strftime(local.replace(tzinfo=None), fmt, thaidigit=thai_digits)
+    text = f"{_day_text(local.date(), short)} {local:%H:%M} น."
+    return text.translate(_TO_THAI) if thai_digits else text
 
 
 @dataclass(frozen=True, order=True)
@@ -150,10 +159,10 @@ class FiscalQuarter:
         first, last = self.first_day, self.last_day
         text = (
             f"ไตรมาสที่ {self.quarter} ปีงบประมาณ {self.fiscal_year} "
-            f"({thai_abbr_months[first.month - 1]}–{thai_abbr_months[last.month - 1]} "
+            f"({THAI_MONTHS_SHORT[first.month - 1]}–{THAI_MONTHS_SHORT[last.month - 1]} "
             f"{be_year(first)})"
         )
-        return arabic_digit_to_thai_digit(text) if thai_digits else text
+        return text.translate(_TO_THAI) if thai_digits else text
 
 
 def fiscal_year_of(d: date | datetime) -> int:
