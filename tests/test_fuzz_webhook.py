@@ -375,3 +375,18 @@ def test_a_number_json_allows_but_no_database_stores_is_an_invalid_event(line, r
     line.drain()
     assert [t.startswith(NOT_LINKED_START) for t in line.texts_to("a")] == [True]
 
+
+def test_an_unknown_event_type_that_fits_no_model_is_invalid_and_the_stage_goes_on(line, runtime):
+    """Found by the fuzzer: an unknown type whose source has no `type` made line-bot-sdk's
+    UnknownEvent raise inside the stage; the event stayed pending and every pass of the stage
+    took it first and failed again, so no chat was answered any more."""
+    poison = line.event("teleport", user="p", reply=False)
+    del poison["source"]["type"]
+    line.post(raw=_body([poison]), handle=False)
+    good = line.text_event("a", "สวัสดีค่ะ")
+    line.post(good)  # runs the stage until nothing is due
+    with runtime.factory() as session:
+        outcomes = dict(session.execute(select(InboundEvent.webhook_event_id, InboundEvent.outcome)).all())
+    assert outcomes == {poison["webhookEventId"]: "invalid", good["webhookEventId"]: "refused"}
+    line.drain()
+    assert [t.startswith(NOT_LINKED_START) for t in line.texts_to("a")] == [True]

@@ -48,10 +48,11 @@ RETRY_CAP_SECONDS = 60.0
 
 
 def _parse(payload: dict) -> object | None:
-    """The SDK's model of the event; None when a known type does not fit its model."""
-    if Event.get_discriminator_value(payload) is None:
-        return UnknownEvent.new_from_json_dict(payload)  # a type this SDK does not know: ignored
+    """The SDK's model of the event; None when it does not fit one (a known type with wrong
+    fields, or an unknown type whose source is not LINE's: UnknownEvent validates that too)."""
     try:
+        if Event.get_discriminator_value(payload) is None:
+            return UnknownEvent.new_from_json_dict(payload)  # a type this SDK does not know: ignored
         return Event.from_dict(payload)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
