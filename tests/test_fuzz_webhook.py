@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.spine import messages
+from bot.spine import stage as stage_module
 from models import InboundEvent, OutboxMessage
 from models.events import EVENT_OUTCOMES
 from tests.conftest import SECRET
@@ -389,4 +391,28 @@ def test_an_unknown_event_type_that_fits_no_model_is_invalid_and_the_stage_goes_
         outcomes = dict(session.execute(select(InboundEvent.webhook_event_id, InboundEvent.outcome)).all())
     assert outcomes == {poison["webhookEventId"]: "invalid", good["webhookEventId"]: "refused"}
     line.drain()
+    assert [t.startswith(NOT_LINKED_START) for t in line.texts_to("a")] == [True]
+
+
+def test_a_failure_outside_the_handler_ends_its_event_once_and_never_blocks_the_rest(
+        line, runtime, fake, monkeypatch):
+    """The general case of the wedge above: whatever fails for one event outside its handler
+    (here a bug put into the SDK's parser) ends that event as `error` with the one apology, and
+    the stage goes on with the other chats instead of taking the same event again forever."""
+    real = stage_module._parse
+
+    def broken(payload: dict):
+        if (payload.get("message") or {}).get("text") == "พัง":
+            raise RuntimeError("a bug in the parser")
+        return real(payload)
+
+    monkeypatch.setattr(stage_module, "_parse", broken)
+    poison, good = line.text_event("p", "พัง"), line.text_event("a", "สวัสดีค่ะ")
+    line.post(poison, handle=False)
+    line.post(good)
+    with runtime.factory() as session:
+        outcomes = dict(session.execute(select(InboundEvent.webhook_event_id, InboundEvent.outcome)).all())
+    assert outcomes == {poison["webhookEventId"]: "error", good["webhookEventId"]: "refused"}
+    line.drain()
+    assert line.texts_to("p") == [messages.SORRY_ERROR]
     assert [t.startswith(NOT_LINKED_START) for t in line.texts_to("a")] == [True]
