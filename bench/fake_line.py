@@ -8,7 +8,8 @@ every answer into a 500).
 
     .venv/bin/python -m bench.fake_line --port 9000 --latency 0.05 --token bench-token
 
-Control calls (never slowed by `latency`): POST /_bench/prepare, POST /_bench/latency, GET /_bench/stats.
+Control calls (never slowed by `latency`): POST /_bench/prepare, POST /_bench/latency, GET /_bench/stats,
+GET /_bench/deliveries (what each chat received).
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ def _stats(fake: FakeLine) -> dict:
             "validation_errors": fake.validation_errors[:5], "server_errors": fake.server_errors[:5]}
 
 
+def _deliveries(fake: FakeLine) -> dict:
+    """What each chat received: the start of every message's text, in order (for counting)."""
+    out: dict[str, list[str]] = {}
+    for delivery in list(fake.deliveries):
+        for to in delivery.to if isinstance(delivery.to, list) else [delivery.to]:
+            out.setdefault(to, []).extend(m.get("text", m.get("altText", ""))[:60]
+                                          for m in delivery.messages)
+    return out
+
+
 def control_app(fake: FakeLine):
     """LINE's API from the fake, plus the bench's control calls under /_bench/."""
 
@@ -65,6 +76,8 @@ def control_app(fake: FakeLine):
             answer = {"latency": fake.latency}
         elif path == CONTROL + "stats":
             answer = _stats(fake)
+        elif path == CONTROL + "deliveries":
+            answer = _deliveries(fake)
         else:
             return Response("unknown control call", status=404)(environ, start_response)
         return Response(json.dumps(answer), mimetype="application/json")(environ, start_response)
@@ -96,6 +109,12 @@ def calls_between(before: dict, after: dict) -> dict:
     """The LINE calls (endpoint and status) made between two `stats` snapshots."""
     old = before.get("by_status", {})
     return {k: n - old.get(k, 0) for k, n in after.get("by_status", {}).items() if n - old.get(k, 0)}
+
+
+def deliveries(control_url: str) -> dict[str, list[str]]:
+    """Every chat's received messages (the start of each text), in order."""
+    with urllib.request.urlopen(control_url.rstrip("/") + CONTROL + "deliveries", timeout=30) as response:
+        return json.load(response)
 
 
 def stats(control_url: str) -> dict:

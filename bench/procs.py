@@ -72,6 +72,13 @@ class Processes:
             if process.poll() is not None:
                 raise BenchError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
 
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL one started process and its group, as a crash would, and stop watching it."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        self._started = [entry for entry in self._started if entry[1] is not process]
+
     def stop_all(self) -> None:
         while self._started:
             _name, process, _log = self._started.pop()

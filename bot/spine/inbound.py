@@ -3,13 +3,15 @@
 The rule (docs/ARCHITECTURE.md): a body that is not JSON, or not `{"events": [...]}`, is refused
 whole with 400 and nothing is written; inside a good body each event stands alone: one that LINE
 would never send (an id of the wrong type or length, a timestamp no clock can hold, nesting deeper
-than any LINE event) is recorded as `invalid` and never handled, and the others go on normally.
+than any LINE event, text or a number no database can store) is recorded as `invalid` and never
+handled, and the others go on normally.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 
 from models import utcnow
 
@@ -28,22 +30,45 @@ class Invalid(ValueError):
     """The event's shape is one LINE never sends; the message says which field."""
 
 
-def _depth(value: object) -> int:
-    """How deep containers nest, without recursion (a hostile body must not overflow the stack)."""
+def _storable(text: str) -> bool:
+    """UTF-8 can hold it: a lone surrogate (`"\\udc80"` is valid JSON) cannot be stored anywhere."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable(value: object) -> str | None:
+    """Why no database would take this event whole, or None. Iterative, so a hostile body cannot
+    overflow the stack: nesting too deep, a NaN or an infinity (PostgreSQL's json refuses them),
+    a key or a string UTF-8 cannot encode."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
         if isinstance(item, dict):
+            if not all(_storable(key) for key in item):
+                return "unicode"
             children = item.values()
         elif isinstance(item, list):
             children = item
+        elif isinstance(item, str):
+            if not _storable(item):
+                return "unicode"
+            continue
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return "number"
+            continue
         else:
             continue
         deepest = max(deepest, level)
         if deepest > DEPTH_MAX:
-            return deepest
+            return "nesting"
         stack.extend((child, level + 1) for child in children)
-    return deepest
+    return None
 
 
 def _text(raw: dict, key: str, limit: int, *, required: bool = False) -> str | None:
@@ -58,8 +83,8 @@ def _text(raw: dict, key: str, limit: int, *, required: bool = False) -> str | N
 def _checked(raw: object) -> dict:
     if not isinstance(raw, dict):
         raise Invalid("event")
-    if _depth(raw) > DEPTH_MAX:
-        raise Invalid("nesting")
+    if reason := _unstorable(raw):
+        raise Invalid(reason)
     event_type = _text(raw, "type", TYPE_MAX, required=True)
     timestamp = raw.get("timestamp")
     if isinstance(timestamp, bool) or not isinstance(timestamp, int) \
@@ -88,13 +113,15 @@ def _event_id(raw: object) -> str:
     """The event's webhookEventId; for one without a usable id, a digest of its bytes, so a
     redelivery of the same broken event is still recorded once."""
     value = raw.get("webhookEventId") if isinstance(raw, dict) else None
-    if isinstance(value, str) and 0 < len(value) <= ID_MAX:
+    if isinstance(value, str) and 0 < len(value) <= ID_MAX and "\x00" not in value \
+            and _storable(value):
         return value
     try:
         canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         canonical = repr(type(raw))
-    return "invalid:" + hashlib.sha256(canonical.encode()).hexdigest()[:56]
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return "invalid:" + digest[:56]
 
 
 def rows(events: list) -> list[dict]:

@@ -11,7 +11,8 @@ Two kinds of failure, kept apart:
   pending and it is retried with back-off until it goes through — the user is not told anything
   is wrong, because nothing is lost;
 - a handler bug rolls back to a savepoint, the event is marked `error`, the user gets one
-  apology, and it is never retried in a loop.
+  apology, and it is never retried in a loop; a bug outside the handler (the SDK's parser, the
+  stage) ends the event the same way, in a transaction of its own, so it never blocks its chat.
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ RETRY_CAP_SECONDS = 60.0
 
 
 def _parse(payload: dict) -> object | None:
-    """The SDK's model of the event; None when a known type does not fit its model."""
-    if Event.get_discriminator_value(payload) is None:
-        return UnknownEvent.new_from_json_dict(payload)  # a type this SDK does not know: ignored
+    """The SDK's model of the event; None when it does not fit one (a known type with wrong
+    fields, or an unknown type whose source is not LINE's: UnknownEvent validates that too)."""
     try:
+        if Event.get_discriminator_value(payload) is None:
+            return UnknownEvent.new_from_json_dict(payload)  # a type this SDK does not know: ignored
         return Event.from_dict(payload)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -115,6 +117,13 @@ class Stage:
             if event_id is not None:
                 self._retry_later(event_id, exc)
             raise
+        except Exception as exc:
+            if event_id is None:
+                raise
+            # Outside the handler's savepoint (the parser, the stage itself): left pending, this
+            # event would be taken first again on every pass and block every chat.
+            log.exception("event %s: the stage failed outside its handler", event_id)
+            self._give_up(event_id, exc)
         return True  # its outbox rows woke the senders at commit (bot/spine/waker.py)
 
     def _handle(self, session: Session, row: InboundEvent, now: datetime) -> None:
@@ -156,6 +165,19 @@ class Stage:
                          window_seconds=self.config.reply_window_seconds)
         elif chat:
             outbox.push(session, chat, sorry, event_id=row.webhook_event_id)
+
+    def _give_up(self, event_id: int, exc: Exception) -> None:
+        """End the event as a bug, in a transaction of its own: final, and the apology once."""
+        try:
+            with self.factory() as session, session.begin():
+                row = session.get(InboundEvent, event_id)
+                if row is None or row.outcome != "pending":
+                    return
+                row.attempts += 1
+                row.handled_at = self.now()
+                self._fail(session, row, f"stage: {type(exc).__name__}: {exc}")
+        except DATABASE_FAULTS:
+            log.warning("event %s: could not end it; it stays due", event_id)
 
     def _retry_later(self, event_id: int, exc: Exception) -> None:
         """Best effort: if the database is still down this fails too and the event stays due."""
