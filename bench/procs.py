@@ -91,6 +91,14 @@ def _stop(process: subprocess.Popen, grace: float) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM ends a bench like Ctrl-C does, so every process it started is stopped on the way out."""
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def wait_until(ready, *, timeout: float, processes: Processes, what: str, poll: float = 0.1) -> None:
     """Poll `ready()` until true; fail early if a started process died, or after `timeout`."""
     deadline = time.monotonic() + timeout
