@@ -56,6 +56,7 @@ class Row:
     leftover_events: int | None = None  # Prakat: events still unhandled once it had settled (parked)
     leftover_sends: int | None = None  # Prakat: outbox rows still pending once it had settled (parked)
     settle_seconds: float | None = None  # Prakat: how long it took to serve the requests given up on
+    cpu: dict = field(default_factory=dict)  # Prakat: CPU seconds of each process group during the load
 
 
 def send(bot: Bot, latency: float, load: Load, fake_url: str, users: list[str]) -> Row:
@@ -95,8 +96,9 @@ def run_prakat(stack: Stack, loads: list[Load], latencies: list[float], rows: li
     for latency in latencies:
         for load in loads:
             echo(f"-- {stack.database} prakat: fake LINE {latency:g} s, {load.label}", flush=True)
-            before = event_counts(stack.database_url).get("handled", 0)
+            before, cpu = event_counts(stack.database_url).get("handled", 0), stack.procs.cpu_seconds()
             row = send(stack.prakat, latency, load, stack.fake_url, stack.users)
+            row.cpu = {k: v - cpu.get(k, 0.0) for k, v in stack.procs.cpu_seconds().items()}
             stack.procs.check_alive()  # a server that died mid-load makes the figures meaningless
             settle(stack, row)
             row.handled -= before
@@ -112,6 +114,12 @@ def notes(rows: list[Row]) -> str:
         left = "" if row.leftover_sends is None else (
             f"; the stage had handled {row.handled} of {s['acked_events']} when the load ended; settled in "
             f"{row.settle_seconds:.0f} s, then parked {row.leftover_events} events and {row.leftover_sends} sends")
+        if row.cpu and s["acked_events"]:
+            left += "; CPU " + ", ".join(
+                f"{name} {seconds / s['seconds']:.0%} of a core ({seconds * 1000 / (row.handled or 1):.1f} ms "
+                f"an event handled)" if name == "worker" else
+                f"{name} {seconds / s['seconds']:.0%} of a core ({seconds * 1000 / s['acked_events']:.2f} ms an ack)"
+                for name, seconds in row.cpu.items())
         out.append(f"{row.database + ' ' if row.database else ''}{row.latency:g} s {row.load.label} {row.bot}: "
                    f"sent {s['bodies']} bodies (generator: {s['gen_cpu_core']:.0%} of a core, "
                    f"{s['gen_share_of_busy']:.0%} of the machine's busy CPU, lag max {s['max_lag_ms']:.0f} ms); "

@@ -17,6 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
 
 class BenchError(RuntimeError):
     """A process did not start, or died: the message says which and ends with its log."""
@@ -67,6 +69,19 @@ class Processes:
         for name, process, _log in self._started:
             if process.poll() is not None:
                 raise BenchError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU used so far (user + system) by each started process and its group (gunicorn's
+        workers are in their master's): where a load's CPU went, from /proc; {} elsewhere."""
+        by_group: dict[int, float] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            group = int(fields[2])  # after the name: state, ppid, pgrp, …, utime (12), stime (13)
+            by_group[group] = by_group.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return {name: by_group.get(process.pid, 0.0) for name, process, _log in self._started}
 
     def stop_all(self) -> None:
         while self._started:
