@@ -44,6 +44,20 @@ TARGET_RATIO = 10.0
 FAST, SLOW = 0.05, 3.0
 
 
+def run_baseline(loads: list[Load], latencies: list[float], fake_url: str, users: list[str], workdir: Path, *,
+                 workers: int = 4, warmup: int = WARMUP_BODIES, echo=print) -> list[Row]:
+    """Every (latency, load) against the baseline, a fresh one for each."""
+    rows = []
+    for n, (latency, load) in enumerate(itertools.product(latencies, loads)):
+        with Processes(workdir / f"baseline-{n}") as procs:
+            baseline = start_baseline(procs, fake_url, workdir / f"baseline-{n}", workers)
+            warm_up(baseline, fake_url, users, min(warmup, 20))
+            echo(f"-- {baseline.name}: fake LINE {latency:g} s, {load.label}", flush=True)
+            rows.append(send(baseline, latency, load, fake_url, users))
+            procs.check_alive()
+    return rows
+
+
 def run_all(loads: list[Load], latencies: list[float], database_url: str | None, workdir: Path, *,
             workers: int = 4, warmup: int = WARMUP_BODIES, echo=print) -> list[Row]:
     """Prakat first, one stack for every load; then the baseline, restarted for each load."""
@@ -54,15 +68,13 @@ def run_all(loads: list[Load], latencies: list[float], database_url: str | None,
             warm_up(stack.prakat, fake_url, stack.users, warmup)
             settle(stack)
             run_prakat(stack, loads, latencies, rows, echo=echo)
-        for n, (latency, load) in enumerate(itertools.product(latencies, loads)):
-            with Processes(workdir / f"baseline-{n}") as baseline_procs:
-                baseline = start_baseline(baseline_procs, fake_url, workdir / f"baseline-{n}", workers)
-                warm_up(baseline, fake_url, stack.users, min(warmup, 20))
-                echo(f"-- {baseline.name}: fake LINE {latency:g} s, {load.label}", flush=True)
-                rows.append(send(baseline, latency, load, fake_url, stack.users))
-                baseline_procs.check_alive()
-    rows.sort(key=lambda r: (latencies.index(r.latency), loads.index(r.load), r.bot != "prakat"))
-    return rows
+        rows += run_baseline(loads, latencies, fake_url, stack.users, workdir, workers=workers, warmup=warmup,
+                             echo=echo)
+    return in_order(rows, loads, latencies)
+
+
+def in_order(rows: list[Row], loads: list[Load], latencies: list[float]) -> list[Row]:
+    return sorted(rows, key=lambda r: (latencies.index(r.latency), loads.index(r.load), r.bot != "prakat"))
 
 
 def _pairs(rows: list[Row]):
