@@ -42,11 +42,11 @@ TARGET_RATE = 300.0
 
 
 def run_all(loads: list[Load], databases: list[str | None], workdir: Path, *, workers: int = 4,
-            warmup: int | None = None, echo=print) -> list[Row]:
+            warmup: int | None = None, worker: bool = True, echo=print) -> list[Row]:
     """Every load on a fresh Prakat per database (None: SQLite)."""
     rows: list[Row] = []
     for n, database in enumerate(databases):
-        with prakat_stack(workdir / f"db-{n}", database, LATENCY, workers=workers) as stack:
+        with prakat_stack(workdir / f"db-{n}", database, LATENCY, workers=workers, worker=worker) as stack:
             warm_up(stack.prakat, stack.fake_url, stack.users, WARMUP_BODIES if warmup is None else warmup)
             settle(stack)
             run_prakat(stack, loads, [LATENCY], rows, echo=echo)
@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
                              "is dropped); repeatable; default sqlite")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each load sends")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (production: 4)")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="diagnosis: the web tier alone, no handler stage sharing the machine")
     parser.add_argument("--smoke", action="store_true", help="a tiny run that proves the harness works")
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
@@ -99,9 +101,10 @@ def main(argv: list[str] | None = None) -> None:
     stop_on_sigterm()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ack-bench-") as workdir:
-        rows = run_all(loads, databases, Path(workdir), workers=args.workers, warmup=20 if args.smoke else None)
+        rows = run_all(loads, databases, Path(workdir), workers=args.workers, warmup=20 if args.smoke else None,
+                       worker=not args.no_worker)
     print(f"\n$ {shlex.join(['python', '-m', 'bench.ack_bench', *argv])}   ({time.monotonic() - started:.0f} s; "
-          f"fake LINE {LATENCY * 1000:.0f} ms a call)")
+          f"fake LINE {LATENCY * 1000:.0f} ms a call{'; NO handler stage running' if args.no_worker else ''})")
     print(table(rows))
     print("\n".join(targets(rows)) if not args.smoke else "(a smoke run: no target judged)")
     print(notes(rows))

@@ -141,17 +141,22 @@ def register_group(database_url: str, group_id: str, purpose: str) -> None:
 
 
 def start_prakat(procs: Processes, fake_url: str, database_url: str, workdir: Path,
-                 workers: int = 4) -> tuple[Bot, list[str]]:
+                 workers: int = 4, *, worker: bool = True) -> tuple[Bot, list[str]]:
+    """`worker=False` leaves out the flask worker: the web tier alone, to see what it can take
+    when the handler stage does not share the machine (and, on SQLite, the write lock)."""
     env = {**_line_env(fake_url), "DATABASE_URL": database_url, "DATA_DIR": str(workdir / "data"),
            "SECRET_KEY": "bench-secret-key", "PUBLIC_BASE_URL": "https://prakat.bench.example"}
     procs.run("org-load", _python("-m", "flask", "--app", "webhook", "org", "load",
                                   str(ROOT / "examples" / "office.yaml")), env=env, cwd=ROOT, timeout=BOOT_SECONDS)
     senders = link_everyone(database_url)
-    procs.start("worker", _python("-m", "flask", "--app", "webhook", "worker"), env=env, cwd=ROOT)
+    if worker:
+        procs.start("worker", _python("-m", "flask", "--app", "webhook", "worker"), env=env, cwd=ROOT)
     url = _gunicorn(procs, "webhook:create_app()", env, workdir, workers)
-    wait_until(lambda: "worker started" in procs.log_tail("worker", 50), timeout=BOOT_SECONDS,
-               processes=procs, what="the flask worker")
-    return Bot("prakat", url, f"gunicorn -w {workers} 'webhook:create_app()' + flask --app webhook worker"), senders
+    if worker:
+        wait_until(lambda: "worker started" in procs.log_tail("worker", 50), timeout=BOOT_SECONDS,
+                   processes=procs, what="the flask worker")
+    command = f"gunicorn -w {workers} 'webhook:create_app()'" + (" + flask --app webhook worker" if worker else "")
+    return Bot("prakat", url, command), senders
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,7 @@ class Stack:
 
 @contextlib.contextmanager
 def prakat_stack(workdir: Path, database_url: str | None, latency: float = 0.05, *, workers: int = 4,
-                 fake_url: str | None = None) -> Iterator[Stack]:
+                 fake_url: str | None = None, worker: bool = True) -> Iterator[Stack]:
     """A fake LINE (unless one runs at `fake_url`) and Prakat on `database_url` (emptied first) or
     a new SQLite file; every process it started is stopped on the way out."""
     with contextlib.ExitStack() as stack:
@@ -185,7 +190,7 @@ def prakat_stack(workdir: Path, database_url: str | None, latency: float = 0.05,
             empty_postgres(database_url)
         url = database_url or f"sqlite:///{workdir / 'prakat.db'}"
         prakat_procs = stack.enter_context(Processes(workdir / "prakat"))
-        prakat, users = start_prakat(prakat_procs, fake_url, url, workdir / "prakat", workers)
+        prakat, users = start_prakat(prakat_procs, fake_url, url, workdir / "prakat", workers, worker=worker)
         yield Stack(fake_url, prakat, url, users, prakat_procs)
 
 
