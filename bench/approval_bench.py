@@ -32,10 +32,10 @@ from bench import fake_line
 from bench.acks import verdict
 from bench.chat import Chat, Inbox
 from bench.load import line_user_id, percentile
-from bench.procs import stop_on_sigterm
+from bench.procs import BenchError, stop_on_sigterm
 from bench.stacks import SECRET, Stack, prakat_stack, register_group
 from bot.spine.config import Config
-from models import Publication
+from models import InboundEvent, Publication, Submission
 from tests.flex import actions, data, joined
 from tests.line_driver import group_id
 from tests.samples import pdf
@@ -131,7 +131,8 @@ def time_final_tap(stack: Stack, chat: Chat, item: Item, chief: str, engine) -> 
     """Tap อนุมัติ; seconds until the page answers and until the PR group's card was accepted."""
     _, cursor = fake_line.deliveries(stack.fake_url, fake_line.stats(stack.fake_url)["requests"])
     tapped = time.monotonic()
-    chat.post(chat.postback_event(chief, data(item.final_card, "อนุมัติ")), handle=False)
+    event = chat.postback_event(chief, data(item.final_card, "อนุมัติ"))
+    chat.post(event, handle=False)
     page = card = None
     deadline = tapped + WAIT
     publication = None
@@ -149,7 +150,12 @@ def time_final_tap(stack: Stack, chat: Chat, item: Item, chief: str, engine) -> 
                             None)
             time.sleep(0.01)
     if page is None or card is None:
-        raise TimeoutError(f"item {item.submission_id}: page {page}, PR card {card} after {WAIT:g} s")
+        with engine.connect() as conn:
+            status = conn.scalar(select(Submission.status).where(Submission.id == item.submission_id))
+            tap = conn.execute(select(InboundEvent.outcome, InboundEvent.last_error).where(
+                InboundEvent.webhook_event_id == event["webhookEventId"])).first()
+        raise BenchError(f"item {item.submission_id} ({status}; the tap: {tap}): page {page}, "
+                         f"PR card {card} after {WAIT:g} s\n{stack.procs.log_tail('worker', 30)}")
     return page, card
 
 
