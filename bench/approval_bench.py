@@ -67,12 +67,13 @@ def submitters(path: Path = ROOT / "examples" / "office.yaml") -> list[tuple[str
 
 
 def _card(inbox: Inbox, director: str, title: str, step: str) -> dict:
-    """The approval card LINE delivered to `director` for `title` at `step` ("ขั้นที่ 1 จาก 2")."""
+    """The approval card LINE delivered to `director` for `title` at `step` ("ขั้นที่ 1 จาก 2"):
+    the whole title, or item 1 would take item 12's card."""
     to = line_user_id(director)
 
     def card(deliveries):
         return next((m for d in deliveries if d["to"] == to for m in d["messages"]
-                     if m["type"] == "flex" and title in m.get("altText", "") and step in joined(m)
+                     if m["type"] == "flex" and m.get("altText", "").endswith(": " + title) and step in joined(m)
                      and "อนุมัติ" in actions(m)), None)
 
     return inbox.wait_for(card, WAIT)
@@ -129,9 +130,9 @@ def _page_answers(url: str) -> bool:
 
 def time_final_tap(stack: Stack, chat: Chat, item: Item, chief: str, engine) -> tuple[float, float]:
     """Tap อนุมัติ; seconds until the page answers and until the PR group's card was accepted."""
-    _, cursor = fake_line.deliveries(stack.fake_url, fake_line.stats(stack.fake_url)["requests"])
-    tapped = time.monotonic()
+    cursor = fake_line.stats(stack.fake_url)["requests"]
     event = chat.postback_event(chief, data(item.final_card, "อนุมัติ"))
+    tapped = time.monotonic()
     chat.post(event, handle=False)
     page = card = None
     deadline = tapped + WAIT
@@ -172,7 +173,9 @@ def run(stack: Stack, count: int, chief: str = "somchai") -> dict:
     try:
         for item in items:
             page, card = time_final_tap(stack, chat, item, chief, engine)
-            pages.append(page), cards.append(card), both.append(max(page, card))
+            pages.append(page)
+            cards.append(card)
+            both.append(max(page, card))
             time.sleep(0.2)  # the director reads the next card; the last tap's pushes go out meanwhile
     finally:
         engine.dispose()
