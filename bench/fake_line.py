@@ -8,8 +8,9 @@ every answer into a 500).
 
     .venv/bin/python -m bench.fake_line --port 9000 --latency 0.05 --token bench-token
 
-Control calls (never slowed by `latency`): POST /_bench/prepare, POST /_bench/latency, GET /_bench/stats,
-GET /_bench/deliveries (what each chat received).
+Control calls (never slowed by `latency`): POST /_bench/prepare, POST /_bench/latency,
+POST /_bench/group, GET /_bench/stats, GET /_bench/deliveries (each accepted send, timed),
+GET /_bench/received (what each chat received, for counting).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import re
 import signal
 import threading
+import urllib.parse
 import urllib.request
 from collections import Counter
 
@@ -30,6 +32,7 @@ from bot.sandbox.line_fake import FakeLine
 
 CONTROL = "/_bench/"
 _ID = re.compile(r"/(?:\d+|[UCR][0-9a-f]{32})(?=/|$)")  # ids out of paths, so calls group by endpoint
+_SENDS = {"/v2/bot/message/reply": "reply", "/v2/bot/message/push": "push"}
 
 
 class _Quiet(WSGIRequestHandler):
@@ -46,7 +49,28 @@ def _stats(fake: FakeLine) -> dict:
             "validation_errors": fake.validation_errors[:5], "server_errors": fake.server_errors[:5]}
 
 
-def _deliveries(fake: FakeLine) -> dict:
+def _deliveries(fake: FakeLine, since: int, to: str | None, with_messages: bool) -> dict:
+    """Replies and pushes LINE accepted, from request number `since` on, each with the time it was
+    accepted (`time.monotonic()`, the clock every process of the bench shares): a reply by its
+    token, a push by its chat. `next` is where the following call should start."""
+    requests = fake.requests[since:]
+    out = []
+    for r in requests:
+        kind = _SENDS.get(r.path)
+        if kind is None or r.status != 200 or not isinstance(r.json, dict):
+            continue
+        token = r.json.get("replyToken")
+        target = r.json.get("to") or (fake._reply_tokens[token].to if token in fake._reply_tokens else None)
+        if to is not None and target != to:
+            continue
+        sent = {"kind": kind, "at": r.at, "reply_token": token, "to": target}
+        if with_messages:
+            sent["messages"] = r.json.get("messages", [])
+        out.append(sent)
+    return {"next": since + len(requests), "deliveries": out}
+
+
+def _received(fake: FakeLine) -> dict:
     """What each chat received: the start of every message's text, in order (for counting)."""
     out: dict[str, list[str]] = {}
     for delivery in list(fake.deliveries):
@@ -74,10 +98,17 @@ def control_app(fake: FakeLine):
         elif path == CONTROL + "latency" and request.method == "POST":
             fake.latency = float(request.get_json()["seconds"])
             answer = {"latency": fake.latency}
+        elif path == CONTROL + "group" and request.method == "POST":
+            body = request.get_json()
+            fake.add_group(body["group_id"], body["name"], body.get("members", []))
+            answer = {"group_id": body["group_id"]}
         elif path == CONTROL + "stats":
             answer = _stats(fake)
+        elif path == CONTROL + "received":
+            answer = _received(fake)
         elif path == CONTROL + "deliveries":
-            answer = _deliveries(fake)
+            args = request.args
+            answer = _deliveries(fake, int(args.get("since", 0)), args.get("to"), args.get("messages") == "1")
         else:
             return Response("unknown control call", status=404)(environ, start_response)
         return Response(json.dumps(answer), mimetype="application/json")(environ, start_response)
@@ -85,24 +116,39 @@ def control_app(fake: FakeLine):
     return app
 
 
+def _post(control_url: str, call: str, payload: dict, timeout: float = 10.0) -> dict:
+    request = urllib.request.Request(control_url.rstrip("/") + CONTROL + call, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.load(response)
+
+
 def prepare(control_url: str, reply_to: list[str], contents: list[str], data: bytes,
             content_type: str, ttl: float = 600.0) -> list[str]:
     """Reply tokens for these chats (in order) and contents for these message ids, in one call."""
     payload = {"replies": reply_to, "contents": contents, "content_b64": base64.b64encode(data).decode(),
                "content_type": content_type, "ttl": ttl}
-    request = urllib.request.Request(control_url.rstrip("/") + CONTROL + "prepare",
-                                     data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["tokens"]
+    return _post(control_url, "prepare", payload, timeout=30)["tokens"]
+
+
+def add_group(control_url: str, group_id: str, name: str, members: list[str]) -> None:
+    """Make the bot a member of a group, as LINE knows it (member count, pushes)."""
+    _post(control_url, "group", {"group_id": group_id, "name": name, "members": members})
+
+
+def deliveries(control_url: str, since: int = 0, *, to: str | None = None,
+               messages: bool = False) -> tuple[list[dict], int]:
+    """The sends LINE accepted since request number `since`, and the number to ask from next."""
+    query = urllib.parse.urlencode({"since": since, **({"to": to} if to else {}), "messages": int(messages)})
+    with urllib.request.urlopen(control_url.rstrip("/") + CONTROL + "deliveries?" + query,
+                                timeout=30) as response:
+        answer = json.load(response)
+    return answer["deliveries"], answer["next"]
 
 
 def set_latency(control_url: str, seconds: float) -> None:
     """From now on every LINE call the fake answers takes `seconds` (control calls never do)."""
-    request = urllib.request.Request(control_url.rstrip("/") + CONTROL + "latency",
-                                     data=json.dumps({"seconds": seconds}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=10).close()
+    _post(control_url, "latency", {"seconds": seconds})
 
 
 def calls_between(before: dict, after: dict) -> dict:
@@ -111,9 +157,9 @@ def calls_between(before: dict, after: dict) -> dict:
     return {k: n - old.get(k, 0) for k, n in after.get("by_status", {}).items() if n - old.get(k, 0)}
 
 
-def deliveries(control_url: str) -> dict[str, list[str]]:
+def received(control_url: str) -> dict[str, list[str]]:
     """Every chat's received messages (the start of each text), in order."""
-    with urllib.request.urlopen(control_url.rstrip("/") + CONTROL + "deliveries", timeout=30) as response:
+    with urllib.request.urlopen(control_url.rstrip("/") + CONTROL + "received", timeout=30) as response:
         return json.load(response)
 
 

@@ -20,6 +20,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import random
@@ -40,8 +41,15 @@ TEXTS = ("วิธีใช้", "รายการของฉัน")
 POSTBACKS = ("v1/menu?m=mine", "v1/menu?m=help")
 BOT_ID = "U" + "0" * 31 + "b"
 LATE_SECONDS = 2.0  # LINE's limit for answering a webhook
-# The smallest valid JPEG header: enough for a bot that stores what it downloads.
-IMAGE_BYTES = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+def photo() -> bytes:
+    """A small real JPEG: a bot that opens what it downloads (Prakat does) must not choke on it."""
+    from PIL import Image  # only where images are prepared
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -106,7 +114,7 @@ class Traffic:
     def with_fake_line(cls, secret: str, planned: list[Planned], control_url: str,
                        per_body: int = 1) -> Traffic:
         images = [p.message_id for p in planned if p.message_id]
-        tokens = prepare(control_url, [p.user_id for p in planned], images, IMAGE_BYTES, "image/jpeg")
+        tokens = prepare(control_url, [p.user_id for p in planned], images, photo(), "image/jpeg")
         return cls(secret, planned, tokens, per_body)
 
     def event(self, i: int) -> dict:
@@ -141,6 +149,8 @@ class Sample:
     seconds: float
     status: int  # 0: no answer (timeout, refused, reset)
     events: int
+    body: int = -1  # which body of the traffic (its events are body * per_body onwards)
+    due: float = 0.0  # time.monotonic() when it was due: the same clock in every process here
 
 
 @dataclass
@@ -158,9 +168,10 @@ class LoadResult:
         ok_events = sum(s.events for s in self.samples if s.status == 200)
         return {
             "mode": self.mode, "bodies": len(self.samples), "acked_events": ok_events,
+            "seconds": self.wall_seconds,
             "events_per_s": ok_events / self.wall_seconds if self.wall_seconds else 0.0,
-            "p50_ms": _percentile(times, 50) * 1000, "p90_ms": _percentile(times, 90) * 1000,
-            "p99_ms": _percentile(times, 99) * 1000,
+            "p50_ms": percentile(times, 50) * 1000, "p90_ms": percentile(times, 90) * 1000,
+            "p99_ms": percentile(times, 99) * 1000,
             "late": sum(1 for s in self.samples if s.status == 200 and s.seconds > LATE_SECONDS),
             "errors": sum(1 for s in self.samples if s.status != 200),
             "gen_cpu_core": self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0,
@@ -169,7 +180,7 @@ class LoadResult:
         }
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
+def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile; 0 for no values."""
     if not sorted_values:
         return 0.0
@@ -195,13 +206,13 @@ async def _post(session: aiohttp.ClientSession, url: str, traffic: Traffic, n: i
             status = response.status
     except (aiohttp.ClientError, TimeoutError, OSError):
         status = 0
-    return Sample(time.perf_counter() - due, status, traffic.per_body)
+    return Sample(time.monotonic() - due, status, traffic.per_body, n, due)
 
 
 async def _measured(result: LoadResult, run) -> LoadResult:
-    cpu0, (busy0, _), wall0 = time.process_time(), _busy_jiffies(), time.perf_counter()
+    cpu0, (busy0, _), wall0 = time.process_time(), _busy_jiffies(), time.monotonic()
     await run()
-    result.wall_seconds = time.perf_counter() - wall0
+    result.wall_seconds = time.monotonic() - wall0
     result.cpu_seconds = time.process_time() - cpu0
     result.busy_seconds = (_busy_jiffies()[0] - busy0) / 100  # USER_HZ is 100 on Linux
     return result
@@ -219,11 +230,11 @@ async def closed_loop(url: str, traffic: Traffic, *, senders: int, seconds: floa
     result, numbers = LoadResult(f"closed {senders}"), itertools.count()
 
     async def run() -> None:
-        deadline = time.perf_counter() + seconds
+        deadline = time.monotonic() + seconds
         async with _session(senders, timeout) as session:
             async def sender() -> None:
-                while time.perf_counter() < deadline and (n := next(numbers)) < traffic.bodies:
-                    result.samples.append(await _post(session, url, traffic, n, time.perf_counter()))
+                while time.monotonic() < deadline and (n := next(numbers)) < traffic.bodies:
+                    result.samples.append(await _post(session, url, traffic, n, time.monotonic()))
 
             await asyncio.gather(*(sender() for _ in range(senders)))
 
@@ -238,14 +249,14 @@ async def open_loop(url: str, traffic: Traffic, *, rate: float, seconds: float, 
     count = min(int(rate * seconds), traffic.bodies)
 
     async def run() -> None:
-        start = time.perf_counter()
+        start = time.monotonic()
         async with _session(connections, timeout) as session:
             tasks = []
             for n in range(count):
                 due = start + n / rate
-                if (wait := due - time.perf_counter()) > 0.0005:
+                if (wait := due - time.monotonic()) > 0.0005:
                     await asyncio.sleep(wait)
-                result.max_lag_seconds = max(result.max_lag_seconds, time.perf_counter() - due)
+                result.max_lag_seconds = max(result.max_lag_seconds, time.monotonic() - due)
                 tasks.append(asyncio.create_task(_post(session, url, traffic, n, due)))
             result.samples.extend(await asyncio.gather(*tasks))
 

@@ -17,6 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
 
 class BenchError(RuntimeError):
     """A process did not start, or died: the message says which and ends with its log."""
@@ -79,6 +81,19 @@ class Processes:
         process.wait(timeout=10)
         self._started = [entry for entry in self._started if entry[1] is not process]
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU used so far (user + system) by each started process and its group (gunicorn's
+        workers are in their master's): where a load's CPU went, from /proc; {} elsewhere."""
+        by_group: dict[int, float] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            group = int(fields[2])  # after the name: state, ppid, pgrp, …, utime (12), stime (13)
+            by_group[group] = by_group.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return {name: by_group.get(process.pid, 0.0) for name, process, _log in self._started}
+
     def stop_all(self) -> None:
         while self._started:
             _name, process, _log = self._started.pop()
@@ -100,6 +115,14 @@ def _stop(process: subprocess.Popen, grace: float) -> None:
     # The leader is gone; a straggler left in its group (a gunicorn worker) goes too.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM ends a bench like Ctrl-C does, so every process it started is stopped on the way out."""
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def wait_until(ready, *, timeout: float, processes: Processes, what: str, poll: float = 0.1) -> None:

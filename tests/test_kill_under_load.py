@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bench.fake_line import deliveries, stats
+from bench.fake_line import received, stats
 from bench.procs import Processes, answers, free_port, wait_until
 from bot.spine.config import Config
 from bot.spine.db import make_engine, make_sessionmaker
@@ -178,7 +178,7 @@ def test_killed_web_and_worker_lose_and_duplicate_nothing(tmp_path, database_url
         wait_until(lambda: count(InboundEvent.outcome == "pending", model=InboundEvent) == 0
                    and count(OutboxMessage.status.in_(("pending", "sending"))) == 0,
                    timeout=60, processes=procs, what="every event handled and every answer sent")
-        received = deliveries(stack.fake)
+        by_chat = received(stack.fake)
         line_stats = stats(stack.fake)
         elapsed = time.monotonic() - began
 
@@ -191,7 +191,7 @@ def test_killed_web_and_worker_lose_and_duplicate_nothing(tmp_path, database_url
     engine.dispose()
     ids = [json.loads(body)["events"][0]["webhookEventId"] for _, body in bodies]
     names = sorted({name for name, _ in bodies})
-    got = {name: received.get(user_id(name), []) for name in names}
+    got = {name: by_chat.get(user_id(name), []) for name in names}
     delivered = sum(len(v) for v in got.values())
     duplicates = sum(max(0, len(v) - PER_USER) for v in got.values())
     lost = sum(max(0, PER_USER - len(v)) for v in got.values())

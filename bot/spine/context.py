@@ -97,14 +97,16 @@ class EventContext:
     def conversation(self) -> Conversation:
         """The user's chat state, locked for the rest of this transaction."""
         if self._conversation is None:
-            # Create-if-missing without a race (two first events at once), then lock the row.
-            self.session.execute(insert_ignoring_conflicts(
-                self.session, Conversation, line_user_id=self.user_id, state="idle", data={},
-                updated_at=self.now))
-            self._conversation = self.session.scalars(
-                select(Conversation).where(Conversation.line_user_id == self.user_id)
-                .with_for_update().execution_options(populate_existing=True)
-            ).one()
+            locked = (select(Conversation).where(Conversation.line_user_id == self.user_id)
+                      .with_for_update().execution_options(populate_existing=True))
+            self._conversation = self.session.scalars(locked).first()
+            if self._conversation is None:
+                # Create-if-missing without a race (two first events at once), then lock the row.
+                # Only then: SQLAlchemy compiles an ON CONFLICT insert anew every time.
+                self.session.execute(insert_ignoring_conflicts(
+                    self.session, Conversation, line_user_id=self.user_id, state="idle", data={},
+                    updated_at=self.now))
+                self._conversation = self.session.scalars(locked).one()
         return self._conversation
 
     def set_state(self, state: str, **data) -> None:
