@@ -33,7 +33,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import func, select, text
 
 from bench import portal_data
-from bench.load import _percentile
+from bench.load import percentile
 from bench.procs import BenchError, Processes, wait_until
 from bench.stacks import empty_postgres, start_fake, start_prakat
 from bot.office import richmenus
@@ -65,8 +65,8 @@ class Result:
     def summary(self, page: str) -> dict:
         values = sorted(self.samples.get(page, []))
         ms = [v * 1000 for v in values]
-        return {"n": len(ms), "p50_ms": _percentile(ms, 50), "p90_ms": _percentile(ms, 90),
-                "p99_ms": _percentile(ms, 99), "max_ms": ms[-1] if ms else 0.0}
+        return {"n": len(ms), "p50_ms": percentile(ms, 50), "p90_ms": percentile(ms, 90),
+                "p99_ms": percentile(ms, 99), "max_ms": ms[-1] if ms else 0.0}
 
 
 def vm_hwm_mb(pid: int) -> float:
