@@ -64,7 +64,7 @@ def introduce_to_fake(runtime) -> None:
             fake.add_group(group.group_id, GROUP_NAMES.get(group.purpose, group.purpose), members)
 
 
-def start(runtime) -> None:
+def start(runtime, *, history: bool = True) -> None:
     """At `python webhook.py` in sandbox mode: the demo office (unless SANDBOX_DEMO=0), the fake
     LINE told who everyone is, menus linked again (the fake forgets them), and where to look."""
     if not runtime.config.sandbox:
@@ -76,5 +76,5 @@ def start(runtime) -> None:
         with transaction(runtime.factory) as session:
             for person in session.scalars(select(Person).where(Person.line_user_id.is_not(None))):
                 queue_link(session, person, roles_of(session, person))
-    base = f"http://localhost:{runtime.config.port}"
+    base = runtime.config.public_base_url
     print(f"Prakat sandbox: open {base}/sandbox and pick who you are · portal: {base}/", flush=True)

@@ -100,7 +100,7 @@
   function draw(messages) {
     const list = $("messages");
     list.replaceChildren(...messages.map((entry, i) => {
-      const li = document.createElement("li");
+      const li = document.createElement("div");
       li.className = "msg " + entry.from;
       if (entry.from === "me" && current.group) {
         const who = document.createElement("span"); who.className = "who"; who.textContent = entry.speaker; li.append(who);
