@@ -26,13 +26,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def sandbox_app(database_url: str, tmp_path, *, history: bool = False):
+def sandbox_app(database_url: str, tmp_path, *, history: bool = False, demo_on: bool = True):
     """Yield (base_url, runtime) for a sandbox-mode app serving on 127.0.0.1."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = Config(database_url=database_url, public_base_url=base, port=port,
                     data_dir=str(tmp_path / "data"), secret_key="sandbox-test-key",
-                    instance_path=str(tmp_path / "instance"), sandbox_demo=True).validated()
+                    instance_path=str(tmp_path / "instance"), sandbox_demo=demo_on).validated()
     assert config.sandbox
     app = create_app(config)
     runtime = app.extensions["prakat"]

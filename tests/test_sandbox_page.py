@@ -59,3 +59,34 @@ def test_photos_from_the_page_reach_the_bot_as_one_image_set(database_url, tmp_p
         menu = _get(f"{base}/sandbox/api/chat/{kanya['chat_id']}")["richmenu"]
         assert [a["action"]["label"] for a in menu["areas"]][:2] == ["ส่งเอกสาร", "ส่งภาพกิจกรรม"]
         assert urllib.request.urlopen(base + menu["image"]).read()[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0")
+
+
+def test_the_demo_has_a_quarter_of_history_and_its_digest_in_the_management_chat(database_url, tmp_path):
+    from sqlalchemy import select
+
+    from models import Publication, Submission, SubmissionVersion
+
+    with sandbox_app(database_url, tmp_path, history=True) as (base, runtime):
+        with runtime.factory() as session:
+            statuses = sorted(s.status for s in session.scalars(select(Submission)))
+            titles = session.scalars(select(SubmissionVersion.title)).all()
+            published = session.scalars(select(Publication)).all()
+        assert statuses.count("published") == 8 and statuses.count("rejected") == 1
+        assert all(title.endswith("(ข้อมูลตัวอย่าง)") for title in titles)
+        assert len({p.submission_id for p in published}) == 8
+        home = urllib.request.urlopen(base + "/").read().decode()
+        assert "ข้อมูลตัวอย่าง" in home
+        management = next(p for p in _get(f"{base}/sandbox/api/personas") if p["name"] == "กลุ่มผู้บริหาร")
+        said = _bot_texts(base, management["chat_id"], "")
+        deadline = time.monotonic() + 10
+        while not any(e["message"].get("altText", "").startswith("รายงานการเผยแพร่ข้อมูล")
+                      for e in _get(f"{base}/sandbox/api/chat/{management['chat_id']}")["messages"]):
+            assert time.monotonic() < deadline, said
+            time.sleep(0.1)
+        assert runtime.fake_line.validation_errors == []
+
+
+def test_sandbox_demo_off_loads_no_office(database_url, tmp_path):
+    with sandbox_app(database_url, tmp_path, history=True, demo_on=False) as (base, _):
+        assert _get(f"{base}/sandbox/api/personas") == []
+        assert urllib.request.urlopen(base + "/sandbox").status == 200

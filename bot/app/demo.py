@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.app.demo_history import seed_history
 from bot.office.org import create_group_code, create_invite, redeem_invite, register_group, roles_of
 from bot.office.orgfile import load
 from bot.office.richmenus import queue_link
@@ -72,6 +73,8 @@ def start(runtime, *, history: bool = True) -> None:
     prepared = runtime.config.sandbox_demo and prepare_office(runtime)
     runtime.clients  # noqa: B018 - starts the fake LINE
     introduce_to_fake(runtime)
+    if history and runtime.config.sandbox_demo:
+        seed_history(runtime)
     if not prepared:  # a fresh office queued its menus already
         with transaction(runtime.factory) as session:
             for person in session.scalars(select(Person).where(Person.line_user_id.is_not(None))):
