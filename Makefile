@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint worker bench
+.PHONY: run test lint worker bench browsers
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ lint: $(VENV)/.installed  ## ruff, and the import contracts of pyproject.toml (n
 test: lint  ## SQLite always; PostgreSQL too when TEST_DATABASE_URL is set
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL =="; $(BIN)/pytest; fi
+
+browsers:  ## Debian's Chromium and a Thai font for the browser tests (apt-get; CI runs it too)
+	.ci/setup
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run

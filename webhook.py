@@ -9,8 +9,10 @@ from dotenv import load_dotenv
 from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot.app import demo
 from bot.app.cli import register_cli
 from bot.app.runtime import Runtime
+from bot.app.sandbox_page import register_sandbox_page
 from bot.digest.web import reports_blueprint
 from bot.portal.blueprint import portal_blueprint
 from bot.spine.config import Config, ConfigError
@@ -58,6 +60,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app.register_blueprint(portal_blueprint(runtime))
     app.register_blueprint(reports_blueprint(runtime))
+    register_sandbox_page(app, runtime)
     register_cli(app)
     return app
 
@@ -75,6 +78,7 @@ def main() -> None:
         raise SystemExit(2) from None
     runtime = runtime_of(app)
     runtime.start_background()  # in sandbox mode this starts the fake LINE and says so
+    demo.start(runtime)  # sandbox mode: the demo office and the /sandbox address
     try:
         app.run(host="0.0.0.0", port=runtime.config.port, use_reloader=False, threaded=True)
     finally:

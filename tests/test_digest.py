@@ -695,3 +695,13 @@ def test_minimum_set_follows_publication_and_retraction(office):
         statuses = minimum_set_status(session, office_id, t0)
     assert [m.key for m in statuses] == [key for key, _, _ in MINIMUM_SET]
     assert sum(m.present for m in statuses) == 1
+
+
+def test_over_plain_http_the_digest_goes_without_its_chart_image(small):
+    """LINE shows images only over HTTPS: the sandbox's http://localhost digest would be refused."""
+    links = report_links(Config(public_base_url="http://localhost:8000", secret_key="k"),
+                         small.office_id, Q, datetime(2027, 1, 4, tzinfo=UTC))
+    message = render.flex_summary(small, links)
+    assert validate_messages([message]) == []
+    assert "hero" not in message["contents"]
+    assert actions(message)["ดูรายงาน"]["uri"] == links.html

@@ -150,8 +150,9 @@ def flex_summary(d: Digest, links: ReportLinks) -> dict:
                               margin="md"))
     bubble = flex.bubble(
         size="giga",
-        hero=flex.image(links.chart, ratio="104:70", mode="fit",
-                        action=flex.uri("รายงาน", links.html)),
+        # LINE shows images only over HTTPS (the sandbox's http://localhost has none)
+        hero=flex.image(links.chart, ratio="104:70", mode="fit", action=flex.uri("รายงาน", links.html))
+        if links.chart.startswith("https://") else None,
         body=[
             flex.title("รายงานการเผยแพร่ข้อมูลรายไตรมาส", size="lg"),
             flex.text(s.quarter(d)),

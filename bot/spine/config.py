@@ -53,6 +53,16 @@ def _float(name: str, value: str | float) -> float:
     return number
 
 
+def _flag(name: str, value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if str(value).strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Config:
     line_channel_secret: str = ""
@@ -92,6 +102,8 @@ class Config:
     testing: bool = False
     # No LINE credentials: run against the in-process fake of the LINE API (set by validated()).
     sandbox: bool = False
+    # Sandbox mode only: load the example office with a quarter of demo history at start.
+    sandbox_demo: bool = True
 
 
     @property
@@ -151,5 +163,6 @@ class Config:
             trust_proxy_hops=_int("TRUST_PROXY_HOPS", self.trust_proxy_hops, 0, 5),
             reminder_after_working_days=_int("REMINDER_AFTER_WORKING_DAYS",
                                              self.reminder_after_working_days, 1, 30),
+            sandbox_demo=_flag("SANDBOX_DEMO", self.sandbox_demo),
             instance_path=str(instance),
         )
