@@ -54,21 +54,21 @@ class PostgresDown:
 
     def __init__(self, runtime):
         url = runtime.engine.url
-        self.name = url.database
+        self.database = url.database
         self.admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
 
     def _run(self, *statements):
         with self.admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for statement in statements:
-                conn.execute(text(statement), {"db": self.name})
+                conn.execute(text(statement), {"db": self.database})
 
     def cut(self):
-        self._run(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false',
+        self._run(f'ALTER DATABASE "{self.database}" ALLOW_CONNECTIONS false',
                   "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                   "WHERE datname = :db AND pid <> pg_backend_pid()")
 
     def restore(self):
-        self._run(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+        self._run(f'ALTER DATABASE "{self.database}" ALLOW_CONNECTIONS true')
         self.admin.dispose()
 
 
