@@ -9,7 +9,6 @@ from dotenv import load_dotenv
 from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.app import demo
 from bot.app.cli import register_cli
 from bot.app.runtime import Runtime
 from bot.app.sandbox_page import register_sandbox_page
@@ -78,6 +77,10 @@ def main() -> None:
         raise SystemExit(2) from None
     runtime = runtime_of(app)
     runtime.start_background()  # in sandbox mode this starts the fake LINE and says so
+    # Sandbox mode only, and only here: the demo's history draws PDFs, which no web worker or
+    # CLI command should pay for at import.
+    from bot.app import demo
+
     demo.start(runtime)  # sandbox mode: the demo office and the /sandbox address
     try:
         app.run(host="0.0.0.0", port=runtime.config.port, use_reloader=False, threaded=True)

@@ -127,7 +127,7 @@ class LineDriver:
         return self.send(self.postback_event(user, data, params))
 
     # --- the outbox --------------------------------------------------------------------------
-    def drain(self, timeout: float = 3.0) -> list[dict]:
+    def drain(self, timeout: float = 10.0) -> list[dict]:
         """Send until nothing is pending (back-off is shortened to milliseconds in tests)."""
         sender = self.runtime.sender(worker="test", backoff_base=0.001, backoff_cap=0.01)
         deadline = time.monotonic() + timeout

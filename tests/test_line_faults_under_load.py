@@ -68,10 +68,8 @@ def _inject(fake, fault: str) -> float | None:
 
 
 @pytest.mark.parametrize("fault,backlog", [
-    ("500", False), ("429", False), ("stall", True),
-    pytest.param("stall", False, marks=pytest.mark.xfail(strict=True, reason=(
-        "#12.3: a reply whose answer is lost (the client timed out while LINE delivered it) "
-        "is sent again as a push"))),
+    # stall-reply was #12.3: a reply whose answer was lost used to be pushed again.
+    ("500", False), ("429", False), ("stall", True), ("stall", False),
 ], ids=["500-reply", "429-reply", "stall-push", "stall-reply"])
 def test_every_answer_is_delivered_exactly_once_after_line_recovers(
         fault, backlog, config, fake):

@@ -139,6 +139,19 @@ class _Document(FPDF):
         self.set_auto_page_break(True, margin=20)
         self.add_page()
 
+    def pdf_bytes(self) -> bytes:
+        """The finished PDF. fpdf2 closes its font files only when output succeeds; a lazily read
+        TTF left open would otherwise hold its file until garbage collection."""
+        try:
+            return bytes(self.output())
+        finally:
+            self.close_fonts()
+
+    def close_fonts(self) -> None:
+        for font in self.fonts.values():
+            if hasattr(font, "close"):
+                font.close()
+
     def normalize_text(self, text: str) -> str:
         """Every string fpdf2 draws passes here: control characters (stored before input was
         cleaned, or written around it) are dropped rather than drawn as missing glyphs."""
@@ -375,16 +388,20 @@ def _qr_png(url: str) -> bytes:
 def notice_pdf(n: NoticeData) -> bytes:
     """A4 notice for the office's notice board, with a QR code to the published item."""
     pdf = _Document(title=n.title, footer_text=f"{n.office_name} · {PUBLISH_MEASURE}")
-    pdf.para(n.office_name, 16, bold=True, align="C", color=ACCENT)
-    pdf.rule(gap=2, width=0.6)
-    pdf.para("ประกาศ/ประชาสัมพันธ์", 26, bold=True, align="C", color=(150, 30, 30), after=2)
-    pdf.para(n.title, 20, bold=True, align="C", after=2)
-    category = n.category if n.category.startswith("หมวด") else f"หมวด {n.category}"
-    pdf.para(category, 13, align="C", color=MUTED)
-    pdf.rule(gap=3)
-    pdf.para(n.summary, 15, after=4)
-    _notice_details(pdf, n)
-    return bytes(pdf.output())
+    try:
+        pdf.para(n.office_name, 16, bold=True, align="C", color=ACCENT)
+        pdf.rule(gap=2, width=0.6)
+        pdf.para("ประกาศ/ประชาสัมพันธ์", 26, bold=True, align="C", color=(150, 30, 30), after=2)
+        pdf.para(n.title, 20, bold=True, align="C", after=2)
+        category = n.category if n.category.startswith("หมวด") else f"หมวด {n.category}"
+        pdf.para(category, 13, align="C", color=MUTED)
+        pdf.rule(gap=3)
+        pdf.para(n.summary, 15, after=4)
+        _notice_details(pdf, n)
+    except BaseException:
+        pdf.close_fonts()  # a layout error must not leave the font files open
+        raise
+    return pdf.pdf_bytes()
 
 
 def _notice_details(pdf: _Document, n: NoticeData) -> None:
@@ -420,51 +437,55 @@ def publication_record_pdf(r: RecordData) -> bytes:
         title=f"แบบฟอร์มการขอเผยแพร่ข้อมูล {r.item_no}",
         footer_text=f"{r.office_name} · เลขที่ {r.item_no} · บันทึกจากระบบ Prakat",
     )
-    pdf.para("แบบฟอร์มการขอเผยแพร่ข้อมูลผ่านเว็บไซต์ของหน่วยงาน", 17, bold=True, align="C")
-    pdf.para(r.office_name, 13.5, align="C", after=3)
-    pdf.field_table([
-        ("ชื่อหน่วยงาน", r.office_name),
-        ("เลขที่", r.item_no),
-        ("วัน/เดือน/ปี", r.submitted_on),
-        ("หัวข้อ", r.title),
-        ("รายละเอียดข้อมูล (โดยสรุป)", r.summary),
-        ("หมวดข้อมูล", r.category),
-        ("ลิงก์ (URL)", r.url),
-    ])
-    q = r.requester
-    pdf.field_table([
-        ("ชื่อ–สกุล", q.name),
-        ("ตำแหน่ง", _with_note(q.position, q.note)),
-        ("หน่วยงาน", q.unit or "-"),
-        ("วันที่", q.decided_on),
-    ], title="ผู้รับผิดชอบการให้ข้อมูล")
-
-    if pdf.will_page_break(40):
-        pdf.add_page()
-    pdf.para("ผู้อนุมัติรับรอง", FORM_HEADING_SIZE, bold=True, after=1)
-    pdf.data_table(
-        Table(
-            header=["ลำดับ", "ผู้พิจารณา", "ชื่อ–สกุล / ตำแหน่ง", "ผลการพิจารณา", "วันที่"],
-            rows=[
-                [str(i), a.role_label, f"{a.name}\n{_with_note(a.position, a.note)}",
-                 a.decision, a.decided_on]
-                for i, a in enumerate(r.approvers, start=1)
-            ],
-        ),
-        size=FORM_SIZE,
-    )
-
-    p = r.publisher
-    if p is None:
-        pdf.para("ผู้รับผิดชอบการนำข้อมูลขึ้นเผยแพร่", FORM_HEADING_SIZE, bold=True)
-        pdf.para("ยังไม่ได้เผยแพร่", FORM_SIZE, color=MUTED)
-    else:
+    try:
+        pdf.para("แบบฟอร์มการขอเผยแพร่ข้อมูลผ่านเว็บไซต์ของหน่วยงาน", 17, bold=True, align="C")
+        pdf.para(r.office_name, 13.5, align="C", after=3)
         pdf.field_table([
-            ("ชื่อ–สกุล", p.name),
-            ("ตำแหน่ง", _with_note(p.position, p.note)),
-            ("วันที่เผยแพร่", r.published_on or p.decided_on),
-        ], title="ผู้รับผิดชอบการนำข้อมูลขึ้นเผยแพร่")
-    return bytes(pdf.output())
+            ("ชื่อหน่วยงาน", r.office_name),
+            ("เลขที่", r.item_no),
+            ("วัน/เดือน/ปี", r.submitted_on),
+            ("หัวข้อ", r.title),
+            ("รายละเอียดข้อมูล (โดยสรุป)", r.summary),
+            ("หมวดข้อมูล", r.category),
+            ("ลิงก์ (URL)", r.url),
+        ])
+        q = r.requester
+        pdf.field_table([
+            ("ชื่อ–สกุล", q.name),
+            ("ตำแหน่ง", _with_note(q.position, q.note)),
+            ("หน่วยงาน", q.unit or "-"),
+            ("วันที่", q.decided_on),
+        ], title="ผู้รับผิดชอบการให้ข้อมูล")
+
+        if pdf.will_page_break(40):
+            pdf.add_page()
+        pdf.para("ผู้อนุมัติรับรอง", FORM_HEADING_SIZE, bold=True, after=1)
+        pdf.data_table(
+            Table(
+                header=["ลำดับ", "ผู้พิจารณา", "ชื่อ–สกุล / ตำแหน่ง", "ผลการพิจารณา", "วันที่"],
+                rows=[
+                    [str(i), a.role_label, f"{a.name}\n{_with_note(a.position, a.note)}",
+                     a.decision, a.decided_on]
+                    for i, a in enumerate(r.approvers, start=1)
+                ],
+            ),
+            size=FORM_SIZE,
+        )
+
+        p = r.publisher
+        if p is None:
+            pdf.para("ผู้รับผิดชอบการนำข้อมูลขึ้นเผยแพร่", FORM_HEADING_SIZE, bold=True)
+            pdf.para("ยังไม่ได้เผยแพร่", FORM_SIZE, color=MUTED)
+        else:
+            pdf.field_table([
+                ("ชื่อ–สกุล", p.name),
+                ("ตำแหน่ง", _with_note(p.position, p.note)),
+                ("วันที่เผยแพร่", r.published_on or p.decided_on),
+            ], title="ผู้รับผิดชอบการนำข้อมูลขึ้นเผยแพร่")
+    except BaseException:
+        pdf.close_fonts()  # a layout error must not leave the font files open
+        raise
+    return pdf.pdf_bytes()
 
 
 def _with_note(position: str, note: str | None) -> str:
@@ -474,19 +495,23 @@ def _with_note(position: str, note: str | None) -> str:
 def report_pdf(r: ReportDoc) -> bytes:
     """A Thai official-style report: title, subtitle, then sections of text, tables and charts."""
     pdf = _Document(title=r.title, footer_text=r.footer)
-    pdf.para(r.title, 20, bold=True, align="C")
-    if r.subtitle:
-        pdf.para(r.subtitle, 14, align="C", color=MUTED)
-    pdf.rule(gap=3)
-    for s in r.sections:
-        if pdf.will_page_break(30):
-            pdf.add_page()
-        pdf.para(s.heading, 15, bold=True, color=ACCENT, after=1)
-        for text in s.paragraphs:
-            pdf.para(text, 13, after=2)
-        for t in s.tables:
-            pdf.data_table(t)
-        if s.image_png:
-            pdf.png(s.image_png)
-        pdf.ln(2)
-    return bytes(pdf.output())
+    try:
+        pdf.para(r.title, 20, bold=True, align="C")
+        if r.subtitle:
+            pdf.para(r.subtitle, 14, align="C", color=MUTED)
+        pdf.rule(gap=3)
+        for s in r.sections:
+            if pdf.will_page_break(30):
+                pdf.add_page()
+            pdf.para(s.heading, 15, bold=True, color=ACCENT, after=1)
+            for text in s.paragraphs:
+                pdf.para(text, 13, after=2)
+            for t in s.tables:
+                pdf.data_table(t)
+            if s.image_png:
+                pdf.png(s.image_png)
+            pdf.ln(2)
+    except BaseException:
+        pdf.close_fonts()  # a layout error must not leave the font files open
+        raise
+    return pdf.pdf_bytes()
