@@ -166,32 +166,35 @@ class Stage:
         elif chat:
             outbox.push(session, chat, sorry, event_id=row.webhook_event_id)
 
-    def _give_up(self, event_id: int, exc: Exception) -> None:
-        """End the event as a bug, in a transaction of its own: final, and the apology once."""
+    def _on_pending(self, event_id: int, change: Callable[[Session, InboundEvent], None],
+                    failed: str) -> None:
+        """Apply `change` to the event in a transaction of its own, if it is still pending; if
+        the database is down this fails too, and the event simply stays due."""
         try:
             with self.factory() as session, session.begin():
                 row = session.get(InboundEvent, event_id)
-                if row is None or row.outcome != "pending":
-                    return
-                row.attempts += 1
-                row.handled_at = self.now()
-                self._fail(session, row, f"stage: {type(exc).__name__}: {exc}")
+                if row is not None and row.outcome == "pending":
+                    row.attempts += 1
+                    change(session, row)
         except DATABASE_FAULTS:
-            log.warning("event %s: could not end it; it stays due", event_id)
+            log.warning("event %s: %s; it stays due", event_id, failed)
+
+    def _give_up(self, event_id: int, exc: Exception) -> None:
+        """End the event as a bug: final, and the apology once."""
+        def end(session: Session, row: InboundEvent) -> None:
+            row.handled_at = self.now()
+            self._fail(session, row, f"stage: {type(exc).__name__}: {exc}")
+
+        self._on_pending(event_id, end, "could not end it")
 
     def _retry_later(self, event_id: int, exc: Exception) -> None:
-        """Best effort: if the database is still down this fails too and the event stays due."""
-        try:
-            with self.factory() as session, session.begin():
-                row = session.get(InboundEvent, event_id)
-                if row is None or row.outcome != "pending":
-                    return
-                row.attempts += 1
-                wait = min(RETRY_CAP_SECONDS, 0.5 * 2 ** min(row.attempts, 8))
-                row.next_attempt_at = self.now() + timedelta(seconds=wait * random.uniform(0.5, 1))
-                row.last_error = f"database: {type(exc).__name__}"[:2000]
-        except DATABASE_FAULTS:
-            log.warning("event %s: could not schedule its retry; it stays due", event_id)
+        """Back off before the next try (capped, with jitter)."""
+        def later(_session: Session, row: InboundEvent) -> None:
+            wait = min(RETRY_CAP_SECONDS, 0.5 * 2 ** min(row.attempts, 8))
+            row.next_attempt_at = self.now() + timedelta(seconds=wait * random.uniform(0.5, 1))
+            row.last_error = f"database: {type(exc).__name__}"[:2000]
+
+        self._on_pending(event_id, later, "could not schedule its retry")
 
     # --- loops ---------------------------------------------------------------------------------
     def run_until_idle(self, limit: int = 10_000) -> int:
