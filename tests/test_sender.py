@@ -15,6 +15,7 @@ import pytest
 import urllib3
 from linebot.v3.messaging import ApiException
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import executors
 from bot.spine import outbox
@@ -292,6 +293,23 @@ def test_a_row_whose_recording_fails_does_not_stop_the_batch(runtime, fake, monk
     monkeypatch.setattr(sender, "record", record_all_but_first)
     assert sender.run_once() == 2
     assert (stored(runtime, first).status, stored(runtime, second).status) == ("sending", "sent")
+
+
+def test_a_database_busy_while_recording_is_waited_out_so_the_row_is_not_sent_twice(
+        runtime, fake, monkeypatch):
+    row_id = queue_push(runtime)
+    sender = runtime.sender(worker="w")
+    record, faults = sender.record, [OperationalError("BEGIN IMMEDIATE", {}, Exception("locked"))] * 3
+
+    def busy_then_free(row, outcome):
+        if faults:
+            raise faults.pop()
+        record(row, outcome)
+
+    monkeypatch.setattr(sender, "record", busy_then_free)
+    monkeypatch.setattr(sender_module, "RECORD_RETRIES", (0, 0, 0))
+    assert sender.run_once() == 1
+    assert stored(runtime, row_id).status == "sent" and len(fake.messages_to(user_id("someone"))) == 1
 
 
 def test_a_batch_is_at_most_twenty_rows_so_their_leases_outlast_the_sending(runtime, fake):

@@ -51,7 +51,7 @@ class Runtime:
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
         wire()
-        engine = make_engine(config.database_url)
+        engine = make_engine(config.database_url, busy_seconds=config.database_busy_seconds)
         if run_migrations:
             migrate(engine)
         runtime = cls(config=config, engine=engine, factory=make_sessionmaker(engine),

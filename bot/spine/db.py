@@ -10,11 +10,15 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 READ_ONLY = "prakat_read_only"  # execution option: a transaction that will not write
 WAIT_MS = "prakat_wait_ms"  # execution option: give up after this many ms behind another writer
+# Faults of the database, not of the work: locked, cut, restarted. The work waits and is tried again.
+DATABASE_FAULTS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
 def make_engine(url: str, *, busy_seconds: float = 30.0) -> Engine:

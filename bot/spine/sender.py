@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.spine.claims import MESSAGE_LANE, claimable
+from bot.spine.db import DATABASE_FAULTS
 from bot.spine.line_api import LineClients
 from bot.spine.line_sdk import api_exception, messaging
 from bot.spine.waker import Waker
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("prakat.sender")
 
 LEASE = timedelta(seconds=60)
+# After LINE has answered, writing down what it said is worth waiting for: a row left `sending`
+# is sent again when its lease runs out. So a locked or cut database is tried again, for about
+# half a lease, before the row is left to the lease.
+RECORD_RETRIES = (0.05, 0.1, 0.2, 0.5, 1, 2, 4, 8, 15)
 MONTHLY_LIMIT = "monthly limit"
 # sent_via of a reply that may have been delivered: its answer was lost (timeout, cut, 5xx).
 MAYBE_REPLIED = "reply?"
@@ -287,7 +293,15 @@ class Sender:
             except Exception as exc:  # a bug in an executor must not kill the sender
                 log.exception("outbox row %s (%s) crashed", row.id, row.kind)
                 outcome = Outcome("retry", error=f"crash: {type(exc).__name__}: {exc}"[:500])
-        self.record(row, outcome)
+        for pause in (*RECORD_RETRIES, None):
+            try:
+                self.record(row, outcome)
+                break
+            except DATABASE_FAULTS:
+                if pause is None:
+                    raise
+                log.warning("outbox row %s: outcome not recorded yet (database busy); retrying", row.id)
+                time.sleep(pause)
         return outcome
 
     def _delay(self, row: OutboxMessage, outcome: Outcome) -> float:

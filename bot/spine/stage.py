@@ -26,13 +26,12 @@ from datetime import UTC, datetime, timedelta
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
 from sqlalchemy import func, or_, select, text
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.spine import messages, outbox
 from bot.spine.config import Config
 from bot.spine.context import EventContext
+from bot.spine.db import DATABASE_FAULTS
 from bot.spine.waker import Waker
 from models import InboundEvent, utcnow
 
@@ -40,8 +39,6 @@ log = logging.getLogger("prakat.stage")
 
 Dispatch = Callable[[EventContext], None]
 
-# Faults of the database, not of the event: the event waits and is tried again.
-DATABASE_FAULTS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 PENDING = text("inbound_events.outcome = 'pending'")  # a literal, so the partial index is used
 CANDIDATES = 20
 CHAT_LOCK_SPACE = 0x50524B  # "PRK": advisory locks of chats, apart from the scheduler's
