@@ -174,3 +174,32 @@ def test_a_webhook_answer_goes_out_at_once_not_after_a_poll(slow_poll_app, fake)
     [delivery] = fake.wait_for_deliveries(1, timeout=10)
     assert time.monotonic() - started < 5
     assert delivery.kind == "reply" and delivery.to == user_id("stranger")
+
+
+def test_a_whole_office_linking_at_once_makes_each_rich_menu_once(office, fake):
+    """Eight sender threads each take someone's menu link at the same moment: the first makes the
+    menu (and draws its picture), the rest wait for it and use it."""
+    from bot.office import richmenus
+    from bot.office.org import roles_of
+    from models import Person
+
+    runtime = office
+    fake.latency = 0.05
+    with transaction(runtime.factory) as session:
+        everyone = session.scalars(select(Person).where(Person.active.is_(True))).all()
+        menus = {}
+        for person in everyone:
+            person.line_user_id = user_id(person.key)
+            menus[person.line_user_id] = richmenus.menu_for(roles_of(session, person))
+        session.flush()
+        for person in everyone:
+            richmenus.queue_link(session, person, roles_of(session, person))
+    runtime.start_background(scheduler=False)
+    rows = wait_until_sent(runtime, len(everyone), timeout=60)
+
+    assert [r.status for r in rows] == ["sent"] * len(everyone)
+    made = sorted(m.request["name"] for m in fake.rich_menus.values())
+    assert made == sorted(f"prakat-{name}-v{richmenus.VERSION}" for name in set(menus.values()))
+    by_name = {m.request["name"]: m.rich_menu_id for m in fake.rich_menus.values()}
+    assert {to: fake.user_rich_menu[to] for to in menus} == {
+        to: by_name[f"prakat-{name}-v{richmenus.VERSION}"] for to, name in menus.items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -87,16 +89,41 @@ def _create(ctx: SendContext, name: str) -> str:
     return created.rich_menu_id
 
 
+# One menu is made at a time in a process: when a whole office links at once, the sender
+# threads would otherwise each see no menu yet and each create (and draw, at 6 MB a picture) one
+# of their own. The first makes it and stores its id at once; the others wait and use it.
+_MAKING = threading.Lock()
+
+
+def _stored_menu(ctx: SendContext, office_id: int | None, key: str) -> str | None:
+    with ctx.factory() as session:
+        office = session.get(Office, office_id) if office_id else None
+        return (office.rich_menus or {}).get(key) if office else None
+
+
+def _menu(ctx: SendContext, office_id: int | None, name: str, key: str) -> tuple[str, bool]:
+    """The office's menu `name`: (its id, whether it was made just now)."""
+    menu_id = _stored_menu(ctx, office_id, key)
+    if menu_id is not None:
+        return menu_id, False
+    with _MAKING:
+        menu_id = _stored_menu(ctx, office_id, key)  # made while this thread waited
+        if menu_id is not None:
+            return menu_id, False
+        menu_id = _create(ctx, name)
+        if office_id:
+            with ctx.factory() as session, session.begin():
+                office = session.get(Office, office_id)
+                office.rich_menus = {**(office.rich_menus or {}), key: menu_id}
+        return menu_id, True
+
+
 def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
     name, user_id = row.payload["menu"], row.payload["user_id"]
     key = f"{name}-v{VERSION}"
-    with ctx.factory() as session:
-        office = session.get(Office, row.office_id)
-        menu_id = (office.rich_menus or {}).get(key) if office else None
-    created = None
+    created = False
     try:
-        if menu_id is None:
-            menu_id = created = _create(ctx, name)
+        menu_id, created = _menu(ctx, row.office_id, name, key)
         response = ctx.clients.api.link_rich_menu_id_to_user_with_http_info(
             user_id, menu_id, _request_timeout=ctx.clients.timeout)
     except api_exception() as exc:
@@ -110,9 +137,6 @@ def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
         return network_retry(exc)
 
     def remember(session: Session, _row: OutboxMessage) -> None:
-        if created and row.office_id:
-            office = session.get(Office, row.office_id)
-            office.rich_menus = {**(office.rich_menus or {}), key: created}
         person = session.scalars(select(Person).where(Person.line_user_id == user_id)).first()
         if person is not None:
             person.rich_menu = name
