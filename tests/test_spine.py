@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from sqlalchemy import func, select
@@ -43,6 +44,21 @@ def test_valid_signature_over_malformed_json_is_400_and_stores_nothing(line, run
 def test_body_over_one_mib_is_413(line):
     body = json.dumps({"destination": "U", "events": [], "pad": "x" * (1024 * 1024)}).encode()
     assert line.post(raw=body, signature=sign(line.secret, body)).status_code == 413
+
+
+def test_a_body_over_one_mib_without_a_length_is_413_and_stores_nothing(app, line, runtime):
+    body = json.dumps({"destination": "U", "events": [], "pad": "x" * (1024 * 1024)}).encode()
+    before = count_rows(runtime)
+    response = app.test_client().post("/callback", input_stream=io.BytesIO(body), headers={  # no length
+        "X-Line-Signature": sign(line.secret, body), "Content-Type": "application/json"})
+    assert response.status_code == 413 and count_rows(runtime) == before
+
+
+def test_callback_takes_only_post(app, runtime):
+    before = count_rows(runtime)
+    response = app.test_client().get("/callback")
+    assert (response.status_code, response.headers["Allow"]) == (405, "POST")
+    assert count_rows(runtime) == before
 
 
 def test_same_event_three_times_is_handled_once(line, runtime, fake):
