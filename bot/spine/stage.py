@@ -90,13 +90,16 @@ class Stage:
     def handle_one(self) -> bool:
         """Handle the next event whose chat is free; False when there is none."""
         now = self.now()
-        with self.read_factory() as peek:  # no write lock while there is nothing to do
-            due = self._due(peek, now)
-        if not due:
-            return False
+        if not self.postgres:
+            with self.read_factory() as peek:  # SQLite: no write lock while there is nothing to do
+                due = self._due(peek, now)
+            if not due:
+                return False
         event_id = None
         try:
             with self.factory() as session, session.begin():
+                if self.postgres:  # a transaction takes no lock until it locks: look inside it
+                    due = self._due(session, now)
                 tried: set[str] = set()
                 for _, chat_key in due:
                     if chat_key in tried or not self._hold_chat(session, chat_key):
