@@ -118,6 +118,7 @@ def notes(rows: list[Row]) -> str:
             left += "; CPU " + ", ".join(
                 f"{name} {seconds / s['seconds']:.0%} of a core ({seconds * 1000 / (row.handled or 1):.1f} ms "
                 f"an event handled)" if name == "worker" else
+                f"{name} {seconds / s['seconds']:.0%} of a core (all its processes)" if name == "postgres" else
                 f"{name} {seconds / s['seconds']:.0%} of a core ({seconds * 1000 / s['acked_events']:.2f} ms an ack)"
                 for name, seconds in row.cpu.items())
         out.append(f"{row.database + ' ' if row.database else ''}{row.latency:g} s {row.load.label} {row.bot}: "

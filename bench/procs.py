@@ -83,16 +83,23 @@ class Processes:
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU used so far (user + system) by each started process and its group (gunicorn's
-        workers are in their master's): where a load's CPU went, from /proc; {} elsewhere."""
+        workers are in their master's), and by the machine's PostgreSQL server processes (the
+        database's share of the work, which no started process shows): from /proc; {} elsewhere."""
         by_group: dict[int, float] = {}
+        postgres = 0.0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
+                head, fields = stat.read_text().rsplit(")", 1)
+                fields = fields.split()
+            except (OSError, ValueError):
                 continue  # gone meanwhile
-            group = int(fields[2])  # after the name: state, ppid, pgrp, …, utime (12), stime (13)
-            by_group[group] = by_group.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        return {name: by_group.get(process.pid, 0.0) for name, process, _log in self._started}
+            used = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime (12), stime (13)
+            if head.endswith("(postgres"):
+                postgres += used
+            group = int(fields[2])  # after the name: state, ppid, pgrp, …
+            by_group[group] = by_group.get(group, 0.0) + used
+        used = {name: by_group.get(process.pid, 0.0) for name, process, _log in self._started}
+        return {**used, "postgres": postgres} if postgres else used
 
     def stop_all(self) -> None:
         while self._started:
