@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from linebot.v3 import WebhookParser
 
-from bench import ack_bench, approval_bench, reply_bench, sender_burst_bench, versus_bench
+from bench import ack_bench, ack_cpu, approval_bench, reply_bench, sender_burst_bench, versus_bench
 from bench.acks import SMOKE_LOADS, run_prakat
 from bench.load import (
     MIX,
@@ -47,6 +47,10 @@ def test_traffic_is_signed_valid_line_webhooks_in_the_mix():
         assert len(events) == 2
         ids.update(e["webhookEventId"] for e in payload["events"])
     assert len(ids) == 40
+
+
+def test_the_in_app_ack_bench_posts_signed_bodies_the_webhook_accepts():
+    assert ack_cpu.run(20, None) > 0  # it exits if any body is not answered 200
 
 
 def test_only_loopback_targets():
