@@ -20,9 +20,10 @@ from models.outbox import OutboxMessage
 from models.publication import PageView, Publication
 from models.report import DigestRun, QuarterFeedback
 from models.submission import Attachment, Submission, SubmissionVersion
+from models.website import WebsitePost
 
 __all__ = [
     "ActingAssignment", "ApprovalStep", "Attachment", "AuditEntry", "Base", "Category",
     "Conversation", "GroupChat", "GroupCode", "InboundEvent", "Invite", "LinkAttempt",
-    "Office", "OutboxMessage", "PageView", "Person", "Publication", "QuarterFeedback", "DigestRun", "Submission", "SubmissionVersion", "Unit", "utcnow",
+    "Office", "OutboxMessage", "PageView", "Person", "Publication", "QuarterFeedback", "DigestRun", "Submission", "SubmissionVersion", "Unit", "WebsitePost", "utcnow",
 ]

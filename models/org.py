@@ -34,6 +34,10 @@ class Office(Base):
     # portal: publish at the final approval; ict: wait for an ICT person's tap.
     publish_mode: Mapped[str] = mapped_column(String(12), default="portal")
     rich_menus: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The office's own website, from the org file's `website:` (bot.publishing.website); None: none.
+    website: Mapped[dict | None] = mapped_column(JSON)
+    # Its application password, sealed (bot.spine.sealed); set by `flask website password` only.
+    website_password: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     director: Mapped[Person | None] = relationship(foreign_keys=[director_id], post_update=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.office import richmenus
+from bot.publishing import website, website_send
 from bot.spine.claims import MESSAGE_LANE
 from bot.spine.sender import Executor, OnFailed
 from bot.workflow import albums, submissions
@@ -18,6 +19,7 @@ EXECUTORS: Mapping[str, Executor] = {
     "album_check": albums.album_check,
     "richmenu_link": richmenus.link_rich_menu,
     "richmenu_unlink": richmenus.unlink_rich_menu,
+    **website_send.EXECUTORS,
 }
 
 ON_FAILED: Mapping[str, OnFailed] = {
@@ -25,9 +27,11 @@ ON_FAILED: Mapping[str, OnFailed] = {
 }
 
 # Kinds whose rows for one target go strictly one after another, in the order written: a chat's
-# messages, and a person's rich-menu changes (a link and a later unlink must not swap). Downloads
-# and album checks run as soon as they are due.
+# messages, a person's rich-menu changes (a link and a later unlink must not swap), and a
+# publication's website effects (a retraction waits for the post it takes down). Downloads and
+# album checks run as soon as they are due.
 LANES: Sequence[Sequence[str]] = (
     MESSAGE_LANE,
     ("richmenu_link", "richmenu_unlink"),
+    website.KINDS,
 )

@@ -8,6 +8,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.office import website as websites
 from bot.office.categories import sync_categories
 from models import Office, Person, Unit
 from models.org import DEFAULT_CHAINS, ROLES
@@ -57,6 +58,7 @@ class OrgSpec:
     people: list[dict]
     chains: dict
     publish_mode: str
+    website: dict | None = None
 
 
 def parse(text: str) -> OrgSpec:
@@ -132,7 +134,17 @@ def parse(text: str) -> OrgSpec:
     publish_mode = str(doc.get("publish_mode", "portal"))
     if publish_mode not in ("portal", "ict"):
         _fail(doc, "publish_mode must be 'portal' or 'ict'")
-    return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode)
+    website = None
+    if doc.get("website") is not None:
+        if "password" in (doc["website"] if isinstance(doc["website"], dict) else {}):
+            _fail(doc["website"], "never write the website password in the file: "
+                                  "use `flask --app webhook website password`")
+        try:
+            website = websites.parse(doc["website"]).as_json()
+        except websites.WebsiteError as exc:
+            _fail(doc["website"], str(exc))
+    return OrgSpec(office=office, units=units, people=people, chains=chains,
+                   publish_mode=publish_mode, website=website)
 
 
 def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
@@ -146,6 +158,10 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
         session.add(office)
     office.name = _text(spec.office, "name")
     office.chains, office.publish_mode = spec.chains, spec.publish_mode
+    if office.website and spec.website and any(
+            office.website.get(k) != spec.website[k] for k in ("url", "user")):
+        office.website_password = None  # a password belongs to its site: never send it to another
+    office.website = spec.website
     session.flush()
 
     units = {u.key: u for u in session.scalars(select(Unit).where(Unit.office_id == office.id))}

@@ -26,6 +26,7 @@ from bot.publishing.cards import card_image
 from bot.publishing.item import ItemView, describe, file_view, trail_text
 from bot.publishing.minimum_set import minimum_listing
 from bot.publishing.record import notice_data
+from bot.publishing.website import site_url
 from models import Attachment, Category, Office, Publication, Submission, utcnow
 
 LATEST = 10
@@ -115,13 +116,15 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             pub = publication_or_abort(portal, session, pid)
             view = describe(session, pub.submission, pub)
             office = portal.office(session)
+            on_site = site_url(session, pub)
         written = portal.views.count(pid, utcnow())
         if written:  # the count was read before them
             view = replace(view, views=view.views + written)
         urls = portal.links
         return page("portal/item.html", office=office, view=view, files=_PublicFiles(pid),
                     trail=trail_text(view), canonical=urls.item(pid),
-                    og_image=_og_image(view, urls), page_title=view.title, preview=False)
+                    og_image=_og_image(view, urls), page_title=view.title, preview=False,
+                    site_url=on_site)
 
     @bp.get("/p/<id:pid>/files/<id:aid>")
     def attachment(pid: int, aid: int):

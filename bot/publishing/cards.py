@@ -26,13 +26,14 @@ def _hashtag(text: str) -> str:
     return "#" + re.sub(r"[\s.\-/()“”\"',]+", "", text)
 
 
-def share_text(view: ItemView, urls: Links) -> str:
-    """Ready to paste into Facebook or another group: title, two-line summary, link, hashtags."""
+def share_text(view: ItemView, urls: Links, site_url: str | None = None) -> str:
+    """Ready to paste into Facebook or another group: title, two-line summary, link, hashtags;
+    the link is the office's own website when the item is there too."""
     tags = [_hashtag(view.office_short), _hashtag(view.category_short)]
     if view.kind == "photos":
         tags.append("#ภาพกิจกรรม")
     return (f"{view.title}\n\n{summary_lines(view)}\n\n"
-            f"อ่านรายละเอียด: {urls.item(view.publication_id)}\n\n{' '.join(tags)}")
+            f"อ่านรายละเอียด: {site_url or urls.item(view.publication_id)}\n\n{' '.join(tags)}")
 
 
 def submitter_published_text(view: ItemView, urls: Links) -> str:
@@ -46,6 +47,18 @@ def handed_to_ict_text(view: ItemView, ict_count: int) -> str:
                 "เชื่อมบัญชี LINE ไว้ เรื่องจึงรอเผยแพร่อยู่ กรุณาแจ้งผู้ดูแลระบบค่ะ")
     return (f"อนุมัติเรื่อง “{clip(view.title, 80)}” แล้วค่ะ "
             f"ส่งต่อให้เจ้าหน้าที่ ICT ({ict_count} คน) นำขึ้นเว็บไซต์แล้ว")
+
+
+def site_posted_pr_text(view: ItemView, site_url: str) -> str:
+    """For PR when the office's website took the item only after its card had gone out."""
+    return (f"เรื่อง “{clip(view.title, 120)}” ขึ้นเว็บไซต์สำนักงานแล้วค่ะ\n{site_url}")
+
+
+def site_failed_ict_text(view: ItemView, problem: str) -> str:
+    """For the ICT people: the office's website did not take the item, and what to fix."""
+    return (f"นำเรื่อง “{clip(view.title, 80)}” ขึ้นเว็บไซต์สำนักงานไม่สำเร็จค่ะ\n{problem}\n"
+            "เรื่องยังเผยแพร่บนระบบประกาศตามปกติ เมื่อแก้ไขแล้วให้ผู้ดูแลระบบสั่ง "
+            "flask --app webhook outbox retry เพื่อส่งขึ้นเว็บไซต์อีกครั้งค่ะ")
 
 
 def retracted_pr_text(view: ItemView, urls: Links) -> str:
@@ -105,18 +118,22 @@ def _meta_line(view: ItemView) -> dict:
     return flex.note(" · ".join(parts))
 
 
-def pr_card(view: ItemView, urls: Links) -> dict:
-    """For the PR group: what was published, with the page and the A4 notice for the board."""
+def pr_card(view: ItemView, urls: Links, site_url: str | None = None) -> dict:
+    """For the PR group: what was published, with the page and the A4 notice for the board, and
+    the post on the office's own website when it has one."""
     hero, ratio = hero_image(view, urls)
     link = urls.item(view.publication_id)
     lines = [_meta_line(view)]
     if view.photos:
         lines.append(flex.note(f"ภาพกิจกรรม {len(view.photos)} ภาพ"))
+    site = [_uri_button("เปิดบนเว็บไซต์สำนักงาน", site_url)] if site_url else []
+    if site_url:
+        lines.append(flex.note(f"เว็บไซต์สำนักงาน: {site_url}", color=BRAND))
     lines.append(flex.note("ข้อความสำหรับแชร์อยู่ในข้อความถัดไป กดค้างเพื่อคัดลอกได้ค่ะ",
                            size="xxs"))
     bubble = _bubble(
         badge="เผยแพร่บนเว็บไซต์แล้ว", badge_color=OK, view=view, lines=lines,
-        buttons=[_uri_button("เปิดหน้าเว็บไซต์", link, "primary"),
+        buttons=[_uri_button("เปิดหน้าเว็บไซต์", link, "primary"), *site,
                  _uri_button("ใบประกาศ A4 สำหรับบอร์ด", urls.notice(view.publication_id))],
         hero_url=hero, hero_ratio=ratio, link=link,
     )

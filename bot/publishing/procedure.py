@@ -19,8 +19,9 @@ from bot.office.org import registered_group, roles_of
 from bot.publishing import cards
 from bot.publishing.addresses import Links, preview_url
 from bot.publishing.errors import PublishError
-from bot.publishing.item import describe
-from bot.publishing.targets import PublishedItem, publishers
+from bot.publishing.item import ItemView, describe
+from bot.publishing.publishers import publishers
+from bot.publishing.targets import PublishedItem
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
 from bot.thai.dates import thai_date
@@ -134,8 +135,8 @@ def _publish(session: Session, submission: Submission, *, publisher_id: int | No
     session.flush()
     urls = Links(cfg.public_base_url)
     item = PublishedItem(session, pub, submission, urls.item(pub.id), cfg, event_id)
-    for target in publishers():
-        target.publish(item)
+    taken = [target.name for target in publishers() if target.publish(item)]
+    held = any(target.holds_announcement(item) for target in publishers())
     office = session.get(Office, submission.office_id)
     audit.record(
         session, "publish", office_id=office.id, submission_id=submission.id, actor_id=actor_id,
@@ -143,17 +144,12 @@ def _publish(session: Session, submission: Submission, *, publisher_id: int | No
         file_hashes=file_hashes(version),
         event_id=event_id,
         data={"publication_id": pub.id, "url": item.url, "mode": office.publish_mode,
-              "targets": [p.name for p in publishers()], "automatic": publisher_id is None},
+              "targets": taken, "automatic": publisher_id is None},
     )
     view = describe(session, submission, pub)
     purpose = f"publication:{pub.id}"
-    pr = registered_group(session, office.id, "pr")
-    if pr is not None:
-        outbox.push(session, pr.group_id, [cards.pr_card(view, urls),
-                                           messages.text(cards.share_text(view, urls))],
-                    office_id=office.id, purpose=purpose, event_id=event_id)
-    else:
-        log.warning("publication %s: no PR group registered, nobody posts it on social media", pub.id)
+    if not held:  # else the target that holds it announces, with the address it was given
+        announce(session, pub, config=cfg, event_id=event_id, view=view)
 
     actor = session.get(Person, actor_id) if actor_id else None
     answered = None
@@ -180,6 +176,23 @@ def _publish(session: Session, submission: Submission, *, publisher_id: int | No
             outbox.push(session, line_user_id, [message], office_id=office.id, purpose=purpose,
                         event_id=event_id)
     return pub
+
+
+def announce(session: Session, publication: Publication, *, config: Config, event_id: str | None,
+             site_url: str | None = None, view: ItemView | None = None) -> None:
+    """The PR group's card and share text for a publication (with its address on the office's
+    own website, when it has one)."""
+    pr = registered_group(session, publication.office_id, "pr")
+    if pr is None:
+        log.warning("publication %s: no PR group registered, nobody posts it on social media",
+                    publication.id)
+        return
+    urls = Links(config.public_base_url)
+    view = view or describe(session, publication.submission, publication)
+    outbox.push(session, pr.group_id, [cards.pr_card(view, urls, site_url),
+                                       messages.text(cards.share_text(view, urls, site_url))],
+                office_id=publication.office_id, purpose=f"publication:{publication.id}",
+                event_id=event_id)
 
 
 def _not_publishable(session: Session, submission: Submission) -> PublishError:

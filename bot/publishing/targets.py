@@ -1,4 +1,4 @@
-"""Where a published item goes: the portal, and any other website an office adds later.
+"""Where a published item goes: the portal here, the office's own website (bot.publishing.website).
 
 A target runs inside the caller's transaction and only writes rows: one that talks to another
 website must do it through an outbox effect sent by bot.spine.sender, never a network call here.
@@ -36,9 +36,15 @@ class Publisher(Protocol):
 
     name: str
 
-    def publish(self, item: PublishedItem) -> None: ...
+    def publish(self, item: PublishedItem) -> bool:
+        """Take the item (False: this office does not use this target)."""
+        ...
 
     def retract(self, item: PublishedItem) -> None: ...
+
+    def holds_announcement(self, item: PublishedItem) -> bool:
+        """True when the PR card should wait for this target's answer (it then announces)."""
+        ...
 
 
 class PortalPublisher:
@@ -47,7 +53,10 @@ class PortalPublisher:
 
     name = "portal"
 
-    def publish(self, item: PublishedItem) -> None:
+    def holds_announcement(self, item: PublishedItem) -> bool:
+        return False
+
+    def publish(self, item: PublishedItem) -> bool:
         store = files.store(item.config)
         version = item.submission.version(item.publication.version)
         lost = [a.filename or str(a.id) for a in version.attachments
@@ -56,15 +65,8 @@ class PortalPublisher:
             raise PublishError("files_missing", "ไม่พบไฟล์ที่จัดเก็บไว้ของเรื่องนี้ "
                                f"({', '.join(lost)}) กรุณาแจ้งผู้ดูแลระบบค่ะ")
         search_index.index(item.session, item.publication, version)
+        return True
 
     def retract(self, item: PublishedItem) -> None:
         """Every portal page checks retracted_at; search stops finding it."""
         search_index.unindex(item.session, item.publication.id)
-
-
-_PUBLISHERS: tuple[Publisher, ...] = (PortalPublisher(),)
-
-
-def publishers() -> list[Publisher]:
-    """Every target, the portal first; publishing and retracting go through all of them."""
-    return list(_PUBLISHERS)

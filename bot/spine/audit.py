@@ -28,6 +28,8 @@ ACTIONS = frozenset({
     "approve_final", "return", "reject", "withdraw", "reassign", "refused",
     # publishing (bot.publishing, handlers.publish)
     "send_to_ict", "publish", "retract", "publish_refused", "retract_refused", "record_refused",
+    # the office's own website (bot.publishing.website_send): what the site did, or why not
+    "website_publish", "website_retract", "website_failed",
     # a message the user unsent (handlers.unsend)
     "unsend_removed", "unsend_kept",
     # quarterly digest and its feedback (bot.digest)

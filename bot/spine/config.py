@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -75,6 +75,9 @@ class Config:
     public_base_url: str = "http://localhost:8000"
     data_dir: str = ""
     secret_key: str = ""
+    # Encrypts secrets stored in the database (bot.spine.sealed); unlike secret_key, never made up.
+    prakat_secret_key: str = field(default="", repr=False)
+    website_timeout_seconds: float = 30.0
     port: int = 8000
     max_file_mb: int = 50
     # Outbox sender tuning: how long a row may keep failing before it is marked failed.
@@ -154,6 +157,7 @@ class Config:
             outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", self.outbox_poll_seconds),
             sender_threads=_int("SENDER_THREADS", self.sender_threads, 1, MAX_SENDER_THREADS),
             line_timeout_seconds=_float("LINE_TIMEOUT_SECONDS", self.line_timeout_seconds),
+            website_timeout_seconds=_float("WEBSITE_TIMEOUT_SECONDS", self.website_timeout_seconds),
             database_busy_seconds=_float("DATABASE_BUSY_SECONDS", self.database_busy_seconds),
             handler_threads=_int("HANDLER_THREADS", self.handler_threads, 1, 32),
             handler_poll_seconds=_float("HANDLER_POLL_SECONDS", self.handler_poll_seconds),
