@@ -250,14 +250,8 @@ def send_publish(ctx: SendContext, row: OutboxMessage) -> Outcome:
         media = _upload_files(ctx, site, job, stored.media or {})
         category = _category(ctx, site, job, stored.category_id)
         post = _post(ctx, site, job, stored, media, category)
-    except _Fail as exc:
-        return _failed(ctx, exc.reason, exc, exc.status)
-    except SiteAuthError as exc:
-        return _failed(ctx, "auth", exc, exc.status)
-    except SiteError as exc:
-        return _failed(ctx, "site", exc, exc.status)
-    except SiteUnavailable as exc:
-        return _retry(ctx, exc)
+    except (_Fail, SiteError, SiteUnavailable) as exc:
+        return _outcome_of(ctx, exc)
     url, post_id = post.get("link"), post["id"]
 
     def done(session: Session, row: OutboxMessage) -> None:
@@ -330,14 +324,8 @@ def send_retract(ctx: SendContext, row: OutboxMessage) -> Outcome:
             if exc.status != 404 or isinstance(exc, SiteAuthError):
                 raise
             to = "gone"  # someone deleted it on the site already
-    except _Fail as exc:
-        return _failed(ctx, exc.reason, exc, exc.status)
-    except SiteAuthError as exc:
-        return _failed(ctx, "auth", exc, exc.status)
-    except SiteError as exc:
-        return _failed(ctx, "site", exc, exc.status)
-    except SiteUnavailable as exc:
-        return _retry(ctx, exc)
+    except (_Fail, SiteError, SiteUnavailable) as exc:
+        return _outcome_of(ctx, exc)
 
     def done(session: Session, row: OutboxMessage) -> None:
         record = post_of(session, publication_id)
@@ -368,3 +356,14 @@ def retract_failed(session: Session, row: OutboxMessage, config: Config) -> None
 
 
 EXECUTORS = {PUBLISH: send_publish, RETRACT: send_retract}
+
+
+def _outcome_of(ctx: SendContext, exc: Exception) -> Outcome:
+    """What a site's refusal or absence means for the row: fail at once and say why, or retry."""
+    if isinstance(exc, _Fail):
+        return _failed(ctx, exc.reason, exc, exc.status)
+    if isinstance(exc, SiteAuthError):
+        return _failed(ctx, "auth", exc, exc.status)
+    if isinstance(exc, SiteError):
+        return _failed(ctx, "site", exc, exc.status)
+    return _retry(ctx, exc)
