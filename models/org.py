@@ -34,6 +34,8 @@ class Office(Base):
     # portal: publish at the final approval; ict: wait for an ICT person's tap.
     publish_mode: Mapped[str] = mapped_column(String(12), default="portal")
     rich_menus: Mapped[dict] = mapped_column(JSON, default=dict)
+    # ITA: {"lists": {"2570": "oit-2569" | "/path/own-list.yaml"}} from the org file's `ita:`.
+    ita: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     director: Mapped[Person | None] = relationship(foreign_keys=[director_id], post_update=True)
@@ -51,6 +53,8 @@ class Unit(Base):
         ForeignKey("people.id", use_alter=True, name="fk_units_director_id_people")
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # The categories (1.1 …) this unit supplies: who should supply an ITA indicator fed by them.
+    categories: Mapped[list] = mapped_column(JSON, default=list)
 
     director: Mapped[Person | None] = relationship(foreign_keys=[director_id], post_update=True)
 
