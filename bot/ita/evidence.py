@@ -123,12 +123,16 @@ def readiness(session: Session, office: Office, fiscal_year: int, now: datetime,
         rows = session.execute(query.limit(limit) if limit else query)
         newest[code] = [Evidence(r.id, r.title or "(ไม่มีชื่อเรื่อง)", r.published_at,
                                  r.category_code, False) for r in rows]
+    # Tags are few: read them first, then only their items (a join let SQLite walk the year).
+    tags = session.execute(select(ItemIndicator.publication_id, ItemIndicator.indicator)).all()
     tagged: dict[str, list[Evidence]] = {}
-    for r in session.execute(_titled(office.id).add_columns(ItemIndicator.indicator)
-                             .join(ItemIndicator, ItemIndicator.publication_id == Publication.id)
-                             .where(in_year)):
-        tagged.setdefault(r.indicator, []).append(
-            Evidence(r.id, r.title or "(ไม่มีชื่อเรื่อง)", r.published_at, r.category_code, True))
+    if tags:
+        found = {r.id: r for r in session.execute(_titled(office.id).where(
+            in_year, Publication.id.in_({pid for pid, _ in tags})))}
+        for pid, code in tags:
+            if (r := found.get(pid)) is not None:
+                tagged.setdefault(code, []).append(Evidence(
+                    r.id, r.title or "(ไม่มีชื่อเรื่อง)", r.published_at, r.category_code, True))
 
     units = session.execute(select(Unit.name, Unit.categories).where(
         Unit.office_id == office.id, Unit.active.is_(True)).order_by(Unit.id)).all()

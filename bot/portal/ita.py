@@ -18,6 +18,7 @@ from bot.thai.dates import fiscal_year_bounds, fiscal_year_of
 from models import utcnow
 
 FIRST_YEAR, LAST_YEAR = 2560, 2700
+PAGE_ITEMS = 5  # the newest of each category on the page; the export has them all
 
 
 def add_routes(bp: Blueprint, portal: Portal) -> None:
@@ -42,7 +43,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
     def ita(fiscal_year: int):
         with portal.session() as session:
             office = portal.office(session)
-            found = evidence_or_404(session, office, fiscal_year, limit=10)
+            found = evidence_or_404(session, office, fiscal_year, limit=PAGE_ITEMS)
         return page("portal/ita.html", office=office, r=found, years=years(office),
                     links=portal.links, page_title=f"ITA ปีงบประมาณ {fiscal_year}")
 
