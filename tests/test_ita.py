@@ -286,7 +286,14 @@ def test_a_vote_counts_once_per_visitor_and_appears_in_the_digest(office, app, r
     assert f"พร้อม {d.ita.green}/{d.ita.total} ตัวชี้วัด" in joined(message)
     sheet = load_workbook(io.BytesIO(render.report_xlsx(d)))["ความเห็นผู้อ่าน"]
     assert ["1.9 จัดซื้อจัดจ้าง", 1, 1] in [[c.value for c in r] for r in sheet.iter_rows()]
-    assert "1/2 เห็นว่าเป็นประโยชน์" in render.report_html(d, chart=b"")
+    links = report_links(runtime.config, office_id, quarter, utcnow())
+    html = render.report_html(d, links, chart=b"")
+    assert "1/2 เห็นว่าเป็นประโยชน์" in html
+    # The office director and management reach the private readiness view from the report.
+    assert links.ita.startswith(f"https://prakat.example.go.th/ita/{quarter.fiscal_year}/readiness/")
+    assert f'href="{links.ita}"' in html
+    assert client.get(links.ita.removeprefix(runtime.config.public_base_url),
+                      headers={"User-Agent": BROWSER}).status_code == 200
 
 
 @pytest.mark.parametrize("comment, reason", [
