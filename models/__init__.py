@@ -4,6 +4,7 @@ from models.approval import ApprovalStep
 from models.audit import AuditEntry
 from models.base import Base, utcnow
 from models.events import InboundEvent
+from models.ita import ItaReminder, ItemIndicator, ItemVote, VoteSalt
 from models.org import (
     ActingAssignment,
     Category,
@@ -24,6 +25,6 @@ from models.website import WebsitePost
 
 __all__ = [
     "ActingAssignment", "ApprovalStep", "Attachment", "AuditEntry", "Base", "Category",
-    "Conversation", "GroupChat", "GroupCode", "InboundEvent", "Invite", "LinkAttempt",
-    "Office", "OutboxMessage", "PageView", "Person", "Publication", "QuarterFeedback", "DigestRun", "Submission", "SubmissionVersion", "Unit", "WebsitePost", "utcnow",
+    "Conversation", "GroupChat", "GroupCode", "InboundEvent", "Invite", "ItaReminder", "ItemIndicator", "ItemVote", "LinkAttempt",
+    "Office", "OutboxMessage", "PageView", "Person", "Publication", "QuarterFeedback", "DigestRun", "Submission", "SubmissionVersion", "Unit", "VoteSalt", "WebsitePost", "utcnow",
 ]

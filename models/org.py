@@ -38,6 +38,8 @@ class Office(Base):
     website: Mapped[dict | None] = mapped_column(JSON)
     # Its application password, sealed (bot.spine.sealed); set by `flask website password` only.
     website_password: Mapped[str | None] = mapped_column(Text)
+    # ITA: {"lists": {"2570": "oit-2569" | "/path/own-list.yaml"}} from the org file's `ita:`.
+    ita: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     director: Mapped[Person | None] = relationship(foreign_keys=[director_id], post_update=True)
@@ -55,6 +57,8 @@ class Unit(Base):
         ForeignKey("people.id", use_alter=True, name="fk_units_director_id_people")
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # The categories (1.1 …) this unit supplies: who should supply an ITA indicator fed by them.
+    categories: Mapped[list] = mapped_column(JSON, default=list)
 
     director: Mapped[Person | None] = relationship(foreign_keys=[director_id], post_update=True)
 

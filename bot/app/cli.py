@@ -8,6 +8,7 @@ import json
 import signal
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,6 +16,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from bot.digest.cli import digest_command
+from bot.ita.cli import ita_command
+from bot.ita.lists import ListError, check_setting
 from bot.office.org import (
     OrgError,
     create_group_code,
@@ -23,7 +26,7 @@ from bot.office.org import (
     roles_of,
     set_acting,
 )
-from bot.office.orgfile import OrgFileError, load
+from bot.office.orgfile import OrgFileError, apply, parse
 from bot.office.richmenus import relink_changed, unlink
 from bot.publishing import cli as publishing_cli
 from bot.schedule.jobs import JOBS
@@ -150,14 +153,16 @@ def org_load(path: str):
         text = fh.read()
 
     try:
+        spec = parse(text, Path(path).resolve().parent)
+        check_setting(spec.ita)  # every OIT list it names must load
         rt = runtime()
         with transaction(rt.factory) as session:
-            summary = load(session, text)
+            summary = apply(session, spec)
             session.flush()
             moved = reassign_open_steps(session, summary["office_id"], utcnow())
             notify.dispatch(session, moved, config=rt.config, event_id=None)
             relink_changed(session, summary["office_id"])
-    except OrgFileError as exc:
+    except (OrgFileError, ListError) as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
     click.echo(f"loaded {path}: {summary['units']} units, {summary['people']} people, "
                f"{summary['deactivated']} deactivated, {len(moved)} open approval step(s) moved to a new director")
@@ -263,6 +268,7 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(digest_command(runtime))
+    app.cli.add_command(ita_command(runtime))
 
 
 # --- audit -----------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bot.digest.sql import count_if, percentiles, seconds_between, unindexed
+from bot.ita.evidence import readiness
+from bot.ita.votes import Tally, quarter_tallies
 from bot.office.org import ROLE_NAMES
 from bot.publishing.minimum_set import MinimumItem, minimum_set_status
 from bot.thai.dates import BANGKOK, FiscalQuarter
@@ -101,6 +103,7 @@ class UnitDigest:
     flow: Flow = Flow()
     to_publication: Timing = Timing()
     feedback: Feedback | None = None
+    helpful: Tally = Tally()  # readers' votes in the quarter on the unit's items (any year's)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,17 @@ class PushCost:
 
 
 @dataclass(frozen=True)
+class ItaLine:
+    """ITA readiness of the quarter's fiscal year at the quarter's end (bot.ita)."""
+
+    fiscal_year: int
+    green: int
+    stale: int
+    missing: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Digest:
     office_id: int
     office_name: str
@@ -134,6 +148,8 @@ class Digest:
     top: list[Item]
     pushes: PushCost
     minimum_set: list[MinimumItem]
+    ita: ItaLine | None = None
+    helpful_by_category: dict[str, Tally] = field(default_factory=dict)
 
     def unit_name(self, unit_id: int | None) -> str:
         return next((u.name for u in self.units if u.unit_id == unit_id), NO_UNIT_NAME)
@@ -320,6 +336,13 @@ def compute_digest(session: Session, office_id: int, quarter: FiscalQuarter,
             QuarterFeedback.office_id == office_id, QuarterFeedback.quarter == quarter.code))
     }
 
+    votes = quarter_tallies(session, office_id, quarter)
+    helpful_by_unit: dict[int | None, Tally] = {}
+    helpful_by_category: dict[str, Tally] = {}
+    for (unit_id, code), tally in votes.items():
+        helpful_by_unit[unit_id] = helpful_by_unit.get(unit_id, Tally()) + tally
+        helpful_by_category[code] = helpful_by_category.get(code, Tally()) + tally
+
     # Assemble per unit: a few grouped rows, not data rows.
     acc: dict[int | None, dict] = {}
     for unit_id, code, month, count, views in published:
@@ -332,7 +355,8 @@ def compute_digest(session: Session, office_id: int, quarter: FiscalQuarter,
     known = session.execute(select(Unit.id, Unit.name, Unit.active)
                             .where(Unit.office_id == office_id).order_by(Unit.id)).all()
     names = {uid: name for uid, name, _ in known}
-    touched = set(acc) | set(retracted) | set(views_in_q) | set(flows) | set(feedback)
+    touched = (set(acc) | set(retracted) | set(views_in_q) | set(flows) | set(feedback)
+               | set(helpful_by_unit))
     unit_ids = [uid for uid, _, active in known if active or uid in touched]
     unit_ids += sorted((uid for uid in touched if uid not in names), key=lambda u: (u is None, u))
     units = []
@@ -344,6 +368,7 @@ def compute_digest(session: Session, office_id: int, quarter: FiscalQuarter,
             by_month=tuple(u["by_month"]), views=u["views"],
             views_in_quarter=views_in_q.get(uid, 0), flow=flows.get(uid, Flow()),
             to_publication=_timing(per_unit_timing.get(uid)), feedback=feedback.get(uid),
+            helpful=helpful_by_unit.get(uid, Tally()),
         ))
     return Digest(
         office_id=office_id, office_name=office.name, office_short_name=office.short_name,
@@ -351,10 +376,21 @@ def compute_digest(session: Session, office_id: int, quarter: FiscalQuarter,
         total=_sum_units(units, office.name, office_timing), units=units, stages=stages,
         items=items, top=top, pushes=_pushes(session, office_id, quarter),
         minimum_set=minimum_set_status(session, office_id, quarter.end - timedelta(microseconds=1)),
+        ita=_ita_line(session, office, quarter),
+        helpful_by_category=_by_code(helpful_by_category),
     )
 
 
-def _by_code(counts: dict[str, int]) -> dict[str, int]:
+def _ita_line(session: Session, office: Office, quarter: FiscalQuarter) -> ItaLine | None:
+    found = readiness(session, office, quarter.fiscal_year, quarter.end - timedelta(microseconds=1),
+                      limit=1)
+    if found is None:
+        return None
+    return ItaLine(quarter.fiscal_year, found.count("green"), found.count("stale"),
+                   found.count("missing"), len(found.indicators))
+
+
+def _by_code(counts: dict) -> dict:
     """Categories in the announcement's order (1.2 before 1.10)."""
     return dict(sorted(counts.items(), key=lambda kv: tuple(int(p) for p in kv[0].split("."))))
 
@@ -373,6 +409,7 @@ def _sum_units(units: list[UnitDigest], name: str, timing: Timing) -> UnitDigest
                   sum(u.by_month[2] for u in units)),
         views=sum(u.views for u in units),
         views_in_quarter=sum(u.views_in_quarter for u in units),
+        helpful=sum((u.helpful for u in units), Tally()),
         flow=Flow(*(sum(getattr(u.flow, k) for u in units) for k in Flow.__dataclass_fields__)),
         to_publication=timing,
     )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from bot.ita.links import readiness_url
 from bot.spine.config import Config
 from bot.thai.dates import FiscalQuarter
 
@@ -25,6 +26,7 @@ class ReportLinks:
     pdf: str
     xlsx: str
     chart: str
+    ita: str = ""  # the private ITA readiness view of the quarter's fiscal year
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -52,7 +54,8 @@ def token_problem(secret: str, token: str, office_id: int, quarter: FiscalQuarte
 
 def links_for(config: Config, office_id: int, quarter: FiscalQuarter, token: str) -> ReportLinks:
     base = f"{config.public_base_url}/reports/{office_id}/{quarter.code}"
-    return ReportLinks(*(f"{base}.{ext}?t={token}" for ext in ("html", "pdf", "xlsx", "png")))
+    return ReportLinks(*(f"{base}.{ext}?t={token}" for ext in ("html", "pdf", "xlsx", "png")),
+                       ita=readiness_url(config, office_id, quarter.fiscal_year))
 
 
 def report_links(config: Config, office_id: int, quarter: FiscalQuarter,

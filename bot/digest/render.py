@@ -99,6 +99,19 @@ def feedback_count(d: Digest) -> tuple[int, int]:
     return sum(u.feedback.answered for u in asked), len(asked)
 
 
+def ita_text(d: Digest, s: Style) -> str:
+    if d.ita is None:
+        return "–"
+    return s.digits(f"พร้อม {d.ita.green}/{d.ita.total} ตัวชี้วัด (ปีงบ {d.ita.fiscal_year})")
+
+
+def helpful_text(tally, s: Style) -> str:
+    """``12/15 เห็นว่าเป็นประโยชน์`` (of the votes cast), or – when nobody voted."""
+    if not tally.total:
+        return "–"
+    return s.digits(f"{tally.yes}/{tally.total} เห็นว่าเป็นประโยชน์")
+
+
 def feedback_text(u: UnitDigest) -> str:
     if u.feedback is None:
         return "–"  # never asked (no director, or the quarter predates the request)
@@ -142,6 +155,8 @@ def flex_summary(d: Digest, links: ReportLinks) -> dict:
         _row("ยอดเข้าชมในไตรมาส", f"{s.n(t.views_in_quarter)} ครั้ง"),
         _row("ข้อความ LINE ที่ใช้", f"{s.n(d.pushes.recipients)} ข้อความ"),
         _row("ข้อมูลขั้นต่ำ (ข้อ ๒.๑)", f"ครบ {present}/{required} รายการ"),
+        _row("ความพร้อม ITA (OIT)", ita_text(d, s)),
+        _row("ผู้อ่านให้ความเห็น", helpful_text(t.helpful, s)),
         _row("ปัญหาและข้อเสนอแนะ", f"ตอบแล้ว {answered}/{asked} กลุ่ม" if asked else "–"),
     ]
     if d.top:
@@ -185,7 +200,7 @@ def report_html(d: Digest, links: ReportLinks | None = None, chart: bytes | None
         chart_src="data:image/png;base64," + base64.b64encode(chart).decode(),
         category_label=category_label, category_names=CATEGORY_NAMES,
         minimum=minimum_set_count(d), feedback_count=feedback_count(d),
-        feedback_text=feedback_text,
+        feedback_text=feedback_text, ita_text=ita_text(d, SCREEN), helpful_text=helpful_text,
     )
 
 
@@ -246,15 +261,22 @@ def report_pdf(d: Digest, chart: bytes | None = None) -> bytes:
                 if t.published else ""),
              f"ข้อความ LINE ที่ใช้ (โควตาการส่ง) {s.n(d.pushes.recipients)} ข้อความ "
              f"จากการส่ง {s.n(d.pushes.messages)} ครั้ง ในจำนวนนี้เป็นการแจ้งการเผยแพร่ "
-             f"{s.n(d.pushes.publication_recipients)} ข้อความ"],
-            [Table(["ลำดับ", "เรื่อง", "กลุ่ม/หน่วย", "เผยแพร่", "เข้าชม"],
+             f"{s.n(d.pushes.publication_recipients)} ข้อความ",
+             f"ความเห็นของผู้อ่านว่าข้อมูลเป็นประโยชน์หรือไม่: {helpful_text(t.helpful, s)}"],
+            [Table(["กลุ่ม/หน่วย และหมวดข้อมูล", "เป็นประโยชน์", "ไม่เป็นประโยชน์"],
+                   [[u.name, s.n(u.helpful.yes), s.n(u.helpful.no)] for u in units if u.helpful.total]
+                   + [[s.digits(category_label(code)), s.n(v.yes), s.n(v.no)]
+                      for code, v in d.helpful_by_category.items()]
+                   or [["ยังไม่มีผู้ให้ความเห็น", "", ""]], col_widths=[4, 1, 1]),
+             Table(["ลำดับ", "เรื่อง", "กลุ่ม/หน่วย", "เผยแพร่", "เข้าชม"],
                    [[s.n(i), item.title, d.unit_name(item.unit_id), s.date(item.published_at),
                      s.n(item.views)] for i, item in enumerate(d.top, start=1)]
                    or [["–", "ไม่มีรายการ", "", "", ""]])],
         ),
         Section(
             "๕. ข้อมูลขั้นต่ำที่เว็บไซต์ต้องมี (ข้อ ๒.๑)",
-            [f"ณ สิ้นไตรมาส มีครบ {s.n(present)} จาก {s.n(required)} รายการ"],
+            [f"ณ สิ้นไตรมาส มีครบ {s.n(present)} จาก {s.n(required)} รายการ",
+             f"ความพร้อมตามตัวชี้วัด ITA (OIT) ณ สิ้นไตรมาส: {ita_text(d, s)}"],
             [Table(["รายการ", "หมวด", "สถานะ", "เผยแพร่ล่าสุด"],
                    [[m.label, s.digits(m.category_code), "มี" if m.present else "ไม่มี",
                      s.date(m.latest)] for m in d.minimum_set])],
@@ -320,6 +342,9 @@ def report_xlsx(d: Digest) -> bytes:
             ["ข้อความ LINE ที่ใช้โควตา", d.pushes.recipients],
             ["ในจำนวนนี้: แจ้งการเผยแพร่", d.pushes.publication_recipients],
             ["ข้อมูลขั้นต่ำ (ข้อ ๒.๑) ที่มี", f"{present}/{required}"],
+            ["ความพร้อม ITA (OIT) ณ สิ้นไตรมาส", ita_text(d, s)],
+            ["ผู้อ่านเห็นว่าเป็นประโยชน์ (เสียง)", t.helpful.yes],
+            ["ผู้อ่านเห็นว่าไม่เป็นประโยชน์ (เสียง)", t.helpful.no],
             ["ข้อมูล ณ", thai_datetime(d.computed_at)],
         ], col_widths=[42, 60]),
         Sheet("รายกลุ่ม", ["กลุ่ม/หน่วย", "เผยแพร่", *months, "ถอนการเผยแพร่",
@@ -342,6 +367,10 @@ def report_xlsx(d: Digest) -> bytes:
         Sheet("ข้อมูลขั้นต่ำ", ["รายการ (ข้อ ๒.๑)", "หมวด", "สถานะ", "รายการที่มี", "เผยแพร่ล่าสุด"],
               [[m.label, category_label(m.category_code), "มี" if m.present else "ไม่มี", m.live,
                 s.date(m.latest)] for m in d.minimum_set]),
+        Sheet("ความเห็นผู้อ่าน", ["กลุ่ม/หน่วย หรือหมวด", "เป็นประโยชน์", "ไม่เป็นประโยชน์"],
+              [[u.name, u.helpful.yes, u.helpful.no] for u in d.units]
+              + [[TOTAL, t.helpful.yes, t.helpful.no]]
+              + [[category_label(code), v.yes, v.no] for code, v in d.helpful_by_category.items()]),
         Sheet("ปัญหาและข้อเสนอแนะ", ["กลุ่ม/หน่วย", "ปัญหาอุปสรรคและข้อเสนอแนะ", "วันที่ตอบ"],
               [[u.name, feedback_text(u),
                 s.date(u.feedback.answered_at) if u.feedback and u.feedback.answered else ""]
@@ -365,6 +394,7 @@ def text_summary(d: Digest) -> str:
     lines.append(f"ยอดเข้าชมในไตรมาส {s.n(t.views_in_quarter)} ครั้ง; "
                  f"ข้อความ LINE {s.n(d.pushes.recipients)} ข้อความ")
     lines.append(f"ข้อมูลขั้นต่ำ (ข้อ ๒.๑): ครบ {present}/{required}")
+    lines.append(f"ความพร้อม ITA (OIT): {ita_text(d, s)}; ผู้อ่าน: {helpful_text(t.helpful, s)}")
     lines.append("")
     for u in d.units:
         lines.append(f"{u.name}: เผยแพร่ {s.n(u.published)}, ยื่น {s.n(u.flow.submitted)}, "

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.office import website as websites
-from bot.office.categories import sync_categories
+from bot.office.categories import CATEGORIES, sync_categories
 from models import Office, Person, Unit
 from models.org import DEFAULT_CHAINS, ROLES
 
 CHAIN_KINDS = tuple(DEFAULT_CHAINS)
 CHAIN_ROLES = ("unit_director", "office_director")
 FILE_ROLES = tuple(r for r in ROLES if r != "unit_director")
+CATEGORY_CODES = frozenset(code for code, _ in CATEGORIES)
 
 
 class OrgFileError(ValueError):
@@ -59,9 +61,44 @@ class OrgSpec:
     chains: dict
     publish_mode: str
     website: dict | None = None
+    ita: dict = field(default_factory=dict)
 
 
-def parse(text: str) -> OrgSpec:
+def _unit_categories(entry: dict) -> list[str]:
+    given = entry.get("categories") or []
+    if not isinstance(given, list):
+        _fail(entry, "'categories' must be a list of category codes such as \"1.9\"")
+    codes = [str(c) for c in given]
+    unknown = [c for c in codes if c not in CATEGORY_CODES]
+    if unknown:
+        _fail(entry, f"unknown categories {', '.join(unknown)} for unit '{entry['key']}' "
+                     "(quote them: \"1.10\", not 1.10)")
+    entry["categories"] = list(dict.fromkeys(codes))
+    return entry["categories"]
+
+
+def _ita(doc: dict, base_dir: Path | None) -> dict:
+    """`ita: {lists: {2570: oit-2569 | own-2570.yaml}}`: which OIT list each fiscal year uses.
+    A bundled list goes by its key; a path is taken relative to the org file."""
+    given = doc.get("ita") or {}
+    if not isinstance(given, dict):
+        _fail(doc, "'ita' must be a mapping with 'lists'")
+    lists = given.get("lists") or {}
+    if not isinstance(lists, dict):
+        _fail(given, "'ita: lists' must map a fiscal year (2570) to a list name or file")
+    out = {}
+    for year, name in lists.items():
+        if year == "__line__":
+            continue
+        if not isinstance(year, int) or not 2500 <= year <= 2700 or not isinstance(name, str):
+            _fail(lists, f"'ita: lists' entry {year!r}: a Buddhist Era year and a list name or file")
+        if name.endswith((".yaml", ".yml")) and base_dir is not None:
+            name = str((base_dir / name).resolve())
+        out[str(year)] = name
+    return {"lists": out} if out else {}
+
+
+def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -105,6 +142,7 @@ def parse(text: str) -> OrgSpec:
             _fail(entry, f"duplicate unit key '{key}' (first at line {unit_keys[key]['__line__']})")
         unit_keys[key] = entry
         _text(entry, "name")
+        _unit_categories(entry)
         director = _text(entry, "director")
         if director not in person_keys:
             _fail(entry, f"director '{director}' of unit '{key}' is not a person in the file")
@@ -144,7 +182,8 @@ def parse(text: str) -> OrgSpec:
         except websites.WebsiteError as exc:
             _fail(doc["website"], str(exc))
     return OrgSpec(office=office, units=units, people=people, chains=chains,
-                   publish_mode=publish_mode, website=website)
+                   publish_mode=publish_mode, website=website,
+                   ita=_ita(doc, base_dir))
 
 
 def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
@@ -157,7 +196,7 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
         office = Office(short_name=short_name, name="")
         session.add(office)
     office.name = _text(spec.office, "name")
-    office.chains, office.publish_mode = spec.chains, spec.publish_mode
+    office.chains, office.publish_mode, office.ita = spec.chains, spec.publish_mode, spec.ita
     if office.website and spec.website and any(
             office.website.get(k) != spec.website[k] for k in ("url", "user")):
         office.website_password = None  # a password belongs to its site: never send it to another
@@ -168,6 +207,7 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
     for entry in spec.units:
         unit = units.get(entry["key"]) or Unit(office_id=office.id, key=entry["key"])
         unit.name, unit.active = _text(entry, "name"), True
+        unit.categories = entry["categories"]
         units[entry["key"]] = unit
         session.add(unit)
     people = {p.key: p for p in session.scalars(select(Person).where(Person.office_id == office.id))}

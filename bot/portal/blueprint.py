@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from bot.portal import feeds, files, pages, search, signed
+from bot.portal import feeds, files, ita, pages, search, signed
 from bot.portal.web import Portal, install
 
 
@@ -13,6 +13,6 @@ def portal_blueprint(runtime) -> Blueprint:
     bp = Blueprint("portal", __name__)
     portal = Portal(runtime)
     install(bp, portal)
-    for module in (pages, search, feeds, signed, files):
+    for module in (pages, search, feeds, signed, files, ita):
         module.add_routes(bp, portal)
     return bp

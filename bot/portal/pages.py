@@ -12,14 +12,14 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.files.media import make_preview
 from bot.files.names import content_disposition
 from bot.office.categories import SHORT_NAMES
-from bot.portal import listings
+from bot.portal import listings, verdict
 from bot.portal.web import Portal, page
 from bot.publishing.addresses import Links
 from bot.publishing.cards import card_image
@@ -78,6 +78,25 @@ def _attachment_of(session: Session, submission: Submission, version: int, aid: 
     return att
 
 
+def item_page(portal: Portal, pid: int, *, count_view: bool = False, note: str | None = None,
+              error: str | None = None, comment: str = "", status: int = 200):
+    """An item's page; with `note` or `error` (and the reader's `comment` kept) after a vote."""
+    with portal.session() as session:
+        pub = publication_or_abort(portal, session, pid)
+        view = describe(session, pub.submission, pub)
+        office = portal.office(session)
+        on_site = site_url(session, pub)
+    written = portal.views.count(pid, utcnow()) if count_view else 0
+    if written:  # the count was read before them
+        view = replace(view, views=view.views + written)
+    urls = portal.links
+    return page("portal/item.html", status, office=office, view=view, files=_PublicFiles(pid),
+                trail=trail_text(view), canonical=urls.item(pid),
+                og_image=_og_image(view, urls), page_title=view.title, preview=False,
+                vote_token=verdict.form_token(portal.config, pid), vote_note=note,
+                vote_error=error, comment=comment, site_url=on_site)
+
+
 def add_routes(bp: Blueprint, portal: Portal) -> None:
     @bp.get("/")
     def home():
@@ -112,19 +131,18 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
 
     @bp.get("/p/<id:pid>")
     def item(pid: int):
+        note = verdict.NOTES.get(request.args.get("vote", ""))
+        return item_page(portal, pid, count_view=True, note=note)
+
+    @bp.post("/p/<id:pid>/vote")
+    def vote(pid: int):
         with portal.session() as session:
-            pub = publication_or_abort(portal, session, pid)
-            view = describe(session, pub.submission, pub)
-            office = portal.office(session)
-            on_site = site_url(session, pub)
-        written = portal.views.count(pid, utcnow())
-        if written:  # the count was read before them
-            view = replace(view, views=view.views + written)
-        urls = portal.links
-        return page("portal/item.html", office=office, view=view, files=_PublicFiles(pid),
-                    trail=trail_text(view), canonical=urls.item(pid),
-                    og_image=_og_image(view, urls), page_title=view.title, preview=False,
-                    site_url=on_site)
+            publication_or_abort(portal, session, pid)  # 404 / 410 before anything is written
+        outcome = verdict.receive(portal.runtime, pid)
+        if outcome in verdict.NOTES:
+            return redirect(url_for("portal.item", pid=pid, vote=outcome, _anchor="vote"), 303)
+        return item_page(portal, pid, error=verdict.ERRORS[outcome], comment=verdict.comment_sent(),
+                         status=verdict.STATUS.get(outcome, 400))
 
     @bp.get("/p/<id:pid>/files/<id:aid>")
     def attachment(pid: int, aid: int):

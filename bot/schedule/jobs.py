@@ -15,10 +15,12 @@ from datetime import datetime
 
 from bot.digest.delivery import send_due_digests
 from bot.digest.feedback import for_each_office, remind_feedback, request_feedback
+from bot.ita.push import push_readiness
 from bot.schedule.scheduler import cron
 from bot.spine.db import transaction
 from bot.workflow.reminders import send_reminders
 from bot.workflow.submissions import expire_idle_drafts as expire
+from models import Office
 
 log = logging.getLogger("prakat.jobs")
 
@@ -60,10 +62,22 @@ def expire_idle_drafts(runtime, now: datetime) -> None:
         log.info("expired %d idle draft(s)", len(expired))
 
 
+def push_ita_readiness(runtime, now: datetime) -> None:
+    """Working days 09:00: once a week, in the two months before the OIT assessment, tell the
+    ICT group which indicators still lack evidence (nothing when all are ready)."""
+    def step(session, config, office_id, when):
+        return push_readiness(session, config, session.get(Office, office_id), when).sent
+
+    pushed = for_each_office(runtime, step, now)
+    if pushed:
+        log.info("pushed ITA readiness to %d office(s)", pushed)
+
+
 JOBS = [
     cron("quarter_feedback_ask", ask_quarter_feedback, hour=9, minute=0),
     cron("quarter_feedback_remind", remind_quarter_feedback, hour=9, minute=0),
     cron("quarter_digest", send_quarter_digest, hour=9, minute=0),
     cron("approval_reminders", remind_approvers, hour=9, minute=0),
     cron("expire_idle_drafts", expire_idle_drafts, minute=15),
+    cron("ita_readiness_weekly", push_ita_readiness, day_of_week="mon-fri", hour=9, minute=0),
 ]

@@ -34,6 +34,8 @@ ACTIONS = frozenset({
     "unsend_removed", "unsend_kept",
     # quarterly digest and its feedback (bot.digest)
     "digest.sent", "feedback.answered", "feedback.refused",
+    # ITA evidence (bot.ita): an item tagged with an indicator or untagged, the weekly push
+    "ita.tagged", "ita.untagged", "ita.reminded",
 })
 
 
