@@ -32,12 +32,8 @@ def text_of(ctx: EventContext) -> str | None:
     return None
 
 
-# Words that always mean "show me how to use this", even while a prompt waits for an answer.
+# Words that always mean "show me how to use this", whatever the step (handlers/prompt.py).
 HELP_WORDS = {"วิธีใช้", "help", "ช่วยเหลือ", "เมนู", "?"}
-
-
-def is_help_word(text: str) -> bool:
-    return text.lower() in HELP_WORDS
 
 
 def user_in_chat(ctx: EventContext) -> bool:
@@ -46,7 +42,7 @@ def user_in_chat(ctx: EventContext) -> bool:
 
 
 def refuse_tap(ctx: EventContext, text: str, reason: str, *, submission_id: int | None = None,
-               outcome: str = "refused") -> None:
+               outcome: str = "refused", buttons: list[dict] | None = None) -> None:
     """Answer a refused tap and put it on the record: who tapped, what data, and why not.
 
     `submission_id` only for an item already loaded: ids in the data are the tapper's claim."""
@@ -55,4 +51,4 @@ def refuse_tap(ctx: EventContext, text: str, reason: str, *, submission_id: int 
     audit.record(ctx.session, "refused", office_id=ctx.office_id, submission_id=submission_id,
                  actor_id=ctx.person.id if ctx.person else None, actor_line_user_id=ctx.user_id,
                  event_id=ctx.event_id, data={"reason": reason, "data": (tapped or "")[:300]})
-    ctx.reply(messages.text(text))
+    ctx.reply(messages.text(text, buttons))

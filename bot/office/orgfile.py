@@ -114,6 +114,9 @@ def parse(text: str) -> OrgSpec:
 
     _text(office, "name")
     _text(office, "short_name")
+    website = _text(office, "website", required=False)
+    if website and not website.startswith(("https://", "http://")):
+        _fail(office, "'website' must be an address starting with https:// or http://")
     if _text(office, "director") not in person_keys:
         _fail(office, f"office director '{office['director']}' is not a person in the file")
 
@@ -145,6 +148,8 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
         office = Office(short_name=short_name, name="")
         session.add(office)
     office.name = _text(spec.office, "name")
+    office.phone = _text(spec.office, "phone", required=False) or None
+    office.website = _text(spec.office, "website", required=False) or None
     office.chains, office.publish_mode = spec.chains, spec.publish_mode
     session.flush()
 
