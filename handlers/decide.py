@@ -40,7 +40,7 @@ DECIDED = "เรื่อง #{id} “{title}” {verb}แล้วโดย {w
 DECIDED_MINE = "\nขั้นต่อไปรอท่านพิจารณาอยู่ค่ะ"
 NOT_NEEDED = "เรื่อง #{id} ไม่ต้องพิจารณาในขั้นนี้แล้วค่ะ\nตอนนี้: {now}"
 STEP_VERBS = {"approved": "อนุมัติ", "returned": "ส่งกลับแก้ไข", "rejected": "ไม่อนุมัติ"}
-NOTHING_PENDING = "ไม่มีเรื่องรออนุมัติค่ะ 🎉"
+NOTHING_PENDING = "ไม่มีรายการรออนุมัติค่ะ 🎉"
 # รออนุมัติ from someone who decides nothing: what they can look at instead
 NOT_A_DIRECTOR = ("\"รออนุมัติ\" เป็นรายการสำหรับผู้อำนวยการที่พิจารณาเรื่องค่ะ\n"
                   "เรื่องที่ท่านส่งเอง ดูสถานะได้ที่ \"รายการของฉัน\"")

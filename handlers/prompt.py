@@ -147,7 +147,7 @@ class Prompt:
             ctx.reply(messages.text(self.expired))
             return
         if answer.text is None:
-            ctx.reply(messages.text(self.not_text))
+            ctx.reply(messages.text(self.not_text), self.question(ctx, data))
             return
         ctx.set_state("idle")
         self.on_answer(ctx, data, answer.text)

@@ -241,7 +241,7 @@ def test_two_simultaneous_taps_make_exactly_one_transition(people, line, fake, r
     for t in threads:
         t.join()
     said = line.drain()
-    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "เรื่อง #1"))]
+    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "เรื่อง #1 “"))]
     assert len(answers) == 2 and sum(a.startswith("บันทึกแล้ว") for a in answers) == 1
     with runtime.factory() as session:
         assert session.query(AuditEntry).filter(AuditEntry.action == "approve").count() == 1

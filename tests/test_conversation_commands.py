@@ -7,14 +7,17 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
+from bot.office.orgfile import OrgFileError, parse
 from bot.spine.postback import encode
 from bot.thai.dates import now_bangkok, thai_date, thai_datetime
 from handlers import commands, decide, enrol, help, submit
 from handlers.help import help_text
 from models import ApprovalStep, Attachment, Conversation, Submission, SubmissionVersion
 from tests import samples
+from tests.conftest import OFFICE_YAML
 from tests.flex import actions, data, joined
 from tests.line_driver import user_id
 from tests.test_approvals import latest_card, submit_document
@@ -265,3 +268,11 @@ def test_keeping_the_old_item_says_the_new_file_was_not_used(people, line, runti
     assert state(runtime, "kanya") == "draft_title"
     with runtime.factory() as session:
         assert session.scalar(select(Submission).where(Submission.id == 2)) is None
+
+
+def test_the_offices_website_in_the_org_file_must_be_an_address():
+    bad = OFFICE_YAML.replace("website: https://www.example.org", "website: www.example.org")
+    assert bad != OFFICE_YAML
+    with pytest.raises(OrgFileError, match="'website' must be an address"):
+        parse(bad)
+    assert parse(OFFICE_YAML).office["phone"] == "0 5500 0000"

@@ -168,6 +168,8 @@ def test_album_without_total_closes_after_a_quiet_period(people, line, runtime):
     while sender.run_once():
         pass
     assert "ได้รับรูปแล้ว 2 รูป" in line.texts_to("kanya")[-1]
+    asked = line.fake.messages_to(user_id("kanya"))[-1]
+    assert [q["action"]["label"] for q in asked["quickReply"]["items"]] == ["ยกเลิกเรื่อง"]
 
 
 def test_announcement_needs_a_body(people, line):
