@@ -21,15 +21,12 @@ from bot.office.org import roles_of
 from bot.spine import messages
 from bot.spine.context import EventContext
 from handlers import decide, mine, submit
-from handlers.common import text_of, user_in_chat
+from handlers.common import THANKS_BACK, is_thanks, text_of, user_in_chat
 from handlers.help import help_text
 from handlers.prompt import Steps, command_of
 from handlers.router import Handler
 
 NOTHING_TO_CANCEL = "ตอนนี้ไม่มีเรื่องที่กำลังทำอยู่ค่ะ ส่งไฟล์หรือรูปภาพมาเพื่อเริ่มเรื่องใหม่ได้เลย"
-THANKS_BACK = "ยินดีค่ะ 😊"
-THANKS = ("ขอบคุณ", "ขอบใจ", "thank", "thx")
-THANKS_MAX = 40  # longer than this it is a message, not a thanks
 NEW_ITEM = ("doc", "photos", "news")
 
 
@@ -77,17 +74,13 @@ def commands(steps: Steps) -> Handler:
     return Handler("commands", _check, handle)
 
 
-def _is_thanks(text: str | None) -> bool:
-    return bool(text) and len(text) <= THANKS_MAX and text.lower().startswith(THANKS)
-
-
 def _small_talk_check(ctx: EventContext) -> str | None:
     """Thanks, or a sticker, that no step took as its answer."""
     if not user_in_chat(ctx) or not isinstance(ctx.event, MessageEvent):
         return None
     if isinstance(ctx.event.message, StickerMessageContent):
         return "sticker"
-    return "thanks" if _is_thanks(text_of(ctx)) else None
+    return "thanks" if is_thanks(text_of(ctx)) else None
 
 
 def small_talk(steps: Steps) -> Handler:

@@ -12,7 +12,9 @@ NOT_LINKED = (
     "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากรของสำนักงาน\n"
     "กรุณาขอรหัสเชื่อมบัญชีจากผู้ดูแลระบบ (กลุ่ม ICT) แล้วพิมพ์รหัสนั้นส่งมาในแชตนี้ค่ะ"
 )
-NO_ROLE = "ขออภัยค่ะ คำสั่งนี้สำหรับผู้มีหน้าที่เกี่ยวข้องเท่านั้น หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ดูแลระบบค่ะ"
+# A refusal says what the person can do instead: their own items are always theirs to see.
+NO_ROLE = ("ขออภัยค่ะ คำสั่งนี้สำหรับผู้มีหน้าที่เกี่ยวข้องเท่านั้น เรื่องที่ท่านส่งเอง ดูได้ที่ \"รายการของฉัน\"\n"
+           "หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ดูแลระบบค่ะ")
 
 
 def in_user_chat(ctx: EventContext) -> bool:
@@ -34,6 +36,15 @@ def text_of(ctx: EventContext) -> str | None:
 
 # Words that always mean "show me how to use this", whatever the step (handlers/prompt.py).
 HELP_WORDS = {"วิธีใช้", "help", "ช่วยเหลือ", "เมนู", "?"}
+
+
+THANKS = ("ขอบคุณ", "ขอบใจ", "thank", "thx")
+THANKS_MAX = 40  # longer than this it is a message, not a thanks
+THANKS_BACK = "ยินดีค่ะ 😊"
+
+
+def is_thanks(text: str | None) -> bool:
+    return bool(text) and len(text) <= THANKS_MAX and text.lower().startswith(THANKS)
 
 
 def user_in_chat(ctx: EventContext) -> bool:

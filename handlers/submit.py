@@ -20,7 +20,7 @@ from bot.thai.dates import thai_date, to_bangkok
 from bot.thai.text import clip
 from bot.workflow import albums, cards, machine, notify, submissions
 from bot.workflow.submissions import KIND_NAMES, DraftError
-from handlers.common import refuse_tap, text_of, user_in_chat
+from handlers.common import THANKS_BACK, is_thanks, refuse_tap, text_of, user_in_chat
 from handlers.prompt import Step, with_buttons
 from handlers.router import Handler
 from models import Category, Submission
@@ -360,9 +360,9 @@ def on_text(ctx: EventContext, submission: Submission, text: str) -> None:
             _ask_again(ctx, submission, str(err))
             return
         show_confirmation(ctx, submission)
-    else:
+    else:  # a step that takes no text: thanks are thanked, anything else hinted at
         ctx.row.outcome = "unexpected"
-        _ask_again(ctx, submission, HINTS.get(state))
+        _ask_again(ctx, submission, THANKS_BACK if is_thanks(text) else HINTS.get(state))
 
 
 def _old_card(ctx: EventContext) -> None:

@@ -225,7 +225,10 @@ def test_thanks_stickers_and_a_staff_member_asking_for_pending_items(people, lin
     assert said["text"] == decide.NOT_A_DIRECTOR and quick_labels(said) == ["รายการของฉัน"]
     [said] = line.text("kanya", "พรุ่งนี้ประชุมกี่โมง")
     assert said["text"] == help.NOT_UNDERSTOOD and "วิธีใช้" in quick_labels(said)
-    to_title_step(line)
+    said = start_document(line)
+    said = line.text("kanya", "ขอบคุณค่ะ")  # at a step that takes no text: thanks, then the question
+    assert said[0]["text"] == commands.THANKS_BACK and said[-1]["type"] == "flex"
+    line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))
     said = line.send(sticker(line, "kanya"))  # a step waits: its question again
     assert said[-1]["text"] == submit.ASK_TITLE_OR_FILE_NAME and titles(runtime) == [""]
 
