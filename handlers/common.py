@@ -12,7 +12,9 @@ NOT_LINKED = (
     "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากรของสำนักงาน\n"
     "กรุณาขอรหัสเชื่อมบัญชีจากผู้ดูแลระบบ (กลุ่ม ICT) แล้วพิมพ์รหัสนั้นส่งมาในแชตนี้ค่ะ"
 )
-NO_ROLE = "ขออภัยค่ะ คำสั่งนี้สำหรับผู้มีหน้าที่เกี่ยวข้องเท่านั้น หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ดูแลระบบค่ะ"
+# A refusal says what the person can do instead: their own items are always theirs to see.
+NO_ROLE = ("ขออภัยค่ะ คำสั่งนี้สำหรับผู้มีหน้าที่เกี่ยวข้องเท่านั้น เรื่องที่ท่านส่งเอง ดูได้ที่ \"รายการของฉัน\"\n"
+           "หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ดูแลระบบค่ะ")
 
 
 def in_user_chat(ctx: EventContext) -> bool:
@@ -32,12 +34,17 @@ def text_of(ctx: EventContext) -> str | None:
     return None
 
 
-# Words that always mean "show me how to use this", even while a prompt waits for an answer.
+# Words that always mean "show me how to use this", whatever the step (handlers/prompt.py).
 HELP_WORDS = {"วิธีใช้", "help", "ช่วยเหลือ", "เมนู", "?"}
 
 
-def is_help_word(text: str) -> bool:
-    return text.lower() in HELP_WORDS
+THANKS = ("ขอบคุณ", "ขอบใจ", "thank", "thx")
+THANKS_MAX = 40  # longer than this it is a message, not a thanks
+THANKS_BACK = "ยินดีค่ะ 😊"
+
+
+def is_thanks(text: str | None) -> bool:
+    return bool(text) and len(text) <= THANKS_MAX and text.lower().startswith(THANKS)
 
 
 def user_in_chat(ctx: EventContext) -> bool:
@@ -46,7 +53,7 @@ def user_in_chat(ctx: EventContext) -> bool:
 
 
 def refuse_tap(ctx: EventContext, text: str, reason: str, *, submission_id: int | None = None,
-               outcome: str = "refused") -> None:
+               outcome: str = "refused", buttons: list[dict] | None = None) -> None:
     """Answer a refused tap and put it on the record: who tapped, what data, and why not.
 
     `submission_id` only for an item already loaded: ids in the data are the tapper's claim."""
@@ -55,4 +62,4 @@ def refuse_tap(ctx: EventContext, text: str, reason: str, *, submission_id: int 
     audit.record(ctx.session, "refused", office_id=ctx.office_id, submission_id=submission_id,
                  actor_id=ctx.person.id if ctx.person else None, actor_line_user_id=ctx.user_id,
                  event_id=ctx.event_id, data={"reason": reason, "data": (tapped or "")[:300]})
-    ctx.reply(messages.text(text))
+    ctx.reply(messages.text(text, buttons))

@@ -28,6 +28,7 @@ from bot.thai.dates import BANGKOK, FiscalQuarter, thai_datetime
 from handlers.common import user_in_chat
 from handlers.prompt import Prompt
 from handlers.router import Handler
+from models import Unit
 
 STATE = "feedback_text"
 
@@ -96,14 +97,20 @@ def _tap(ctx: EventContext, params: dict[str, str]) -> None:
             f"หากต้องการแก้ไข แตะ “ตอบ” ในการ์ดเดิมได้จนถึง {due}"))
         return
     ANSWER.ask(ctx, quarter=quarter.code, unit_id=unit.id)
-    current = feedback_row(ctx.session, unit.office_id, unit.id, quarter)
+
+
+def _question(ctx: EventContext, data: dict) -> dict:
+    unit = ctx.session.get(Unit, int(data.get("unit_id", 0)))
     earlier = ""
-    if current.answered_at is not None:
+    current = feedback_row(ctx.session, unit.office_id, unit.id,
+                           FiscalQuarter.parse(str(data.get("quarter", "")))) if unit else None
+    if current is not None and current.answered_at is not None:
         earlier = "\n\nคำตอบเดิม: " + ("ไม่มี" if current.none else current.text[:500])
         earlier += "\n(ข้อความใหม่จะแทนคำตอบเดิม)"
-    ctx.reply(messages.text(
-        f"กรุณาพิมพ์ปัญหาอุปสรรคและข้อเสนอแนะของ{unit.name} ส่งมาในข้อความถัดไปได้เลยค่ะ\n"
-        f"พิมพ์ “ยกเลิก” หากยังไม่ต้องการตอบ{earlier}"))
+    return messages.text(
+        f"กรุณาพิมพ์ปัญหาอุปสรรคและข้อเสนอแนะของ{unit.name if unit else ''} ส่งมาในข้อความถัดไปได้เลยค่ะ\n"
+        f"พิมพ์ “ยกเลิก” หากยังไม่ต้องการตอบ{earlier}",
+        [messages.quick(messages.message_action("ยกเลิก", "ยกเลิก"))])
 
 
 def _answer(ctx: EventContext, data: dict, text: str) -> None:
@@ -114,7 +121,7 @@ def _answer(ctx: EventContext, data: dict, text: str) -> None:
         _refuse(ctx, "invalid", None, None)
         return
     if len(text) > MAX_FEEDBACK_CHARS:
-        ANSWER.ask(ctx, **data)  # still waiting for a shorter one
+        ANSWER.wait_again(ctx, **data)  # still waiting for a shorter one
         ctx.reply(messages.text(f"ข้อความยาวเกินไปค่ะ (ไม่เกิน {MAX_FEEDBACK_CHARS:,} ตัวอักษร) "
                                 "กรุณาสรุปให้สั้นลงแล้วส่งใหม่"))
         return
@@ -132,7 +139,7 @@ def _answer(ctx: EventContext, data: dict, text: str) -> None:
 # A director composes this answer (often a long one) in the chat: an hour, not the usual prompt
 # wait, before a late text stops counting as the answer.
 ANSWER = Prompt(state=STATE, on_answer=_answer, cancelled="ยกเลิกแล้วค่ะ ยังไม่ได้บันทึกข้อความนี้",
-                wait=timedelta(hours=1))
+                question=_question, wait=timedelta(hours=1))
 
 
 def _handle(ctx: EventContext, tap: Postback) -> None:
@@ -141,3 +148,4 @@ def _handle(ctx: EventContext, tap: Postback) -> None:
 
 HANDLER = Handler("feedback", _check, _handle)
 ANSWER_HANDLER = ANSWER.handler("feedback_answer")
+STEPS = [ANSWER.step()]

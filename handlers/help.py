@@ -7,8 +7,14 @@ from bot.spine import messages
 from bot.spine.context import EventContext
 from bot.spine.postback import INVALID as INVALID_ACTION
 from bot.spine.postback import Postback
-from handlers.common import is_help_word, refuse_tap, text_of, user_in_chat
+from handlers.common import refuse_tap, user_in_chat
 from handlers.router import Handler
+
+NOT_UNDERSTOOD = "ขออภัยค่ะ ยังไม่เข้าใจข้อความนี้ แชตนี้ตอบอัตโนมัติ เลือกสิ่งที่ต้องการได้เลยค่ะ"
+BAD_BUTTON = "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ"
+# What the fallback offers, as words the commands understand (handlers/prompt.py).
+CHOICES = ("วิธีใช้", "ส่งเอกสาร", "ส่งภาพกิจกรรม", "รายการของฉัน")
+DIRECTOR_CHOICES = ("รออนุมัติ",)
 
 
 def help_text(roles: set[str]) -> str:
@@ -21,22 +27,9 @@ def help_text(roles: set[str]) -> str:
     ]
     if is_director(roles):
         lines.append("• รออนุมัติ: ดูเรื่องที่รอท่านพิจารณา (กดเมนู หรือพิมพ์ \"รออนุมัติ\")")
+    lines.append("• ยกเลิก: พิมพ์ \"ยกเลิก\" ได้ทุกขั้นตอน")
     lines.append("พิมพ์ \"วิธีใช้\" เพื่อดูข้อความนี้อีกครั้งค่ะ")
     return "\n".join(lines)
-
-
-def _is_help(ctx: EventContext) -> bool | None:
-    if not user_in_chat(ctx):
-        return None
-    text = text_of(ctx)
-    if text is not None and is_help_word(text):
-        return True
-    tap = ctx.postback
-    return (tap is not None and tap.action == "menu" and tap.params.get("m") == "help") or None
-
-
-def _handle(ctx: EventContext, _found: bool) -> None:
-    ctx.reply(messages.text(help_text(roles_of(ctx.session, ctx.person))))
 
 
 def _fallback_check(ctx: EventContext) -> bool | None:
@@ -45,11 +38,12 @@ def _fallback_check(ctx: EventContext) -> bool | None:
 
 
 def _fallback(ctx: EventContext, _found: bool) -> None:
+    """One short line and the choices as buttons, not the whole help text."""
     ctx.row.outcome = "unexpected"
-    ctx.reply(messages.text("ขออภัยค่ะ ไม่เข้าใจข้อความนี้\n" + help_text(roles_of(ctx.session, ctx.person))))
+    choices = CHOICES + (DIRECTOR_CHOICES if is_director(roles_of(ctx.session, ctx.person)) else ())
+    ctx.reply(messages.text(NOT_UNDERSTOOD, [messages.quick(messages.message_action(c, c)) for c in choices]))
 
 
-HANDLER = Handler("help", _is_help, _handle)
 FALLBACK = Handler("fallback", _fallback_check, _fallback)
 
 
@@ -60,7 +54,7 @@ def _invalid_check(ctx: EventContext) -> Postback | None:
 
 def _invalid(ctx: EventContext, _tap: Postback) -> None:
     """Postback data this server never wrote (tampered or from an old version): refuse and record."""
-    refuse_tap(ctx, "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ", "bad_payload")
+    refuse_tap(ctx, BAD_BUTTON, "bad_payload")
 
 
 INVALID = Handler("invalid", _invalid_check, _invalid)

@@ -11,7 +11,7 @@ from bot.spine.context import EventContext
 from bot.spine.postback import Postback
 from bot.workflow import cards, machine, notify, submissions
 from bot.workflow.events import refusal
-from handlers.common import refuse_tap, text_of, user_in_chat
+from handlers.common import refuse_tap, user_in_chat
 from handlers.router import Handler
 from handlers.submit import show_confirmation
 from models import Submission
@@ -29,7 +29,8 @@ def _public_url(ctx: EventContext):
     return url
 
 
-def _list(ctx: EventContext) -> None:
+def my_list(ctx: EventContext) -> None:
+    """รายการของฉัน, tapped or typed (handlers/commands.py)."""
     items = ctx.session.scalars(
         select(Submission).where(Submission.submitter_id == ctx.person.id, Submission.status.not_in(HIDDEN))
         .order_by(Submission.updated_at.desc(), Submission.id.desc()).limit(10)).all()
@@ -59,24 +60,13 @@ def _revise(ctx: EventContext, submission: Submission) -> None:
     show_confirmation(ctx, submission)
 
 
-LIST = Postback("menu", {"m": "mine"})  # the list, typed or tapped
-
-
 def _check(ctx: EventContext) -> Postback | None:
-    if not user_in_chat(ctx):
-        return None
     tap = ctx.postback
-    if tap is None:
-        typed = text_of(ctx) == "รายการของฉัน" and not ctx.chat_state().state.startswith(("draft_", "decide_"))
-        return LIST if typed else None
-    return tap if tap.action == "mine" or (tap.action == "menu" and tap.params.get("m") == "mine") else None
+    return tap if user_in_chat(ctx) and tap is not None and tap.action == "mine" else None
 
 
 def _handle(ctx: EventContext, tap: Postback) -> None:
-    action, params = tap
-    if action == "menu":
-        _list(ctx)
-        return
+    params = tap.params
     submission = _item(ctx, params)
     if submission is None or submission.submitter_id != ctx.person.id:
         # the same answer either way: a stranger's item is not confirmed to exist

@@ -108,10 +108,14 @@ def _ask_reason(ctx: EventContext, publication_id: int) -> None:
         _refuse(ctx, "retract", f"เรื่องนี้ถูกถอนการเผยแพร่ไปแล้วค่ะ\nเหตุผล: {pub.retract_reason}",
                 submission_id=pub.submission_id, reason="already_retracted")
         return
-    title = clip(pub.submission.version(pub.version).title, 80)
     RETRACT_REASON.ask(ctx, publication_id=pub.id)
-    ctx.reply(messages.text(ASK_REASON.format(title=title),
-                            [messages.quick(messages.message_action("ยกเลิก", "ยกเลิก"))]))
+
+
+def _question(ctx: EventContext, data: dict) -> dict:
+    pub = ctx.session.get(Publication, int(data.get("publication_id", 0)))
+    title = clip(pub.submission.version(pub.version).title, 80) if pub else ""
+    return messages.text(ASK_REASON.format(title=title),
+                         [messages.quick(messages.message_action("ยกเลิก", "ยกเลิก"))])
 
 
 def _reason_text(ctx: EventContext, data: dict, text: str) -> None:
@@ -125,8 +129,8 @@ def _reason_text(ctx: EventContext, data: dict, text: str) -> None:
                            event_id=ctx.event_id, now=ctx.now, reply=ctx.reply, config=ctx.config)
     except PublishError as exc:
         if exc.code in ("no_reason", "long_reason"):
-            RETRACT_REASON.ask(ctx, publication_id=pub.id)  # let them type it again
             ctx.reply(messages.text(str(exc)))
+            RETRACT_REASON.ask(ctx, publication_id=pub.id)  # let them type it again
             return
         _refuse(ctx, "retract", str(exc), submission_id=pub.submission_id, reason=exc.code)
 
@@ -143,7 +147,8 @@ def _record(ctx: EventContext, publication_id: int) -> None:
 
 
 RETRACT_REASON = Prompt(state=REASON_STATE, on_answer=_reason_text, cancelled=CANCELLED,
-                        expired=TIMED_OUT, not_text=TEXT_PLEASE)
+                        question=_question, expired=TIMED_OUT, not_text=TEXT_PLEASE)
 
 HANDLER = Handler("publish", _check, _handle)
 REASON_HANDLER = RETRACT_REASON.handler("publish_reason")
+STEPS = [RETRACT_REASON.step()]

@@ -27,6 +27,9 @@ class Office(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str] = mapped_column(String(60))
+    # How the public reaches the office (told to strangers who write to the bot); optional.
+    phone: Mapped[str | None] = mapped_column(String(60))
+    website_url: Mapped[str | None] = mapped_column(String(300))  # its public site, for strangers
     director_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", use_alter=True, name="fk_offices_director_id_people")
     )

@@ -112,7 +112,7 @@ def test_return_for_correction_then_version_2_is_approved(people, line, fake, ru
     card_v2 = latest_card(fake, "prasert")
     assert "ฉบับที่ 2" in joined(card_v2) and "5 หน้า" in joined(card_v2)
     said = line.tap("prasert", data(card_v1, "อนุมัติ"))
-    assert "ส่งกลับแก้ไขไปแล้วโดย นายประเสริฐ วงศ์ใหญ่" in said[-1]["text"]
+    assert "ฉบับที่ 2 รอท่านพิจารณาอยู่" in said[-1]["text"]  # the truth about the item now
     line.tap("prasert", data(card_v2, "อนุมัติ"))
     assert [s[:3] for s in steps(runtime)] == [(1, "returned", 1), (2, "waiting", 2), (1, "approved", 2)]
     with runtime.factory() as session:
@@ -202,7 +202,7 @@ def test_refused_taps_change_nothing_answer_clearly_and_are_audited(case, people
     card = _refusal_setup(line, fake, runtime)
     approve = data(card, "อนุมัติ")
     tapper, payload, expected = {
-        "second_tap": ("prasert", approve, "อนุมัติไปแล้วโดย นายประเสริฐ วงศ์ใหญ่ เมื่อ"),
+        "second_tap": ("prasert", approve, "อนุมัติแล้วโดย นายประเสริฐ วงศ์ใหญ่ เมื่อ"),
         "stranger": ("wanpen", approve, "ไม่ได้อยู่ในความรับผิดชอบของท่าน"),
         "submitter": ("kanya", approve, "ไม่ได้อยู่ในความรับผิดชอบของท่าน"),
         "tampered": ("prasert", approve.replace("a=approve", "a=approve&s=9") + "&zz", "ไม่พบรายการนี้"),
@@ -241,7 +241,7 @@ def test_two_simultaneous_taps_make_exactly_one_transition(people, line, fake, r
     for t in threads:
         t.join()
     said = line.drain()
-    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "รายการนี้"))]
+    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "เรื่อง #1 “"))]
     assert len(answers) == 2 and sum(a.startswith("บันทึกแล้ว") for a in answers) == 1
     with runtime.factory() as session:
         assert session.query(AuditEntry).filter(AuditEntry.action == "approve").count() == 1
@@ -259,7 +259,7 @@ def test_pending_list_oldest_first_and_only_for_directors(people, line, fake):
     assert [joined(b).split("\n")[0] for b in bubbles] == ["เรื่องแรก", "เรื่องของการเงิน"]
     opened = line.tap("somchai", data(said[-1], "เปิดการ์ดพิจารณา"))
     assert "ขั้นที่ 2 จาก 2" in joined(opened[-1])
-    assert "สำหรับผู้มีหน้าที่" in line.tap("kanya", "v1/menu?m=pending")[-1]["text"]
+    assert "สำหรับผู้อำนวยการ" in line.tap("kanya", "v1/menu?m=pending")[-1]["text"]
     assert "ไม่มีรายการรออนุมัติ" in line.tap("prasert", "v1/menu?m=pending")[-1]["text"]
 
 
@@ -328,7 +328,7 @@ def test_audit_chain_verifies_and_names_an_edited_row(app, people, line, fake, r
 
 def test_every_unlinked_or_roleless_action_is_refused(people, line, runtime):
     link(runtime, "duangjai")
-    assert "สำหรับผู้มีหน้าที่" in line.tap("duangjai", "v1/menu?m=pending")[-1]["text"]
+    assert "สำหรับผู้อำนวยการ" in line.tap("duangjai", "v1/menu?m=pending")[-1]["text"]
     for payload in ("v1/menu?m=mine", "v1/decide?s=1&v=1&a=approve", "v1/draft?d=1&a=submit"):
         said = line.tap("nobody", payload)
         assert "ขอรหัสเชื่อมบัญชี" in said[-1]["text"]
@@ -376,8 +376,9 @@ def test_a_correction_that_changes_the_category_gets_the_chain_it_now_needs(peop
 def test_a_stale_reason_prompt_never_turns_chatter_into_a_decision(people, line, fake, runtime):
     submit_document(line)
     line.tap("prasert", data(latest_card(fake, "prasert"), "ไม่อนุมัติ"))
-    said = line.text("prasert", "วิธีใช้")  # help is help, not a reason
-    assert "สิ่งที่ทำได้" in said[-1]["text"] and submission(runtime).status == "pending"
+    said = line.text("prasert", "วิธีใช้")  # help is help, not a reason; then the question again
+    assert "สิ่งที่ทำได้" in said[0]["text"] and submission(runtime).status == "pending"
+    assert "กรุณาระบุเหตุผล" in said[-1]["text"]
     with transaction(runtime.factory) as session:
         from models import Conversation
 
@@ -411,4 +412,4 @@ def test_typed_menu_words_work_like_the_rich_menu(people, line, fake):
     submit_document(line, title="เรื่องที่พิมพ์หา")
     assert "เรื่องที่พิมพ์หา" in joined(line.text("prasert", "รออนุมัติ")[-1])
     assert "เรื่องที่พิมพ์หา" in joined(line.text("kanya", "รายการของฉัน")[-1])
-    assert "สำหรับผู้มีหน้าที่" in line.text("kanya", "รออนุมัติ")[-1]["text"]
+    assert "สำหรับผู้อำนวยการ" in line.text("kanya", "รออนุมัติ")[-1]["text"]

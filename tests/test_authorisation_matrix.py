@@ -248,7 +248,24 @@ def confirmation(label: str, taken: str, stale: str | None = None) -> Callable[[
 def resume(t: Tapper) -> Card:
     document_to_confirmation(t.line)
     busy = t.line.send(t.line.image_event("kanya", samples.jpeg_with_gps()))[-1]  # not a document
-    return Card(data(busy, "ทำรายการเดิมต่อ"), "owner", "กรุณากดปุ่มบนการ์ด", STALE)
+    return Card(data(busy, "ทำเรื่องเดิมต่อ"), "owner", "ตรวจสอบก่อนส่ง", STALE)
+
+
+def switch(t: Tapper) -> Card:
+    said = start_document(t.line)
+    t.line.tap("kanya", data(said[-1], next(label for label in actions(said[-1]) if label.startswith("1.3 "))))
+    busy = start_document(t.line, name="คำสั่ง.pdf")[-1]  # a second file at the title step
+    return Card(data(busy, "เริ่มเรื่องใหม่"), "owner", "ได้รับไฟล์ \"คำสั่ง.pdf\" แล้วค่ะ", STALE, stale=STALE)
+
+
+def edit_date(t: Tapper) -> Card:
+    t.line.send(t.line.image_event("kanya", samples.jpeg_with_gps()))
+    t.line.text("kanya", "ประชุมเชิงปฏิบัติการ")
+    t.line.text("kanya", "วันนี้")
+    said = t.line.text("kanya", "ข้าม")
+    card = t.line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
+    choices = t.line.tap("kanya", data(card, "แก้ไข"))[-1]
+    return Card(data(choices, "วันที่"), "owner", "กิจกรรมจัดวันที่เท่าไร", STALE)
 
 
 def edit(label: str, taken: str) -> Callable[[Tapper], Card]:
@@ -268,7 +285,7 @@ def menu(key: str, taken: str) -> Callable[[Tapper], Card]:
                      if a["action"]["data"] == postback.encode("menu", m=key)}
         if key == "pending":
             approval_card(t)
-            return Card(payload, "unit_director", taken, NO_ROLE, allowed=DIRECTORS)
+            return Card(payload, "unit_director", taken, "เป็นรายการสำหรับผู้อำนวยการ", allowed=DIRECTORS)
         return Card(payload, "owner", taken, "", allowed=LINKED)
 
     return make
@@ -312,7 +329,7 @@ def feedback(label: str, taken: str) -> Callable[[Tapper], Card]:
 
 
 CARDS: dict[str, Callable[[Tapper], Card]] = {
-    "decide:approve": decide("อนุมัติ", "บันทึกแล้วค่ะ: อนุมัติ", stale="อนุมัติไปแล้วโดย"),
+    "decide:approve": decide("อนุมัติ", "บันทึกแล้วค่ะ: อนุมัติ", stale="อนุมัติแล้วโดย"),
     "decide:approve+comment": decide("อนุมัติพร้อมความเห็น", "กรุณาพิมพ์ความเห็น"),
     "decide:return": decide("ส่งกลับแก้ไข", "กรุณาระบุเหตุผล"),
     "decide:reject": decide("ไม่อนุมัติ", "กรุณาระบุเหตุผล"),
@@ -323,12 +340,14 @@ CARDS: dict[str, Callable[[Tapper], Card]] = {
     "date": activity_date,
     "draft:submit": confirmation("ส่งขออนุมัติ", "ส่งขออนุมัติแล้วค่ะ", stale=STALE),
     "draft:edit": confirmation("แก้ไข", "ต้องการแก้ไขส่วนไหน"),
-    "draft:cancel": confirmation("ยกเลิก", "ยกเลิกรายการแล้วค่ะ", stale=STALE),
+    "draft:cancel": confirmation("ยกเลิก", "แล้วค่ะ ส่งไฟล์หรือรูปภาพเพื่อเริ่มเรื่องใหม่", stale=STALE),
+    "draft:switch": switch,
     "draft:resume": resume,
     "draft:edit_title": edit("ชื่อเรื่อง", "ชื่อเดิม:"),
     "draft:edit_desc": edit("รายละเอียด", "พิมพ์รายละเอียด"),
     "draft:edit_cat": edit("หมวด", "เลือกหมวดข้อมูล"),
     "draft:edit_file": edit("ไฟล์ใหม่", "ส่งไฟล์ใหม่"),
+    "draft:edit_date": edit_date,
     "menu:doc": menu("doc", "ส่งไฟล์เอกสาร"),
     "menu:photos": menu("photos", "ส่งรูปภาพกิจกรรม"),
     "menu:mine": menu("mine", "ยังไม่มีรายการ"),
@@ -476,9 +495,9 @@ def corrected(t: Tapper) -> Stale:
     t.line.tap("kanya", data(again, "ส่งฉบับแก้ไข"))
     second = data(latest_card(t.fake, "prasert"), "อนุมัติ")
     return [
-        *[(f"version 1 {label}", "prasert", data(first, label), "ส่งกลับแก้ไขไปแล้วโดย")
+        *[(f"version 1 {label}", "prasert", data(first, label), "ฉบับที่ 2 รอท่านพิจารณาอยู่")
           for label in ("อนุมัติ", "ส่งกลับแก้ไข", "ไม่อนุมัติ", "อนุมัติพร้อมความเห็น")],
-        ("version 2 card claiming version 1", "prasert", _with(second, v=1), "ฉบับเก่า"),
+        ("version 2 card claiming version 1", "prasert", _with(second, v=1), "ฉบับที่ 2 รอท่านพิจารณาอยู่"),
         ("the correction button once corrected", "kanya", revise_button, "จึงแก้ไขไม่ได้"),
         ("the correction sent twice", "kanya", data(again, "ส่งฉบับแก้ไข"), STALE),
     ]
@@ -503,8 +522,8 @@ def rejected(t: Tapper) -> Stale:
     t.line.tap("prasert", data(card, "ไม่อนุมัติ"))
     t.line.text("prasert", "ซ้ำกับที่เผยแพร่แล้ว")
     return [
-        ("approve after the rejection", "prasert", data(card, "อนุมัติ"), "ไม่อนุมัติไปแล้วโดย"),
-        ("the pending list's card", "prasert", data(listed, "เปิดการ์ดพิจารณา"), "ไม่อนุมัติไปแล้วโดย"),
+        ("approve after the rejection", "prasert", data(card, "อนุมัติ"), "ไม่อนุมัติแล้วโดย"),
+        ("the pending list's card", "prasert", data(listed, "เปิดการ์ดพิจารณา"), "ไม่อนุมัติแล้วโดย"),
         ("withdraw a rejected item", "kanya", button, "จึงถอนไม่ได้"),
     ]
 
@@ -520,7 +539,7 @@ def retracted(t: Tapper) -> Stale:
     t.line.text("pimchanok", "ข้อมูลไม่ถูกต้อง")
     return [
         ("retracted twice", "pimchanok", data(card, "ถอนการเผยแพร่"), "ถูกถอนการเผยแพร่ไปแล้ว"),
-        ("the last approval again", "somchai", last, "อนุมัติไปแล้วโดย"),
+        ("the last approval again", "somchai", last, "อนุมัติแล้วโดย"),
         ("withdraw a published item", "kanya", data(mine, "ถอนเรื่อง"), "จึงถอนไม่ได้"),
     ]
 

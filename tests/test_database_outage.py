@@ -26,7 +26,7 @@ from tests.line_driver import LineDriver, sign, user_id
 from webhook import create_app
 
 BEFORE, DURING, AFTER = 10, 20, 10  # bodies (one user each) before, during and after the outage
-NOT_LINKED_START = "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากร"
+NOT_LINKED_START = "สวัสดีค่ะ ที่นี่คือบัญชี LINE ของ"  # the greeting strangers get
 
 
 class SqliteLock:

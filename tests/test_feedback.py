@@ -217,7 +217,8 @@ def test_help_cancel_length_and_bad_cards(asked, line, fake):
     runtime = asked
     card = cards_to(fake, "suda")[-1]
     line.tap("suda", data(card, "ตอบ"))
-    assert "สิ่งที่ทำได้ในแชตนี้" in line.text("suda", "วิธีใช้")[-1]["text"]
+    said = line.text("suda", "วิธีใช้")
+    assert "สิ่งที่ทำได้ในแชตนี้" in said[0]["text"] and "กรุณาพิมพ์ปัญหาอุปสรรค" in said[-1]["text"]
     assert state_of(runtime, "suda") == "feedback_text"
     said = line.text("suda", "ก" * (MAX_FEEDBACK_CHARS + 1))
     assert "ยาวเกินไป" in said[-1]["text"] and state_of(runtime, "suda") == "feedback_text"

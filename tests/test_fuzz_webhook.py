@@ -29,7 +29,7 @@ from tests.line_driver import BOT_ID, sign, user_id
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, database=None, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 BODY_LIMIT = 1024 * 1024
-NOT_LINKED_START = "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากร"
+NOT_LINKED_START = "สวัสดีค่ะ ที่นี่คือบัญชี LINE ของ"  # the greeting strangers get
 
 # --- values LINE never sends where it sends something else ---------------------------------------
 ODD_STRINGS = st.sampled_from(["", " ", "\x00", "a\x00b", "\udc80", "x\ud800y", "\ud83d\ude00",
@@ -223,8 +223,9 @@ class Fuzzer:
         self._handle_and_answer(last_id)
 
     def _handle_and_answer(self, last_id: int) -> None:
-        """The stage takes everything; then a good message from a fuzzed chat is answered."""
-        good = self.line.text_event("fuzzer", "สวัสดีค่ะ")
+        """The stage takes everything; then a good event from a fuzzed chat is answered (a follow:
+        a stranger's texts are greeted once a day, a follow every time)."""
+        good = self.line.event("follow", user="fuzzer", follow={"isUnblocked": True})
         assert self.line.post(good).status_code == 200  # posts, then runs the stage to idle
         with self.runtime.factory() as session:
             pending = session.scalar(select(func.count()).select_from(InboundEvent).where(

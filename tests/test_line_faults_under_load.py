@@ -24,7 +24,7 @@ STALL = 10.0  # seconds every LINE call takes while LINE stalls
 STALLED_FOR = 3.0  # how long LINE stalls
 CLIENT_TIMEOUT = 2.0  # line_timeout_seconds, shortened so a stall is felt as one
 SETTLE = 45.0
-NOT_LINKED_START = "สวัสดีค่ะ บัญชี LINE นี้ยังไม่ได้เชื่อมกับรายชื่อบุคลากร"
+NOT_LINKED_START = "สวัสดีค่ะ ที่นี่คือบัญชี LINE ของ"  # the greeting strangers get
 
 
 def _post_all(app, line, names: list[str], *, backlog: bool) -> list[int]:

@@ -81,14 +81,11 @@ def test_an_executable_renamed_pdf_is_refused_with_the_reason(people, line, runt
     with runtime.factory() as session:
         attachment = session.scalars(select(Attachment)).one()
         assert attachment.status == "refused" and attachment.sha256 is None
-    said = line.tap("kanya", "v1/cat?d=1&c=1.3")
-    line.text("kanya", "คำสั่ง")
-    card = line.text("kanya", "ข้าม")[-1]
-    said = line.tap("kanya", data(card, "ส่งขออนุมัติ"))
-    assert "ยังส่งไม่ได้" in said[-1]["text"] and "ส่งใหม่" in said[-1]["text"]
-    # sending a good file now replaces the refused one
+        assert session.get(Submission, 1).status == "cancelled"  # the file started it; it ends with it
+    assert "การ์ดนี้ใช้ไม่ได้แล้ว" in line.tap("kanya", "v1/cat?d=1&c=1.3")[-1]["text"]
+    # a good file now starts a new item
     said = line.send(line.file_event("kanya", "คำสั่ง.pdf", samples.pdf()))
-    assert "แทนไฟล์เดิม" in said[0]["text"]
+    assert said[0]["text"].startswith("ได้รับไฟล์ \"คำสั่ง.pdf\" แล้วค่ะ")
 
 
 def test_an_oversized_file_is_refused_before_download(people, line, fake):
@@ -171,6 +168,8 @@ def test_album_without_total_closes_after_a_quiet_period(people, line, runtime):
     while sender.run_once():
         pass
     assert "ได้รับรูปแล้ว 2 รูป" in line.texts_to("kanya")[-1]
+    asked = line.fake.messages_to(user_id("kanya"))[-1]
+    assert [q["action"]["label"] for q in asked["quickReply"]["items"]] == ["ยกเลิกเรื่อง"]
 
 
 def test_announcement_needs_a_body(people, line):
@@ -178,7 +177,7 @@ def test_announcement_needs_a_body(people, line):
     line.tap("kanya", data(said[-1], "1.18 ข้อมูลอื่น ๆ"))
     line.text("kanya", "ประกาศวันหยุดราชการ")
     said = line.text("kanya", "ข้าม")
-    assert "ต้องมีเนื้อหา" in said[-1]["text"]
+    assert "ต้องมีเนื้อหา" in said[-2]["text"] and said[-1]["text"] == "กรุณาพิมพ์เนื้อหาประกาศค่ะ"
     card = line.text("kanya", "สำนักงานปิดทำการวันที่ 5 ธันวาคม")[-1]
     assert "สำนักงานปิดทำการวันที่ 5 ธันวาคม" in joined(card)
 
@@ -188,13 +187,16 @@ def test_unexpected_input_never_corrupts_the_draft(people, line, runtime):
     sticker = line.event("message", user="kanya", message={
         "type": "sticker", "id": line.next_message_id(), "packageId": "446", "stickerId": "1988",
         "stickerResourceType": "STATIC", "quoteToken": "q1"})
-    assert "เลือกหมวด" in line.send(sticker)[-1]["text"]
-    assert "เลือกหมวด" in line.text("kanya", "สวัสดีค่ะ")[-1]["text"]
+    said = line.send(sticker)  # the question again, with the picker
+    assert "เลือกหมวด" in said[-2]["text"] and said[-1]["type"] == "flex"
+    said = line.text("kanya", "สวัสดีค่ะ")
+    assert "เลือกหมวด" in said[-2]["text"] and said[-1]["type"] == "flex"
     said = line.send(line.file_event("kanya", "อีกไฟล์.pdf", samples.pdf()))
-    assert "กำลังทำรายการ" in said[-1]["text"]
-    assert set(actions(said[-1])) == {"ทำรายการเดิมต่อ", "ยกเลิกรายการเดิม"}
+    assert "กำลังทำเรื่อง" in said[-1]["text"]
+    assert set(actions(said[-1])) == {"ทำเรื่องเดิมต่อ", "เริ่มเรื่องใหม่"}
     said = line.send(line.image_event("kanya", samples.jpeg_with_gps()))
-    assert "กำลังทำรายการ" in said[-1]["text"]
+    assert "กำลังทำเรื่อง" in said[-1]["text"]
+    assert set(actions(said[-1])) == {"ทำเรื่องเดิมต่อ", "ยกเลิกเรื่องเดิม"}
     assert "การ์ดนี้ใช้ไม่ได้แล้ว" in line.tap("kanya", "v1/draft?d=999&a=submit")[-1]["text"]
     with runtime.factory() as session:
         [submission] = session.scalars(select(Submission)).all()
@@ -213,14 +215,15 @@ def test_cancel_and_idle_draft_expiry(people, line, runtime, fake):
     from datetime import timedelta
 
     card = document_to_confirmation(line)[-1]
-    assert "ยกเลิกรายการแล้ว" in line.tap("kanya", data(card, "ยกเลิก"))[-1]["text"]
+    assert "ยกเลิกเรื่อง \"รายงาน ผลการดำเนินงาน ไตรมาส1\" แล้วค่ะ" in line.tap("kanya", data(card, "ยกเลิก"))[-1]["text"]
     start_document(line, key="wanpen")
     with transaction(runtime.factory) as session:
         expired = expire_idle_drafts(session, utcnow() + timedelta(hours=25))
         assert len(expired) == 1
     line.drain()
     assert "หมดอายุ" in line.texts_to("wanpen")[-1]
-    assert "ส่งไฟล์" in line.text("wanpen", "สวัสดี")[-1]["text"]  # back to idle: the help answer
+    said = line.text("wanpen", "สวัสดี")[-1]  # back to idle: the fallback and its choices
+    assert "ไม่เข้าใจ" in said["text"] and "ส่งเอกสาร" in actions(said)
 
 
 def test_my_items_shows_states_and_withdraw_tells_the_approver(people, line, fake):
@@ -330,14 +333,15 @@ def test_an_announcement_cannot_lose_its_body_in_the_core(people, runtime):
 
 
 def test_a_broken_file_is_replaced_even_outside_the_confirmation_step(people, line, runtime, fake):
-    said = start_document(line, content=b"MZ\x90\x00 not a pdf at all")
-    assert any("ไม่สามารถรับไฟล์" in m.get("text", "") for m in said)
-    # still at the category step, yet the refused file may be replaced by a good one
+    said = start_document(line)
+    with transaction(runtime.factory) as session:  # the file broke after it was received
+        session.scalars(select(Attachment)).one().status = "failed"
+    # still at the category step, yet the broken file may be replaced by a good one
     said = start_document(line, name="รายงานฉบับถูกต้อง.pdf")
-    assert "ได้รับไฟล์ใหม่ \"รายงานฉบับถูกต้อง.pdf\" แทนไฟล์เดิมแล้วค่ะ" in said[0]["text"]
+    assert "กำลังรับไฟล์ใหม่ \"รายงานฉบับถูกต้อง.pdf\" แทนไฟล์เดิมค่ะ" in said[0]["text"]
     with runtime.factory() as session:
         [attachment] = session.scalars(select(Attachment)).all()
         assert (attachment.filename, attachment.status) == ("รายงานฉบับถูกต้อง.pdf", "stored")
-    # a good file is not replaced before the confirmation step: the user is told they are busy
+    # a good file is not replaced before the confirmation step: the user is asked what to do
     said = start_document(line, name="อีกไฟล์.pdf")
-    assert "กำลังทำรายการ" in said[0]["text"]
+    assert "กำลังทำเรื่อง" in said[0]["text"]

@@ -94,7 +94,7 @@ def create_invite(session: Session, person: Person, now: datetime) -> str:
 @dataclass
 class LinkResult:
     ok: bool
-    reason: str  # linked | rate_limited | wrong | expired | used | already_linked | inactive
+    reason: str  # linked | rate_limited | wrong | expired | used | already_linked | already_yours | inactive
     person: Person | None = None
 
 
@@ -117,6 +117,8 @@ def redeem_invite(session: Session, line_user_id: str, code: str, now: datetime)
     if invite is None:
         return refuse("wrong")
     if invite.used_at is not None:
+        if already is not None and already.id == invite.person_id:  # their own code, pasted again
+            return LinkResult(False, "already_yours", already)
         return refuse("used")
     if invite.expires_at <= now:
         return refuse("expired")

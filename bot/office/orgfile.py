@@ -154,6 +154,9 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
 
     _text(office, "name")
     _text(office, "short_name")
+    website = _text(office, "website", required=False)
+    if website and not website.startswith(("https://", "http://")):
+        _fail(office, "'website' must be an address starting with https:// or http://")
     if _text(office, "director") not in person_keys:
         _fail(office, f"office director '{office['director']}' is not a person in the file")
 
@@ -196,6 +199,8 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
         office = Office(short_name=short_name, name="")
         session.add(office)
     office.name = _text(spec.office, "name")
+    office.phone = _text(spec.office, "phone", required=False) or None
+    office.website_url = _text(spec.office, "website", required=False) or None
     office.chains, office.publish_mode, office.ita = spec.chains, spec.publish_mode, spec.ita
     if office.website and spec.website and any(
             office.website.get(k) != spec.website[k] for k in ("url", "user")):

@@ -40,8 +40,8 @@ ACTIONS: dict[str, Action] = {
     # a draft (bot.workflow.cards, handlers.submit)
     "cat": Action(),
     "date": Action(),
-    "draft": _buttons("a", "submit", "edit", "cancel", "resume", "edit_title", "edit_desc",
-                      "edit_cat", "edit_file"),
+    "draft": _buttons("a", "submit", "edit", "cancel", "resume", "switch", "edit_title", "edit_desc",
+                      "edit_cat", "edit_file", "edit_date"),
     # the rich menus (bot.office.richmenus)
     "menu": _buttons("m", "doc", "photos", "mine", "help", "pending", "news"),
     # publication cards for ICT and directors (bot.publishing.cards, handlers.publish)

@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.spine import messages, outbox
+from bot.spine import messages, outbox, postback
 from bot.spine.sender import Outcome, SendContext
 from models import Conversation, OutboxMessage, Person, Submission
 
 QUIET_SECONDS = 8  # an album without `total` is complete after this long without a new photo
 WAITING = "draft_album"
 NEXT = "draft_title"
+CANCEL_LABEL = "ยกเลิกเรื่อง"  # as on the draft's other questions (handlers/submit.py)
 
 
 def ask_name_text(count: int) -> str:
@@ -47,7 +48,9 @@ def album_check(ctx: SendContext, row: OutboxMessage) -> Outcome:
             return
         token, event_ms = conversation.data.get("token"), conversation.data.get("event_ms")
         conversation.state, conversation.data = NEXT, {"submission_id": submission.id}
-        prompt = [messages.text(ask_name_text(count))]
+        leave = messages.quick(messages.postback_action(
+            CANCEL_LABEL, postback.encode("draft", d=submission.id, a="cancel"), CANCEL_LABEL))
+        prompt = [messages.text(ask_name_text(count), [leave])]  # the way out, as at every step
         if token and event_ms:
             outbox.reply(session, token, row.target, prompt,
                          event_time=datetime.fromtimestamp(event_ms / 1000, UTC),

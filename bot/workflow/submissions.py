@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from models import (
     Person,
     Submission,
     SubmissionVersion,
+    utcnow,
 )
 
 DRAFT_IDLE = timedelta(hours=24)
@@ -51,14 +52,23 @@ def touch(submission: Submission, now: datetime) -> None:
     submission.updated_at = now
 
 
-def _queue_download(session: Session, attachment: Attachment, person: Person, event_id: str | None):
-    outbox.effect(session, "download", {"attachment_id": attachment.id, "message_id": attachment.line_message_id},
-                  target=person.line_user_id, office_id=person.office_id, event_id=event_id)
+def _queue_download(session: Session, attachment: Attachment, person: Person, event_id: str | None,
+                    answer: dict | None = None):
+    payload = {"attachment_id": attachment.id, "message_id": attachment.line_message_id}
+    if answer:
+        payload["answer"] = answer
+    outbox.effect(session, "download", payload, target=person.line_user_id, office_id=person.office_id,
+                  event_id=event_id)
 
 
 def add_document(session: Session, config: Config, submission: Submission, person: Person, *,
-                 message_id: str, filename: str, size: int, event_id: str | None) -> Attachment:
-    """Attach the file LINE announced; refuse an oversized one before downloading anything."""
+                 message_id: str, filename: str, size: int, event_id: str | None,
+                 answer: dict | None = None) -> Attachment:
+    """Attach the file LINE announced; refuse an oversized one before downloading anything.
+
+    `answer` ({token, event_ms, messages}) is what the sender was to be told once the file is
+    in: it goes only when the file passes its checks, and a refused file gets one answer, the
+    refusal, in its place (and the new draft it started is cancelled)."""
     if size > config.max_file_bytes:
         raise DraftError(f"ไฟล์มีขนาด {human_size(size)} ใหญ่เกินกำหนด ({config.max_file_mb} MB) "
                          "กรุณาย่อขนาดหรือแบ่งไฟล์แล้วส่งใหม่ค่ะ")
@@ -70,7 +80,7 @@ def add_document(session: Session, config: Config, submission: Submission, perso
                             size=size, position=1, status="waiting")
     version.attachments.append(attachment)
     session.flush()
-    _queue_download(session, attachment, person, event_id)
+    _queue_download(session, attachment, person, event_id, answer)
     return attachment
 
 
@@ -209,9 +219,40 @@ def expire_idle_drafts(session: Session, now: datetime) -> list[Submission]:
 
 # --- downloading what LINE holds ---------------------------------------------------------------
 
+REFUSED_NEW_FILE = "ยังไม่ได้เริ่มเรื่องจากไฟล์นี้ค่ะ ส่งไฟล์ที่ถูกต้องมาใหม่ได้เลย"
+
+
 def _tell(session: Session, row: OutboxMessage, text: str) -> None:
     if row.target:
         outbox.push(session, row.target, [messages.text(text)], office_id=row.office_id)
+
+
+def _answer(session: Session, config: Config, row: OutboxMessage, sent: list[dict]) -> None:
+    """The answer held back for this download, with the file's event's reply token while fresh."""
+    held = row.payload.get("answer") or {}
+    if not row.target:
+        return
+    if held.get("token") and held.get("event_ms"):
+        outbox.reply(session, held["token"], row.target, sent,
+                     event_time=datetime.fromtimestamp(held["event_ms"] / 1000, UTC),
+                     window_seconds=config.reply_window_seconds, office_id=row.office_id)
+    else:
+        outbox.push(session, row.target, sent, office_id=row.office_id)
+
+
+def _refuse_file(session: Session, config: Config, row: OutboxMessage, attachment: Attachment,
+                 text: str) -> None:
+    """A refused file: one answer. A draft the file itself started ends with it."""
+    if not row.payload.get("answer"):
+        _tell(session, row, text)
+        return
+    submission = attachment.version.submission
+    if submission.status == "draft":
+        cancel(session, submission, session.get(Person, submission.submitter_id), utcnow(), None)
+        conversation = session.get(Conversation, row.target) if row.target else None
+        if conversation is not None and conversation.data.get("submission_id") == submission.id:
+            conversation.state, conversation.data = "idle", {}
+    _answer(session, config, row, [messages.text(f"{text}\n{REFUSED_NEW_FILE}")])
 
 
 def download(ctx: SendContext, row: OutboxMessage) -> Outcome:
@@ -241,8 +282,9 @@ def _store(session: Session, config: Config, attachment: Attachment, data: bytes
     if len(data) > config.max_file_bytes:  # fileSize is what the client claimed; trust the bytes
         attachment.status = "refused"
         attachment.problem = f"ใหญ่เกินกำหนด ({config.max_file_mb} MB)"
-        _tell(session, row, f"ไฟล์ “{attachment.filename}” มีขนาด {human_size(len(data))} "
-                            f"ใหญ่เกินกำหนด ({config.max_file_mb} MB) กรุณาย่อขนาดแล้วส่งใหม่ค่ะ")
+        _refuse_file(session, config, row, attachment,
+                     f"ไฟล์ “{attachment.filename}” มีขนาด {human_size(len(data))} "
+                     f"ใหญ่เกินกำหนด ({config.max_file_mb} MB) กรุณาย่อขนาดแล้วส่งใหม่ค่ะ")
         return
     if submission.kind == "photos":
         try:
@@ -256,13 +298,16 @@ def _store(session: Session, config: Config, attachment: Attachment, data: bytes
         sniffed, reason = check_document(data, attachment.filename)
         if reason:
             attachment.status, attachment.problem, attachment.kind = "refused", reason, sniffed.kind
-            _tell(session, row, f"ไม่สามารถรับไฟล์ \"{attachment.filename}\" ได้ค่ะ\n{reason}")
+            _refuse_file(session, config, row, attachment,
+                         f"ไม่สามารถรับไฟล์ \"{attachment.filename}\" ได้ค่ะ\n{reason}")
             return
         attachment.kind, attachment.mime = sniffed.kind, sniffed.mime
         attachment.page_count = pdf_page_count(data) if sniffed.kind == "pdf" else None
     attachment.sha256 = store(config).put(data)
     attachment.size, attachment.status, attachment.problem = len(data), "stored", None
     session.flush()
+    if row.payload.get("answer"):
+        _answer(session, config, row, row.payload["answer"]["messages"])
     other = duplicates_of(session, attachment)
     if other is not None:
         _tell(session, row, f"แจ้งให้ทราบค่ะ ไฟล์ \"{attachment.filename}\" ซ้ำกับไฟล์ในเรื่อง "
