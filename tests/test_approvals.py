@@ -395,8 +395,9 @@ def test_an_org_change_moves_open_steps_to_the_new_director(app, people, line, f
     link(runtime, "boonmee")
     submit_document(line, key="wanpen", title="รายงานการเงิน")
     old_card = latest_card(fake, "suda")
-    edited = OFFICE_YAML.replace("{key: fin, name: กลุ่มบริหารงานการเงินและสินทรัพย์, director: suda}",
-                                 "{key: fin, name: กลุ่มบริหารงานการเงินและสินทรัพย์, director: boonmee}")
+    fin = '{key: fin, name: กลุ่มบริหารงานการเงินและสินทรัพย์, categories: ["1.9"], director: '
+    assert fin + "suda}" in OFFICE_YAML
+    edited = OFFICE_YAML.replace(fin + "suda}", fin + "boonmee}")
     path = tmp_path / "office.yaml"
     path.write_text(edited, encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["org", "load", str(path)])
