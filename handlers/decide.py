@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.office.org import is_director, roles_of
+from bot.privacy.check import check_of, return_reason
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
@@ -21,11 +22,21 @@ COMMON_REASONS = {
 CANCEL = "ยกเลิก"
 
 
-def _ask_reason(ctx: EventContext, step_id: int, version: int, action: str) -> None:
+PERSONAL_DATA_LABEL = "ลบข้อมูลส่วนบุคคล"
+
+
+def _ask_reason(ctx: EventContext, submission: Submission, step_id: int, version: int,
+                action: str) -> None:
     REASON.ask(ctx, step_id=step_id, version=version, action=action)
     prompt = "กรุณาพิมพ์ความเห็น" if action == "approve" else "กรุณาระบุเหตุผล (เลือกหรือพิมพ์เอง)"
-    labels = COMMON_REASONS[action] + [CANCEL]
-    ctx.reply(messages.text(prompt + "ค่ะ", [messages.quick(messages.message_action(t[:20], t)) for t in labels]))
+    choices = [(t[:20], t) for t in COMMON_REASONS[action]]
+    if action == "return":  # what the personal-data check found, ready to send back
+        check = check_of(ctx.session, submission.version(), submission.kind, ctx.now)
+        if check.found:
+            choices.insert(0, (PERSONAL_DATA_LABEL, return_reason(check)))
+    choices.append((CANCEL, CANCEL))
+    ctx.reply(messages.text(prompt + "ค่ะ", [messages.quick(messages.message_action(label, t))
+                                            for label, t in choices]))
 
 
 def _authorised(ctx: EventContext, step_id: int, version: int, action: str):
@@ -62,8 +73,9 @@ def _on_decide_tap(ctx: EventContext, params: dict) -> None:
     if not wants_text:
         _decide(ctx, step_id, version, action, None)
         return
-    if _authorised(ctx, step_id, version, action) is not None:
-        _ask_reason(ctx, step_id, version, action)
+    checked = _authorised(ctx, step_id, version, action)
+    if checked is not None:
+        _ask_reason(ctx, checked[1], step_id, version, action)
 
 
 def _on_reason(ctx: EventContext, data: dict, text: str) -> None:

@@ -16,6 +16,7 @@ from linebot.v3.webhooks import (
 )
 
 from bot.files.names import title_from_filename
+from bot.privacy.check import check_of
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
@@ -111,7 +112,10 @@ def show_confirmation(ctx: EventContext, submission: Submission) -> None:
     if not submission.category_code:
         ask_category(ctx, submission, "เลือกหมวดข้อมูลของรายการนี้ค่ะ")
         return
-    _goto(ctx, "draft_confirm", submission)
+    # A card that says the personal-data check is still running is followed by a fresh one
+    # when it ends (bot.workflow.personal_data.show_result).
+    checking = check_of(ctx.session, submission.version(), submission.kind, ctx.now).waiting
+    _goto(ctx, "draft_confirm", submission, **({"checking": True} if checking else {}))
     ctx.reply(cards.confirmation_card(ctx.session, submission, ctx.config))
 
 
@@ -310,7 +314,7 @@ def _draft_action(ctx: EventContext, submission: Submission, verb: str) -> None:
 
 
 def _submit(ctx: EventContext, submission: Submission) -> None:
-    missing = submissions.missing_for_submit(ctx.session, submission)
+    missing = submissions.missing_for_submit(ctx.session, submission, ctx.now)
     if missing:
         ctx.reply(messages.text("ยังส่งไม่ได้ค่ะ ขาด: " + ", ".join(missing)))
         return

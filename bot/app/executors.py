@@ -11,22 +11,24 @@ from collections.abc import Mapping, Sequence
 from bot.office import richmenus
 from bot.spine.claims import MESSAGE_LANE
 from bot.spine.sender import Executor, OnFailed
-from bot.workflow import albums, submissions
+from bot.workflow import albums, personal_data, submissions
 
 EXECUTORS: Mapping[str, Executor] = {
     "download": submissions.download,
     "album_check": albums.album_check,
     "richmenu_link": richmenus.link_rich_menu,
     "richmenu_unlink": richmenus.unlink_rich_menu,
+    "scan": personal_data.scan,
 }
 
 ON_FAILED: Mapping[str, OnFailed] = {
     "download": submissions.download_failed,
+    "scan": personal_data.scan_failed,
 }
 
 # Kinds whose rows for one target go strictly one after another, in the order written: a chat's
-# messages, and a person's rich-menu changes (a link and a later unlink must not swap). Downloads
-# and album checks run as soon as they are due.
+# messages, and a person's rich-menu changes (a link and a later unlink must not swap). Downloads,
+# album checks and personal-data scans run as soon as they are due.
 LANES: Sequence[Sequence[str]] = (
     MESSAGE_LANE,
     ("richmenu_link", "richmenu_unlink"),
