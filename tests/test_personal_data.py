@@ -202,3 +202,14 @@ def test_the_same_file_is_read_once(people, line, fake, runtime):
         scans = session.scalar(select(func.count()).select_from(OutboxMessage)
                                .where(OutboxMessage.kind == "scan"))
         assert scans == 2  # the first item's file, and this one once
+
+
+def test_a_photo_of_a_document_in_an_album_is_read_and_placed_by_its_number(people, line, fake, runtime):
+    line.send(line.image_event("kanya", pii_samples.photo()))
+    line.text("kanya", "ประชุมคณะกรรมการ")
+    line.text("kanya", "วันนี้")
+    said = line.text("kanya", "ข้าม")
+    card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
+    assert "พบเลขประจำตัวประชาชน 1 รายการ รูปที่ 1" in joined(card)
+    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    assert "พบเลขประจำตัวประชาชน 1 รายการ รูปที่ 1" in joined(latest_card(fake, "prasert"))

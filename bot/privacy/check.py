@@ -36,8 +36,9 @@ def queue(session: Session, sha: str, kind: str | None, *, office_id: int | None
     supported = kind in SUPPORTED
     added = session.execute(insert_ignoring_conflicts(
         session, FileScan.__table__, sha256=sha, status="queued" if supported else "unsupported",
-        findings=[], queued_at=now, finished_at=None if supported else now)).rowcount
-    if not added:
+        findings=[], queued_at=now, finished_at=None if supported else now)
+        .returning(FileScan.sha256)).first()
+    if added is None:
         scan = session.get(FileScan, sha)
         if scan.status != "failed":
             return
