@@ -21,6 +21,7 @@ from tests import pii_samples
 from tests.flex import actions, data, joined
 from tests.line_driver import user_id
 from tests.test_approvals import latest_card, submit_document
+from tests.test_files import make_zip
 from tests.test_submit import document_to_confirmation
 
 VALID_DIGITS = pii_samples.VALID_ID.replace("-", "")
@@ -50,6 +51,11 @@ def test_a_scan_larger_than_its_budget_says_what_it_left_unread():
     result = check_bytes(pii_samples.scanned_pdf(), "pdf", Budget(ocr_pages=1))
     assert (result.status, result.pages, result.pages_read) == ("partial", 2, 1)
     assert result.findings == []  # page 2, the one with the ID, was not read: and it says so
+
+
+def test_a_file_that_runs_out_of_time_is_partial_not_clear():
+    result = check_bytes(pii_samples.text_pdf(), "pdf", Budget(seconds=0))
+    assert (result.status, result.pages, result.pages_read, result.findings) == ("partial", 2, 0, [])
 
 
 def test_a_damaged_or_unknown_file_is_a_failed_check_not_a_crash():
@@ -213,3 +219,12 @@ def test_a_photo_of_a_document_in_an_album_is_read_and_placed_by_its_number(peop
     assert "พบเลขประจำตัวประชาชน 1 รายการ รูปที่ 1" in joined(card)
     line.tap("kanya", data(card, "ส่งขออนุมัติ"))
     assert "พบเลขประจำตัวประชาชน 1 รายการ รูปที่ 1" in joined(latest_card(fake, "prasert"))
+
+
+def test_a_kind_the_check_cannot_read_says_so_on_the_card(people, line, fake, runtime):
+    archive = make_zip({"รายชื่อ.txt": pii_samples.VALID_ID})
+    card = document_to_confirmation(line, "kanya", title="เอกสารแนบ", content=archive)[-1]
+    assert "ไฟล์ ZIP ตรวจอัตโนมัติไม่ได้ กรุณาตรวจด้วยตนเอง" in joined(card)
+    assert "ไม่พบ" not in joined(card)
+    with runtime.factory() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "scan")).all() == []
