@@ -7,6 +7,7 @@ version waits, and a button that re-sends that card; or who decided, when, and w
 from __future__ import annotations
 
 from bot.office.org import is_director, roles_of
+from bot.privacy.check import check_of, return_reason
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
@@ -47,11 +48,21 @@ NOT_A_DIRECTOR = ("\"รออนุมัติ\" เป็นรายกา�
 MY_ITEMS = "รายการของฉัน"
 
 
-def _question(_ctx: EventContext, data: dict) -> dict:
+PERSONAL_DATA_LABEL = "ลบข้อมูลส่วนบุคคล"
+
+
+def _question(ctx: EventContext, data: dict) -> dict:
     action = data.get("action", "")
-    labels = COMMON_REASONS.get(action, []) + [CANCEL]
+    choices = [(t[:20], t) for t in COMMON_REASONS.get(action, [])]
+    step = ctx.session.get(ApprovalStep, data.get("step_id")) if action == "return" else None
+    if step is not None:  # what the personal-data check found, ready to send back
+        submission = ctx.session.get(Submission, step.submission_id)
+        check = check_of(ctx.session, submission.version(), submission.kind, ctx.now)
+        if check.found:
+            choices.insert(0, (PERSONAL_DATA_LABEL, return_reason(check)))
+    choices.append((CANCEL, CANCEL))
     return messages.text(ASK_COMMENT if action == "approve" else ASK_REASON,
-                         [messages.quick(messages.message_action(t[:20], t)) for t in labels])
+                         [messages.quick(messages.message_action(label, t)) for label, t in choices])
 
 
 def _authorised(ctx: EventContext, step_id: int, version: int, action: str):

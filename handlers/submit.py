@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from linebot.v3.webhooks import FileMessageContent, ImageMessageContent, MessageEvent
 
 from bot.files.names import title_from_filename
+from bot.privacy.check import check_of
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
@@ -201,7 +202,10 @@ def show_confirmation(ctx: EventContext, submission: Submission, intro: str | No
     if not submission.category_code:
         ask_category(ctx, submission, intro)
         return
-    _ask(ctx, submission, "draft_confirm", intro)
+    # A card that says the personal-data check is still running is followed by a fresh one
+    # when it ends (bot.workflow.personal_data.show_result).
+    checking = check_of(ctx.session, submission.version(), submission.kind, ctx.now).waiting
+    _ask(ctx, submission, "draft_confirm", intro, **({"checking": True} if checking else {}))
 
 
 def after_category(ctx: EventContext, submission: Submission) -> None:
@@ -460,7 +464,7 @@ def _leave(ctx: EventContext, submission: Submission, *, announce: bool) -> None
 
 
 def _submit(ctx: EventContext, submission: Submission) -> None:
-    missing = submissions.missing_for_submit(ctx.session, submission)
+    missing = submissions.missing_for_submit(ctx.session, submission, ctx.now)
     if missing:
         ctx.reply(messages.text(NOT_YET.format(missing=", ".join(missing))))
         return

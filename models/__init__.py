@@ -20,11 +20,12 @@ from models.org import (
 from models.outbox import OutboxMessage
 from models.publication import PageView, Publication
 from models.report import DigestRun, QuarterFeedback
+from models.scan import FileScan
 from models.submission import Attachment, Submission, SubmissionVersion
 from models.website import WebsitePost
 
 __all__ = [
     "ActingAssignment", "ApprovalStep", "Attachment", "AuditEntry", "Base", "Category",
-    "Conversation", "GroupChat", "GroupCode", "InboundEvent", "Invite", "ItaReminder", "ItemIndicator", "ItemVote", "LinkAttempt",
+    "Conversation", "FileScan", "GroupChat", "GroupCode", "InboundEvent", "Invite", "ItaReminder", "ItemIndicator", "ItemVote", "LinkAttempt",
     "Office", "OutboxMessage", "PageView", "Person", "Publication", "QuarterFeedback", "DigestRun", "Submission", "SubmissionVersion", "Unit", "VoteSalt", "WebsitePost", "utcnow",
 ]

@@ -12,7 +12,7 @@ from bot.office import richmenus
 from bot.publishing import website, website_send
 from bot.spine.claims import MESSAGE_LANE
 from bot.spine.sender import Executor, OnFailed
-from bot.workflow import albums, submissions
+from bot.workflow import albums, personal_data, submissions
 
 EXECUTORS: Mapping[str, Executor] = {
     "download": submissions.download,
@@ -20,16 +20,18 @@ EXECUTORS: Mapping[str, Executor] = {
     "richmenu_link": richmenus.link_rich_menu,
     "richmenu_unlink": richmenus.unlink_rich_menu,
     **website_send.EXECUTORS,
+    "scan": personal_data.scan,
 }
 
 ON_FAILED: Mapping[str, OnFailed] = {
     "download": submissions.download_failed,
+    "scan": personal_data.scan_failed,
 }
 
 # Kinds whose rows for one target go strictly one after another, in the order written: a chat's
 # messages, a person's rich-menu changes (a link and a later unlink must not swap), and a
-# publication's website effects (a retraction waits for the post it takes down). Downloads and
-# album checks run as soon as they are due.
+# publication's website effects (a retraction waits for the post it takes down). Downloads, album
+# checks and personal-data scans run as soon as they are due.
 LANES: Sequence[Sequence[str]] = (
     MESSAGE_LANE,
     ("richmenu_link", "richmenu_unlink"),

@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 from bot.files.links import attachment_url
 from bot.files.media import human_size
 from bot.office.categories import CATEGORIES, SHORT_NAMES
+from bot.privacy.check import check_of
 from bot.render import flex
+from bot.render.palette import ALERT
 from bot.spine import messages, postback
 from bot.spine.config import Config
 from bot.thai.dates import thai_date, thai_datetime
@@ -79,6 +81,21 @@ def attachment_rows(session: Session, submission: Submission, config,
     return rows, None, [button]
 
 
+PRIVACY_LABEL = "ข้อมูลส่วนบุคคล"
+FIX_HINT = "ควรลบหรือปิดทับก่อนเผยแพร่: กด \"แก้ไข\" แล้วส่งไฟล์ใหม่ได้ค่ะ"
+LAWFUL_HINT = "หากจำเป็นต้องเผยแพร่ตามกฎหมาย อนุมัติได้ ระบบจะบันทึกไว้"
+
+
+def privacy_rows(session: Session, submission: Submission, hint: str) -> list[dict]:
+    """The personal-data check's row; what was found stands out, with what to do about it."""
+    check = check_of(session, submission.version(), submission.kind)
+    if not check.found:
+        return [flex.row(PRIVACY_LABEL, check.summary())]
+    return [flex.box([flex.text(PRIVACY_LABEL, color=ALERT, weight="bold"),
+                      flex.text(check.summary(), color=ALERT), flex.note(hint)], spacing="xs",
+                     margin="md")]
+
+
 def _trail(session: Session, submission: Submission) -> list[str]:
     lines = []
     for step in steps_of(session, submission.id):
@@ -113,7 +130,7 @@ def approval_card(session: Session, submission: Submission, step: ApprovalStep,
     for line in _trail(session, submission):
         rows.append(flex.note("✓ " + line))
     file_rows, hero, file_buttons = attachment_rows(session, submission, config, "approver")
-    rows += file_rows
+    rows += file_rows + privacy_rows(session, submission, LAWFUL_HINT)
     if delegation is not None:
         rows.append(flex.note(f"ส่งถึงท่านในฐานะผู้รักษาราชการแทน {delegation.absent.name}"))
     buttons = file_buttons + [
@@ -241,7 +258,7 @@ def confirmation_card(session: Session, submission: Submission, config) -> dict:
         label = "เนื้อหา" if submission.kind == "announcement" else "รายละเอียด"
         rows.append(flex.row(label, _short(version.description, 300)))
     file_rows, hero, _ = attachment_rows(session, submission, config, "submitter")
-    rows += file_rows
+    rows += file_rows + privacy_rows(session, submission, FIX_HINT)
     approvers = []
     for role in chain_for(session, submission):
         person = approver_for(session, submission, role)

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.office.org import acting_as, acting_for
+from bot.privacy.check import check_of
 from bot.spine import audit
 from bot.thai.dates import to_bangkok
 from bot.workflow import states
@@ -205,9 +206,13 @@ def decide(session: Session, *, step_id: int, version: int, action: str, actor: 
     session.refresh(submission, with_for_update=True)
     delegation_id = acting.id if acting else None
     if action == "approve":
+        # Approving what the personal-data check flagged is a choice the log must show (counts
+        # per kind only, never a value): a document may lawfully carry them.
+        flagged = check_of(session, submission.version(), submission.kind, now).counts
         _audit(session, submission, "approve", actor=actor, from_state=submission.status,
                to_state=submission.status, event_id=event_id, acting=acting,
-               data={"step": step.position, "comment": comment})
+               data={"step": step.position, "comment": comment,
+                     **({"personal_data": flagged} if flagged else {})})
         return [Approved(submission.id, step.id, delegation_id),
                 *advance(session, submission, now, event_id, actor_id=actor.id)]
     if action == "return":

@@ -11,6 +11,7 @@ from bot.files.kinds import check_document
 from bot.files.links import store
 from bot.files.media import human_size, pdf_page_count, strip_image_metadata
 from bot.files.names import safe_display_name
+from bot.privacy import check as personal_data
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
 from bot.spine.sender import Outcome, SendContext, call_line
@@ -132,8 +133,10 @@ def takes_replacement_file(submission: Submission, *, at_confirmation: bool) -> 
     return at_confirmation or broken
 
 
-def missing_for_submit(session: Session, submission: Submission) -> list[str]:
-    """What still stops the draft from being sent, in Thai (empty when it can go)."""
+def missing_for_submit(session: Session, submission: Submission,
+                       now: datetime | None = None) -> list[str]:
+    """What still stops the draft from being sent, in Thai (empty when it can go). A file still
+    being checked for personal data holds it, for at most bot.privacy.check.SCAN_WAIT."""
     version = submission.version()
     missing = []
     if not submission.category_code:
@@ -150,6 +153,8 @@ def missing_for_submit(session: Session, submission: Submission) -> list[str]:
             missing.append("รอรับไฟล์จาก LINE ให้ครบ (อีกสักครู่)")
         elif any(a.status in ("failed", "refused") for a in files):
             missing.append("ไฟล์ที่รับไม่สำเร็จ (กรุณาส่งใหม่)")
+        elif personal_data.check_of(session, version, submission.kind, now).waiting:
+            missing.append("รอตรวจข้อมูลส่วนบุคคลในไฟล์ให้เสร็จ (อีกสักครู่)")
     return missing
 
 
@@ -306,6 +311,7 @@ def _store(session: Session, config: Config, attachment: Attachment, data: bytes
     attachment.sha256 = store(config).put(data)
     attachment.size, attachment.status, attachment.problem = len(data), "stored", None
     session.flush()
+    personal_data.queue(session, attachment.sha256, attachment.kind, office_id=row.office_id)
     if row.payload.get("answer"):
         _answer(session, config, row, row.payload["answer"]["messages"])
     other = duplicates_of(session, attachment)
