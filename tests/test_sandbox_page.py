@@ -56,7 +56,10 @@ def test_photos_from_the_page_reach_the_bot_as_one_image_set(database_url, tmp_p
         assert [m["message"]["imageSet"]["index"] for m in mine] == [1, 2, 3]
         assert runtime.fake_line.validation_errors == []
         # the rich menu the bot linked is drawn from its uploaded image
-        menu = _get(f"{base}/sandbox/api/chat/{kanya['chat_id']}")["richmenu"]
+        deadline = time.monotonic() + 20  # linked in the background: one menu is drawn at a time
+        while (menu := _get(f"{base}/sandbox/api/chat/{kanya['chat_id']}")["richmenu"]) is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert [a["action"]["label"] for a in menu["areas"]][:2] == ["ส่งเอกสาร", "ส่งภาพกิจกรรม"]
         assert urllib.request.urlopen(base + menu["image"]).read()[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0")
 
