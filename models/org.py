@@ -33,6 +33,8 @@ class Office(Base):
     chains: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_CHAINS))
     # portal: publish at the final approval; ict: wait for an ICT person's tap.
     publish_mode: Mapped[str] = mapped_column(String(12), default="portal")
+    # thai (๐-๙) or arabic (0-9): the one digit style of every message the office's people read.
+    digits: Mapped[str] = mapped_column(String(8), default="thai", server_default="thai")
     rich_menus: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

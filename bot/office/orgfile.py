@@ -57,6 +57,7 @@ class OrgSpec:
     people: list[dict]
     chains: dict
     publish_mode: str
+    digits: str = "thai"
 
 
 def parse(text: str) -> OrgSpec:
@@ -132,7 +133,11 @@ def parse(text: str) -> OrgSpec:
     publish_mode = str(doc.get("publish_mode", "portal"))
     if publish_mode not in ("portal", "ict"):
         _fail(doc, "publish_mode must be 'portal' or 'ict'")
-    return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode)
+    digits = str(doc.get("digits", "thai"))
+    if digits not in ("thai", "arabic"):
+        _fail(doc, "digits must be 'thai' (๐-๙) or 'arabic' (0-9)")
+    return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode,
+                   digits=digits)
 
 
 def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
@@ -145,7 +150,7 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
         office = Office(short_name=short_name, name="")
         session.add(office)
     office.name = _text(spec.office, "name")
-    office.chains, office.publish_mode = spec.chains, spec.publish_mode
+    office.chains, office.publish_mode, office.digits = spec.chains, spec.publish_mode, spec.digits
     session.flush()
 
     units = {u.key: u for u in session.scalars(select(Unit).where(Unit.office_id == office.id))}
