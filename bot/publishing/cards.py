@@ -7,7 +7,7 @@ import io
 import re
 
 from bot.publishing.addresses import Links
-from bot.publishing.item import ItemView, summary_lines
+from bot.publishing.item import ItemView
 from bot.render import flex
 from bot.render.fonts import sarabun_path
 from bot.render.palette import BRAND, BRAND_DEEP, OK, WARN
@@ -26,13 +26,30 @@ def _hashtag(text: str) -> str:
     return "#" + re.sub(r"[\s.\-/()“”\"',]+", "", text)
 
 
+def _public_lead(view: ItemView) -> str:
+    """What the post is about, said to the public (not the office's internal summary)."""
+    paragraphs = [p.strip() for p in view.description.splitlines() if p.strip()]
+    if paragraphs:
+        return "\n".join(clip(p, 200) for p in paragraphs[:3])
+    who = view.unit_name and f"{view.unit_name} {view.office_short}" or view.office_short
+    if view.kind == "photos":
+        when = f" เมื่อวันที่ {thai_date(view.activity_date)}" if view.activity_date else ""
+        return f"{who} จัดกิจกรรม “{clip(view.title, 120)}”{when} ขอขอบคุณทุกท่านที่ร่วมกิจกรรมค่ะ"
+    return f"{who} ขอแจ้งข้อมูลข่าวสารให้ประชาชนและผู้สนใจทราบโดยทั่วกัน"
+
+
 def share_text(view: ItemView, urls: Links) -> str:
-    """Ready to paste into Facebook or another group: title, two-line summary, link, hashtags."""
+    """Ready to paste as a Facebook post: a headline, a few sentences for the public, where to
+    read or download it, the office's name and hashtags — no codes or internal wording."""
     tags = [_hashtag(view.office_short), _hashtag(view.category_short)]
     if view.kind == "photos":
         tags.append("#ภาพกิจกรรม")
-    return (f"{view.title}\n\n{summary_lines(view)}\n\n"
-            f"อ่านรายละเอียด: {urls.item(view.publication_id)}\n\n{' '.join(tags)}")
+    lines = [f"📢 {view.title}", "", _public_lead(view)]
+    if view.photos:
+        lines.append(f"📸 ภาพกิจกรรม {len(view.photos)} ภาพ")
+    more = "ชมภาพทั้งหมด" if view.kind == "photos" else "อ่านรายละเอียดและดาวน์โหลดเอกสาร"
+    lines += ["", f"👉 {more}: {urls.item(view.publication_id)}", "", view.office_name, " ".join(tags)]
+    return "\n".join(lines)
 
 
 def submitter_published_text(view: ItemView, urls: Links) -> str:
