@@ -6,6 +6,7 @@ from bot.office.org import is_director, roles_of
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
+from bot.thai.glossary import label
 from bot.workflow import cards, machine, notify
 from bot.workflow.events import Refused, refusal
 from handlers.common import NO_ROLE, refuse_tap, text_of, user_in_chat
@@ -23,9 +24,13 @@ CANCEL = "ยกเลิก"
 
 def _ask_reason(ctx: EventContext, step_id: int, version: int, action: str) -> None:
     REASON.ask(ctx, step_id=step_id, version=version, action=action)
-    prompt = "กรุณาพิมพ์ความเห็น" if action == "approve" else "กรุณาระบุเหตุผล (เลือกหรือพิมพ์เอง)"
+    minutes = int(REASON.wait.total_seconds() // 60)
+    limit = cards.numerals(ctx.session, ctx.office_id).n(minutes)
+    prompt = ("กรุณาพิมพ์ความเห็น" if action == "approve"
+              else "กรุณาระบุเหตุผล เลือกจากปุ่มด้านล่างหรือพิมพ์เอง")
     labels = COMMON_REASONS[action] + [CANCEL]
-    ctx.reply(messages.text(prompt + "ค่ะ", [messages.quick(messages.message_action(t[:20], t)) for t in labels]))
+    ctx.reply(messages.text(f"{prompt} ภายใน {limit} นาทีค่ะ (พิมพ์ \"{CANCEL}\" เพื่อกลับไปที่การ์ด)",
+                            [messages.quick(messages.message_action(label(t), t)) for t in labels]))
 
 
 def _authorised(ctx: EventContext, step_id: int, version: int, action: str):
@@ -95,7 +100,7 @@ def _on_pending_list(ctx: EventContext) -> None:
         return
     items = machine.pending_for(ctx.session, ctx.person, ctx.now)
     if not items:
-        ctx.reply(messages.text("ไม่มีรายการรออนุมัติค่ะ 🎉"))
+        ctx.reply(messages.text("ไม่มีเรื่องรออนุมัติค่ะ 🎉"))
         return
     ctx.reply(cards.pending_list(ctx.session, items))
 

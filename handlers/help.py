@@ -15,7 +15,7 @@ def help_text(roles: set[str]) -> str:
     lines = [
         "สิ่งที่ทำได้ในแชตนี้:",
         "• ส่งเอกสาร: ส่งไฟล์ PDF/Word/Excel/PowerPoint มาได้เลย",
-        "• ส่งภาพกิจกรรม: ส่งรูปภาพ (ได้หลายรูปพร้อมกัน)",
+        "• ส่งภาพกิจกรรม: ส่งภาพมาได้เลย (ได้หลายภาพพร้อมกัน)",
         "• ส่งประกาศ: พิมพ์ \"ส่งประกาศ\" เพื่อประกาศข้อความ",
         "• รายการของฉัน: ดูสถานะเรื่องที่ส่ง (กดเมนู หรือพิมพ์ \"รายการของฉัน\")",
     ]
@@ -60,7 +60,7 @@ def _invalid_check(ctx: EventContext) -> Postback | None:
 
 def _invalid(ctx: EventContext, _tap: Postback) -> None:
     """Postback data this server never wrote (tampered or from an old version): refuse and record."""
-    refuse_tap(ctx, "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ", "bad_payload")
+    refuse_tap(ctx, "ไม่พบเรื่องนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ", "bad_payload")
 
 
 INVALID = Handler("invalid", _invalid_check, _invalid)

@@ -19,6 +19,7 @@ from bot.files.names import title_from_filename
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
+from bot.thai import glossary as g
 from bot.thai.dates import to_bangkok
 from bot.workflow import albums, cards, machine, notify, submissions
 from bot.workflow.submissions import KIND_NAMES, DraftError
@@ -29,13 +30,13 @@ from models import Category, Submission
 SKIP = "ข้าม"
 MENU_HINTS = {
     "doc": "ส่งไฟล์เอกสารมาในแชตนี้ได้เลยค่ะ (PDF, Word, Excel, PowerPoint, OpenDocument หรือ ZIP)",
-    "photos": "ส่งรูปภาพกิจกรรมมาได้เลยค่ะ เลือกได้หลายรูปพร้อมกัน",
+    "photos": "ส่งภาพกิจกรรมมาได้เลยค่ะ เลือกได้หลายภาพพร้อมกัน",
 }
 STEP_HINTS = {
     "draft_category": "กรุณาเลือกหมวดข้อมูลจากการ์ดด้านบนค่ะ",
-    "draft_album": "กำลังรับรูปภาพอยู่ค่ะ ส่งรูปเพิ่มได้",
+    "draft_album": "กำลังรับภาพอยู่ค่ะ ส่งภาพเพิ่มได้",
     "draft_title": "กรุณาพิมพ์ชื่อเรื่องค่ะ",
-    "draft_date": "กรุณาเลือกวันที่จัดกิจกรรมจากปุ่มด้านบนค่ะ",
+    "draft_date": "กรุณาเลือกวันที่จัดกิจกรรม หรือพิมพ์ \"วันนี้\" ค่ะ",
     "draft_description": "กรุณาพิมพ์รายละเอียด หรือกด \"ข้าม\" ค่ะ",
     "draft_confirm": "กรุณากดปุ่มบนการ์ดเพื่อส่ง แก้ไข หรือยกเลิกค่ะ",
 }
@@ -76,7 +77,7 @@ def ask_title(ctx: EventContext, submission: Submission) -> None:
     _goto(ctx, "draft_title", submission)
     version = submission.version()
     if submission.kind == "photos":
-        ctx.reply(messages.text(albums.ask_name_text(len(version.attachments))))
+        ctx.reply(messages.text(albums.ask_name_text(ctx.session, submission, len(version.attachments))))
         return
     suggestions = []
     if submission.kind == "document" and version.attachments:
@@ -109,7 +110,7 @@ def ask_description(ctx: EventContext, submission: Submission) -> None:
 
 def show_confirmation(ctx: EventContext, submission: Submission) -> None:
     if not submission.category_code:
-        ask_category(ctx, submission, "เลือกหมวดข้อมูลของรายการนี้ค่ะ")
+        ask_category(ctx, submission, "เลือกหมวดข้อมูลของเรื่องนี้ค่ะ")
         return
     _goto(ctx, "draft_confirm", submission)
     ctx.reply(cards.confirmation_card(ctx.session, submission, ctx.config))
@@ -127,11 +128,11 @@ def after_category(ctx: EventContext, submission: Submission) -> None:
 def _busy(ctx: EventContext, current: Submission) -> None:
     title = current.version().title or KIND_NAMES[current.kind]
     ctx.reply(messages.text(
-        f"ตอนนี้กำลังทำรายการ \"{title}\" อยู่ค่ะ กรุณาส่งหรือยกเลิกรายการนั้นก่อน",
-        [messages.quick(messages.postback_action("ทำรายการเดิมต่อ", postback.encode("draft", d=current.id, a="resume"),
-                                                 "ทำรายการเดิมต่อ")),
-         messages.quick(messages.postback_action("ยกเลิกรายการเดิม", postback.encode("draft", d=current.id, a="cancel"),
-                                                 "ยกเลิกรายการเดิม"))]))
+        f"ตอนนี้กำลังทำเรื่อง \"{title}\" อยู่ค่ะ กรุณาส่งหรือยกเลิกเรื่องนั้นก่อน",
+        [messages.quick(messages.postback_action("ทำเรื่องเดิมต่อ", postback.encode("draft", d=current.id, a="resume"),
+                                                 "ทำเรื่องเดิมต่อ")),
+         messages.quick(messages.postback_action("ยกเลิกเรื่องเดิม", postback.encode("draft", d=current.id, a="cancel"),
+                                                 "ยกเลิกเรื่องเดิม"))]))
 
 
 def on_file(ctx: EventContext, content: FileMessageContent) -> None:
@@ -173,7 +174,7 @@ def on_image(ctx: EventContext, content: ImageMessageContent) -> None:
     state = ctx.conversation().state
     if current is not None and state != "draft_album":
         submissions.touch(submission, ctx.now)
-        ctx.reply(messages.text(f"เพิ่มรูปแล้วค่ะ รวม {count} รูป"))
+        ctx.reply(messages.text(f"เพิ่มภาพแล้วค่ะ รวม {cards.numerals(ctx.session, ctx.office_id).n(count)} ภาพ"))
         if state == "draft_confirm":
             show_confirmation(ctx, submission)
         return
@@ -228,7 +229,7 @@ def on_text(ctx: EventContext, text: str) -> None:
 def _old_card(ctx: EventContext) -> None:
     """A draft's button that is not for this user's open draft (sent, cancelled, expired, or
     someone else's): refused and recorded, the open draft, if any, left as it was."""
-    refuse_tap(ctx, "การ์ดนี้ใช้ไม่ได้แล้วค่ะ (รายการส่งไปแล้ว ยกเลิก หรือหมดอายุ) "
+    refuse_tap(ctx, "การ์ดนี้ใช้ไม่ได้แล้วค่ะ (เรื่องนี้ส่งไปแล้ว ยกเลิก หรือหมดอายุ) "
                "ดูสถานะได้ที่เมนู \"รายการของฉัน\"", "not_open_draft", outcome="stale")
 
 
@@ -285,14 +286,15 @@ def _draft_action(ctx: EventContext, submission: Submission, verb: str) -> None:
             return
         submissions.cancel(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
         ctx.set_state("idle")
-        ctx.reply(messages.text("ยกเลิกรายการแล้วค่ะ"))
+        ctx.reply(messages.text("ยกเลิกเรื่องแล้วค่ะ"))
     elif verb == "edit":
         choices = [("ชื่อเรื่อง", "edit_title"), ("รายละเอียด", "edit_desc"), ("หมวด", "edit_cat")]
         if submission.kind == "document":
-            choices.append(("ไฟล์ใหม่", "edit_file"))
+            choices.append((g.REPLACE_FILE, "edit_file"))
         ctx.reply(messages.text("ต้องการแก้ไขส่วนไหนคะ", [
             messages.quick(messages.postback_action(label, postback.encode("draft", d=submission.id, a=verb_),
-                                                    f"แก้ไข{label}")) for label, verb_ in choices]))
+                                                    label if label == g.REPLACE_FILE else f"แก้ไข{label}"))
+            for label, verb_ in choices]))
     elif verb == "edit_title":
         _goto(ctx, "draft_title", submission, editing=True)
         ctx.reply(messages.text(f"ชื่อเดิม: {version.title}\nกรุณาพิมพ์ชื่อใหม่ค่ะ"))
@@ -316,15 +318,13 @@ def _submit(ctx: EventContext, submission: Submission) -> None:
         return
     if submission.status == "returned":
         happened = machine.resubmit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
-        done = "ส่งฉบับแก้ไขแล้วค่ะ"
     else:
         happened = machine.submit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
-        done = "ส่งขออนุมัติแล้วค่ะ"
     notify.dispatch(ctx.session, happened, config=ctx.config, event_id=ctx.event_id,
                     reply=ctx.reply)
     ctx.set_state("idle")
     ctx.session.flush()
-    ctx.reply(messages.text(f"{done} เรื่อง #{submission.id}\nสถานะ: {cards.state_words(ctx.session, submission)}"))
+    ctx.reply(cards.submitted_text(ctx.session, submission))
 
 
 # --- the handler ----------------------------------------------------------------------------------

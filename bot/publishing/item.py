@@ -106,7 +106,7 @@ def file_view(a: Attachment, title: str) -> FileView:
     mime = a.mime or "application/octet-stream"
     kind = _MIME_KINDS.get(mime)
     name = safe_display_name(a.filename or title or "ไฟล์")
-    label = "รูปภาพ" if mime.startswith("image/") else _TYPE_LABELS.get(kind or "", "ไฟล์")
+    label = "ภาพ" if mime.startswith("image/") else _TYPE_LABELS.get(kind or "", "ไฟล์")
     return FileView(
         id=a.id, name=name, mime=mime, label=label, size=a.size, pages=a.page_count,
         caption=a.caption or "", sha256=a.sha256 or "",

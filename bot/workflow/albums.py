@@ -13,15 +13,18 @@ from sqlalchemy.orm import Session
 
 from bot.spine import messages, outbox
 from bot.spine.sender import Outcome, SendContext
-from models import Conversation, OutboxMessage, Person, Submission
+from bot.thai.dates import Numerals
+from models import Conversation, Office, OutboxMessage, Person, Submission
 
 QUIET_SECONDS = 8  # an album without `total` is complete after this long without a new photo
 WAITING = "draft_album"
 NEXT = "draft_title"
 
 
-def ask_name_text(count: int) -> str:
-    return f"ได้รับรูปแล้ว {count} รูปค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม"
+def ask_name_text(session: Session, submission: Submission, count: int) -> str:
+    office = session.get(Office, submission.office_id)
+    count = Numerals.of(office.digits if office else None).n(count)
+    return f"ได้รับภาพแล้ว {count} ภาพค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม"
 
 
 def check_when_quiet(session: Session, submission: Submission, person: Person, *, now: datetime,
@@ -47,7 +50,7 @@ def album_check(ctx: SendContext, row: OutboxMessage) -> Outcome:
             return
         token, event_ms = conversation.data.get("token"), conversation.data.get("event_ms")
         conversation.state, conversation.data = NEXT, {"submission_id": submission.id}
-        prompt = [messages.text(ask_name_text(count))]
+        prompt = [messages.text(ask_name_text(session, submission, count))]
         if token and event_ms:
             outbox.reply(session, token, row.target, prompt,
                          event_time=datetime.fromtimestamp(event_ms / 1000, UTC),
