@@ -138,7 +138,7 @@ def test_ict_mode_waits_for_an_ict_tap_and_refuses_strangers(office_ready, line,
     sid = approved_item(runtime, title="คู่มือการปฏิบัติงานกลุ่มนโยบายและแผน", category="1.10")
     pub, replies = final_approval(runtime, sid)
     assert pub is None and status(runtime, sid) == "approved"
-    assert "ส่งต่อให้เจ้าหน้าที่ ICT (3 คน)" in replies[0]["text"]
+    assert "ส่งต่อให้เจ้าหน้าที่ ICT (๓ คน)" in replies[0]["text"]
     line.drain()
     request_card = flex_to(fake, "pimchanok")[-1]
     assert "รอเผยแพร่บนเว็บไซต์" in joined(request_card)

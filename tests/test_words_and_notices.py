@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.digest.delivery import send_digest
 from bot.office.org import create_invite, person_by_key
 from bot.spine.db import transaction
-from bot.thai.dates import FiscalQuarter
+from bot.thai.dates import FiscalQuarter, thai_digits
 from bot.thai.glossary import banned_in
 from bot.thai.wrap import words
 from bot.workflow.reminders import send_reminders
@@ -125,7 +125,7 @@ def test_a_director_is_told_who_has_the_item_now(people, line, fake):
         "ตอนนี้รอ นายสมชาย ใจดี พิจารณา (ขั้นที่ ๒ จาก ๒) จะแจ้งผลให้ทราบทันทีค่ะ")
     said = line.tap("somchai", data(latest_card(fake, "somchai"), "อนุมัติ"))
     assert ("บันทึกแล้วค่ะ: อนุมัติ เรื่อง #๑ \"รายงานผลการดำเนินงาน\"\n"
-            "อนุมัติครบทุกขั้นแล้ว เรื่องส่งต่อไปเผยแพร่ และได้แจ้ง นางสาวกัญญา พึ่งบุญ แล้วค่ะ") in \
+            "อนุมัติครบทุกขั้นแล้ว เรื่องเผยแพร่บนเว็บไซต์ และได้แจ้ง นางสาวกัญญา พึ่งบุญ แล้วค่ะ") in \
         [m.get("text") for m in said]
 
 
@@ -219,12 +219,12 @@ def test_the_pr_share_text_is_a_post_for_the_public(office_ready, line, fake):  
     today = datetime.now(UTC) + timedelta(hours=7)
     months = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
               "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
-    day = f"{today.day} {months[today.month - 1]} {today.year + 543}"
+    day = thai_digits(f"{today.day} {months[today.month - 1]} {today.year + 543}")
     assert share == (
         "📢 อบรมครูวิทยาศาสตร์\n\n"
         f"กลุ่มนโยบายและแผน สพป.ตาก เขต ๒ จัดกิจกรรม “อบรมครูวิทยาศาสตร์” เมื่อวันที่ {day} "
         "ขอขอบคุณทุกท่านที่ร่วมกิจกรรมค่ะ\n"
-        "📸 ภาพกิจกรรม 1 ภาพ\n\n"
+        "📸 ภาพกิจกรรม ๑ ภาพ\n\n"
         "👉 ชมภาพทั้งหมด: https://prakat.example.go.th/p/1\n\n"
         "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒\n"
         "#สพปตากเขต๒ #กิจกรรมโครงการ #ภาพกิจกรรม")

@@ -12,7 +12,7 @@ from bot.render import flex
 from bot.render.fonts import sarabun_path
 from bot.render.palette import BRAND, BRAND_DEEP, OK, WARN
 from bot.spine import messages, postback
-from bot.thai.dates import thai_date
+from bot.thai.dates import Numerals
 from bot.thai.text import clip
 from bot.thai.wrap import wrap
 
@@ -33,7 +33,7 @@ def _public_lead(view: ItemView) -> str:
         return "\n".join(clip(p, 200) for p in paragraphs[:3])
     who = view.unit_name and f"{view.unit_name} {view.office_short}" or view.office_short
     if view.kind == "photos":
-        when = f" เมื่อวันที่ {thai_date(view.activity_date)}" if view.activity_date else ""
+        when = f" เมื่อวันที่ {Numerals.of(view.digits).date(view.activity_date)}" if view.activity_date else ""
         return f"{who} จัดกิจกรรม “{clip(view.title, 120)}”{when} ขอขอบคุณทุกท่านที่ร่วมกิจกรรมค่ะ"
     return f"{who} ขอแจ้งข้อมูลข่าวสารให้ประชาชนและผู้สนใจทราบโดยทั่วกัน"
 
@@ -46,7 +46,7 @@ def share_text(view: ItemView, urls: Links) -> str:
         tags.append("#ภาพกิจกรรม")
     lines = [f"📢 {view.title}", "", _public_lead(view)]
     if view.photos:
-        lines.append(f"📸 ภาพกิจกรรม {len(view.photos)} ภาพ")
+        lines.append(f"📸 ภาพกิจกรรม {Numerals.of(view.digits).n(len(view.photos))} ภาพ")
     more = "ชมภาพทั้งหมด" if view.kind == "photos" else "อ่านรายละเอียดและดาวน์โหลดเอกสาร"
     lines += ["", f"👉 {more}: {urls.item(view.publication_id)}", "", view.office_name, " ".join(tags)]
     return "\n".join(lines)
@@ -62,7 +62,7 @@ def handed_to_ict_text(view: ItemView, ict_count: int) -> str:
         return (f"อนุมัติเรื่อง “{clip(view.title, 80)}” แล้วค่ะ แต่ยังไม่มีเจ้าหน้าที่ ICT "
                 "เชื่อมบัญชี LINE ไว้ เรื่องจึงรอเผยแพร่อยู่ กรุณาแจ้งผู้ดูแลระบบค่ะ")
     return (f"อนุมัติเรื่อง “{clip(view.title, 80)}” แล้วค่ะ "
-            f"ส่งต่อให้เจ้าหน้าที่ ICT ({ict_count} คน) นำขึ้นเว็บไซต์แล้ว")
+            f"ส่งต่อให้เจ้าหน้าที่ ICT ({Numerals.of(view.digits).n(ict_count)} คน) นำขึ้นเว็บไซต์แล้ว")
 
 
 def retracted_pr_text(view: ItemView, urls: Links) -> str:
@@ -97,7 +97,7 @@ def _bubble(*, badge: str, badge_color: str, view: ItemView, lines: list[dict],
     body = [
         flex.text(badge, size="xs", weight="bold", color=badge_color),
         flex.text(view.title, size="md", weight="bold", max_lines=TITLE_LINES),
-        flex.note(view.category_label),
+        flex.note(Numerals.of(view.digits).digits(view.category_label)),
         *lines,
     ]
     hero = None
@@ -117,7 +117,7 @@ def hero_image(view: ItemView, urls: Links) -> tuple[str | None, str]:
 
 
 def _meta_line(view: ItemView) -> dict:
-    when = thai_date(view.published_at, short=True) if view.published_at else ""
+    when = Numerals.of(view.digits).date(view.published_at, short=True) if view.published_at else ""
     parts = [p for p in (view.unit_name, when and f"เผยแพร่ {when}") if p]
     return flex.note(" · ".join(parts))
 
@@ -128,7 +128,7 @@ def pr_card(view: ItemView, urls: Links) -> dict:
     link = urls.item(view.publication_id)
     lines = [_meta_line(view)]
     if view.photos:
-        lines.append(flex.note(f"ภาพกิจกรรม {len(view.photos)} ภาพ"))
+        lines.append(flex.note(f"ภาพกิจกรรม {Numerals.of(view.digits).n(len(view.photos))} ภาพ"))
     lines.append(flex.note("ข้อความสำหรับแชร์อยู่ในข้อความถัดไป กดค้างเพื่อคัดลอกได้ค่ะ",
                            size="xxs"))
     bubble = _bubble(
@@ -164,15 +164,15 @@ def publish_request_card(view: ItemView, preview: str, hero_url: str | None) -> 
     lines = [flex.note(f"จาก {view.unit_name or view.submitter.name}")]
     if view.approvals:
         last = view.approvals[-1]
-        when = f" {thai_date(last.at, short=True)}" if last.at else ""
+        when = f" {Numerals.of(view.digits).date(last.at, short=True)}" if last.at else ""
         lines.append(flex.note(f"อนุมัติโดย {last.name}{when}"))
     listed = view.files[:MAX_FILES_LISTED]
     for f in listed:
         lines.append(flex.text(f"📎 {clip(f.name, 60)}", size="xs"))
     if len(view.files) > len(listed):
-        lines.append(flex.note(f"และอีก {len(view.files) - len(listed)} ไฟล์"))
+        lines.append(flex.note(f"และอีก {Numerals.of(view.digits).n(len(view.files) - len(listed))} ไฟล์"))
     if view.photos:
-        lines.append(flex.text(f"ภาพกิจกรรม {len(view.photos)} ภาพ", size="xs"))
+        lines.append(flex.text(f"ภาพกิจกรรม {Numerals.of(view.digits).n(len(view.photos))} ภาพ", size="xs"))
     bubble = _bubble(
         badge="รอเผยแพร่บนเว็บไซต์", badge_color=WARN, view=view, lines=lines,
         buttons=[_postback_button("เผยแพร่", postback.encode("publish", p=view.submission_id),

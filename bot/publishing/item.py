@@ -92,6 +92,7 @@ class ItemView:
     views: int
     files: list[FileView]
     photos: list[FileView]
+    digits: str = "thai"  # the office's digit style for what people read in LINE (Office.digits)
 
     @property
     def category_short(self) -> str:
@@ -183,7 +184,7 @@ def describe(session: Session, submission: Submission,
         description=version.description.strip(), activity_date=version.activity_date,
         category_code=submission.category_code or "",
         category_name=category.name if category else "",
-        office_name=office.name, office_short=office.short_name,
+        office_name=office.name, office_short=office.short_name, digits=office.digits,
         unit_name=unit.name if unit else (requester.unit or ""),
         submitter=requester, approvals=approvals,
         publisher=publisher,

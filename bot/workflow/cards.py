@@ -264,7 +264,11 @@ def _now_with(session: Session, submission: Submission, action: str) -> str:
         total = len(chain_for(session, submission))
         return (f"ตอนนี้{g.ITEM}อยู่ที่ {_person(session, step.approver_id).name} "
                 f"(ขั้นที่ {nm.n(step.position)} จาก {nm.n(total)}) ได้แจ้ง {submitter.name} แล้วค่ะ")
-    return f"อนุมัติครบทุกขั้นแล้ว {g.ITEM}ส่งต่อไปเผยแพร่ และได้แจ้ง {submitter.name} แล้วค่ะ"
+    office = session.get(Office, submission.office_id)
+    if office is not None and office.publish_mode == "ict":
+        return (f"อนุมัติครบทุกขั้นแล้ว {g.ITEM}ส่งต่อให้เจ้าหน้าที่ ICT นำขึ้นเว็บไซต์ "
+                f"และได้แจ้ง {submitter.name} แล้วค่ะ")
+    return f"อนุมัติครบทุกขั้นแล้ว {g.ITEM}เผยแพร่บนเว็บไซต์ และได้แจ้ง {submitter.name} แล้วค่ะ"
 
 
 def decided_confirmation(session: Session, submission: Submission, step: ApprovalStep, action: str,
