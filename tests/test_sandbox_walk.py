@@ -132,17 +132,17 @@ def test_a_document_goes_from_staff_chat_to_the_portal_in_a_browser(browser, san
     # the unit director approves version 2, from the rich menu's "รออนุมัติ"
     chat.be("นายประเสริฐ วงศ์ใหญ่")
     page.locator("#richmenu-board .area[aria-label='รออนุมัติ']").click()
-    chat.sees("ฉบับที่ 2")
+    chat.sees("ฉบับที่ ๒")
     page.screenshot(path=str(SHOTS / "director-richmenu.png"))
-    chat.tap("อนุมัติ", within="ฉบับที่ 2")
+    chat.tap("อนุมัติ", within="ฉบับที่ ๒")
     chat.sees("บันทึกแล้วค่ะ: อนุมัติ")
 
     # the office director approves from the card
     chat.be("นายสมชาย ใจดี")
-    chat.sees("ขั้นที่ 2 จาก 2")
+    chat.sees("ขั้นที่ ๒ จาก ๒")
     page.screenshot(path=str(SHOTS / "sandbox-approval-card.png"))
     assert serious_violations(page) == []
-    chat.tap("อนุมัติ", within="ขั้นที่ 2 จาก 2")
+    chat.tap("อนุมัติ", within="ขั้นที่ ๒ จาก ๒")
     chat.sees("บันทึกแล้วค่ะ: อนุมัติ")
 
     # staff is told where it is published; the link opens the portal's item page
