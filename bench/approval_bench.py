@@ -67,7 +67,7 @@ def submitters(path: Path = ROOT / "examples" / "office.yaml") -> list[tuple[str
 
 
 def _card(inbox: Inbox, director: str, title: str, step: str) -> dict:
-    """The approval card LINE delivered to `director` for `title` at `step` ("ขั้นที่ 1 จาก 2"):
+    """The approval card LINE delivered to `director` for `title` at `step` ("ขั้นที่ ๑ จาก ๒"):
     the whole title, or item 1 would take item 12's card."""
     to = line_user_id(director)
 
@@ -86,12 +86,12 @@ def _submit(chat: Chat, item: Item, chief: str) -> None:
     chat.tap(item.submitter, data(picker, next(k for k in actions(picker) if k.startswith(CATEGORY + " "))))
     chat.text(item.submitter, item.title)
     card = chat.text(item.submitter, "ข้าม")[-1]
-    submit = data(card, "ส่งขออนุมัติ")
+    submit = data(card, "ส่งขออนุญาตเผยแพร่")
     item.submission_id = int(dict(kv.split("=") for kv in submit.split("?", 1)[1].split("&"))["d"])
     chat.tap(item.submitter, submit)
-    first = _card(chat.inbox, item.director, item.title, "ขั้นที่ 1 จาก 2")
+    first = _card(chat.inbox, item.director, item.title, "ขั้นที่ ๑ จาก ๒")
     chat.tap(item.director, data(first, "อนุมัติ"))
-    item.final_card = _card(chat.inbox, chief, item.title, "ขั้นที่ 2 จาก 2")
+    item.final_card = _card(chat.inbox, chief, item.title, "ขั้นที่ ๒ จาก ๒")
 
 
 def seed(stack: Stack, count: int, chief: str = "somchai") -> list[Item]:

@@ -12,6 +12,7 @@ from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
 from bot.thai.dates import thai_datetime
+from bot.thai.glossary import label
 from bot.thai.text import clip
 from bot.workflow import cards, machine, notify
 from bot.workflow.events import Refused, refusal
@@ -27,8 +28,9 @@ COMMON_REASONS = {
     "approve": ["เห็นชอบ", "ดำเนินการตามเสนอ"],
 }
 CANCEL = "ยกเลิก"
-ASK_COMMENT = "กรุณาพิมพ์ความเห็นค่ะ"
-ASK_REASON = "กรุณาระบุเหตุผล (เลือกหรือพิมพ์เอง) ค่ะ"
+ASK_COMMENT = "กรุณาพิมพ์ความเห็น ภายใน {limit} นาทีค่ะ (พิมพ์ \"{cancel}\" เพื่อกลับไปที่การ์ด)"
+ASK_REASON = ("กรุณาระบุเหตุผล เลือกจากปุ่มด้านล่างหรือพิมพ์เอง ภายใน {limit} นาทีค่ะ "
+              "(พิมพ์ \"{cancel}\" เพื่อกลับไปที่การ์ด)")
 REASON_CANCELLED = "ยกเลิกแล้วค่ะ การ์ดพิจารณายังใช้ได้ตามเดิม"
 OPEN_LATEST = "เปิดการ์ดฉบับล่าสุด"
 OPEN_CARD = "เปิดการ์ดพิจารณา"
@@ -41,7 +43,7 @@ DECIDED = "เรื่อง #{id} “{title}” {verb}แล้วโดย {w
 DECIDED_MINE = "\nขั้นต่อไปรอท่านพิจารณาอยู่ค่ะ"
 NOT_NEEDED = "เรื่อง #{id} ไม่ต้องพิจารณาในขั้นนี้แล้วค่ะ\nตอนนี้: {now}"
 STEP_VERBS = {"approved": "อนุมัติ", "returned": "ส่งกลับแก้ไข", "rejected": "ไม่อนุมัติ"}
-NOTHING_PENDING = "ไม่มีรายการรออนุมัติค่ะ 🎉"
+NOTHING_PENDING = "ไม่มีเรื่องรออนุมัติค่ะ 🎉"
 # รออนุมัติ from someone who decides nothing: what they can look at instead
 NOT_A_DIRECTOR = ("\"รออนุมัติ\" เป็นรายการสำหรับผู้อำนวยการที่พิจารณาเรื่องค่ะ\n"
                   "เรื่องที่ท่านส่งเอง ดูสถานะได้ที่ \"รายการของฉัน\"")
@@ -53,7 +55,7 @@ PERSONAL_DATA_LABEL = "ลบข้อมูลส่วนบุคคล"
 
 def _question(ctx: EventContext, data: dict) -> dict:
     action = data.get("action", "")
-    choices = [(t[:20], t) for t in COMMON_REASONS.get(action, [])]
+    choices = [(label(t), t) for t in COMMON_REASONS.get(action, [])]
     step = ctx.session.get(ApprovalStep, data.get("step_id")) if action == "return" else None
     if step is not None:  # what the personal-data check found, ready to send back
         submission = ctx.session.get(Submission, step.submission_id)
@@ -61,8 +63,10 @@ def _question(ctx: EventContext, data: dict) -> dict:
         if check.found:
             choices.insert(0, (PERSONAL_DATA_LABEL, return_reason(check)))
     choices.append((CANCEL, CANCEL))
-    return messages.text(ASK_COMMENT if action == "approve" else ASK_REASON,
-                         [messages.quick(messages.message_action(label, t)) for label, t in choices])
+    limit = cards.numerals(ctx.session, ctx.office_id).n(int(REASON.wait.total_seconds() // 60))
+    ask = ASK_COMMENT if action == "approve" else ASK_REASON
+    return messages.text(ask.format(limit=limit, cancel=CANCEL),
+                         [messages.quick(messages.message_action(shown, t)) for shown, t in choices])
 
 
 def _authorised(ctx: EventContext, step_id: int, version: int, action: str):

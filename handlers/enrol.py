@@ -25,6 +25,7 @@ from bot.publishing.addresses import links
 from bot.spine import messages
 from bot.spine.context import EventContext
 from bot.thai.dates import to_bangkok
+from bot.workflow import cards
 from handlers.common import NOT_LINKED, in_user_chat, refuse_tap, text_of
 from handlers.help import help_text
 from handlers.router import Handler
@@ -37,9 +38,9 @@ REFUSALS = {
     "inactive": "รายชื่อที่ผูกกับรหัสนี้ไม่ได้ใช้งานแล้วค่ะ กรุณาติดต่อผู้ดูแลระบบ",
     "rate_limited": f"พิมพ์รหัสผิดครบ {ATTEMPTS_PER_HOUR} ครั้งแล้วค่ะ กรุณารอ 1 ชั่วโมงแล้วลองใหม่",
 }
-ANOTHER_PERSON = ("บัญชี LINE นี้เชื่อมกับคุณ{name} อยู่แล้วค่ะ หนึ่งบัญชีใช้ได้กับหนึ่งคนเท่านั้น "
+ANOTHER_PERSON = ("บัญชี LINE นี้เชื่อมกับ{name} อยู่แล้วค่ะ หนึ่งบัญชีใช้ได้กับหนึ่งคนเท่านั้น "
                   "หากต้องการเปลี่ยน กรุณาติดต่อผู้ดูแลระบบ")
-ALREADY_YOURS = ("บัญชี LINE นี้เชื่อมกับคุณ{name} เรียบร้อยแล้วค่ะ ไม่ต้องพิมพ์รหัสอีก\n"
+ALREADY_YOURS = ("บัญชี LINE นี้เชื่อมกับ{name} เรียบร้อยแล้วค่ะ ไม่ต้องพิมพ์รหัสอีก\n"
                  "พิมพ์ \"วิธีใช้\" เพื่อดูสิ่งที่ทำได้ค่ะ")
 # What a stranger reads: the office's name, what the account is for, how to reach a person.
 GREETING = ("สวัสดีค่ะ ที่นี่คือบัญชี LINE ของ{office}\n"
@@ -74,13 +75,23 @@ def _check(ctx: EventContext) -> Linking | None:
     return Linking(code=code) if code and ctx.chat_state().state == "idle" else None
 
 
+# Roles beyond what the position already says (a director's position names the unit they direct).
+EXTRA_ROLES = ("ict", "pr", "admin")
+
+
 def welcome(ctx: EventContext) -> str:
+    """คุณ + given name (ท่านผู้อำนวยการ… for a director), who they are once, the unit once."""
     person = ctx.person
     roles = roles_of(ctx.session, person)
-    unit = f" {person.unit.name}" if person.unit else ""
-    role_text = ", ".join(ROLE_NAMES[r] for r in sorted(roles)) or ROLE_NAMES["staff"]
-    return (f"สวัสดีค่ะ คุณ{person.name}\nเชื่อมบัญชีเรียบร้อยแล้ว ({person.position}{unit})\n"
-            f"บทบาท: {role_text}\n\n{help_text(roles)}")
+    position = person.position or ROLE_NAMES["staff"]
+    unit = person.unit.name if person.unit else ""
+    where = position if not unit or unit in position else f"{position} {unit}"
+    extra = " และ".join(ROLE_NAMES[r] for r in EXTRA_ROLES if r in roles)
+    lines = [f"สวัสดีค่ะ {cards.called(ctx.session, person)}",
+             f"เชื่อมบัญชีเรียบร้อยแล้วค่ะ: {person.name} · {where}"]
+    if extra:
+        lines.append(f"ได้รับหน้าที่{extra}ด้วยค่ะ")
+    return "\n".join(lines) + f"\n\n{help_text(roles)}"
 
 
 def greeting(ctx: EventContext) -> str:
@@ -124,7 +135,7 @@ def _handle(ctx: EventContext, found: Linking) -> None:
     result = redeem_invite(ctx.session, ctx.user_id, code, ctx.now)
     if result.reason in ("already_linked", "already_yours"):
         template = ALREADY_YOURS if result.reason == "already_yours" else ANOTHER_PERSON
-        ctx.reply(messages.text(template.format(name=result.person.name)))
+        ctx.reply(messages.text(template.format(name=cards.called(ctx.session, result.person))))
         return
     if not result.ok:
         left = attempts_left(ctx.session, ctx.user_id, ctx.now)

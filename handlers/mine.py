@@ -9,6 +9,7 @@ from bot.publishing.addresses import links
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
+from bot.thai import glossary as g
 from bot.workflow import cards, machine, notify, submissions
 from bot.workflow.events import refusal
 from handlers.common import refuse_tap, user_in_chat
@@ -35,7 +36,7 @@ def my_list(ctx: EventContext) -> None:
         select(Submission).where(Submission.submitter_id == ctx.person.id, Submission.status.not_in(HIDDEN))
         .order_by(Submission.updated_at.desc(), Submission.id.desc()).limit(10)).all()
     if not items:
-        ctx.reply(messages.text("ยังไม่มีรายการค่ะ ส่งไฟล์หรือรูปภาพมาได้เลย"))
+        ctx.reply(messages.text("ยังไม่มีเรื่องที่ส่งค่ะ ส่งไฟล์หรือภาพมาได้เลย"))
         return
     ctx.reply(cards.my_items(ctx.session, list(items), _public_url(ctx)))
 
@@ -55,8 +56,10 @@ def _revise(ctx: EventContext, submission: Submission) -> None:
     conv = ctx.conversation()
     if not (conv.state.startswith("draft_") and conv.data.get("submission_id") == submission.id):
         submissions.new_version(ctx.session, submission, ctx.now)
-    ctx.reply(messages.text(f"แก้ไขเรื่อง #{submission.id} (ฉบับที่ {submission.current_version}) "
-                            "กด \"แก้ไข\" บนการ์ดเพื่อเลือกส่วนที่จะแก้ หรือส่งไฟล์ใหม่มาได้เลยค่ะ"))
+    nm = cards.numerals(ctx.session, submission.office_id)
+    ctx.reply(messages.text(f"{g.REVISE} เรื่อง #{nm.n(submission.id)} ({g.VERSION} {nm.n(submission.current_version)})\n"
+                            f"แตะ \"{g.EDIT}\" บนการ์ดด้านล่างเพื่อเลือกส่วนที่จะแก้ "
+                            "หรือส่งไฟล์ใหม่มาได้เลยค่ะ"))
     show_confirmation(ctx, submission)
 
 
@@ -70,7 +73,7 @@ def _handle(ctx: EventContext, tap: Postback) -> None:
     submission = _item(ctx, params)
     if submission is None or submission.submitter_id != ctx.person.id:
         # the same answer either way: a stranger's item is not confirmed to exist
-        refuse_tap(ctx, "ไม่พบรายการนี้ในรายการของท่านค่ะ", "not_owner" if submission else "unknown",
+        refuse_tap(ctx, "ไม่พบเรื่องนี้ในเรื่องที่ท่านส่งค่ะ", "not_owner" if submission else "unknown",
                    submission_id=submission.id if submission else None)
         return
     if params.get("a") == "withdraw":

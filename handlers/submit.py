@@ -17,6 +17,7 @@ from bot.privacy.check import check_of
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
+from bot.thai import glossary as g
 from bot.thai.dates import thai_date, to_bangkok
 from bot.thai.text import clip
 from bot.workflow import albums, cards, machine, notify, submissions
@@ -31,7 +32,7 @@ TODAY, YESTERDAY = "วันนี้", "เมื่อวาน"
 USE_FILE_NAME = "ใช้ชื่อไฟล์"
 MENU_HINTS = {
     "doc": "ส่งไฟล์เอกสารมาในแชตนี้ได้เลยค่ะ (PDF, Word, Excel, PowerPoint, OpenDocument หรือ ZIP)",
-    "photos": "ส่งรูปภาพกิจกรรมมาได้เลยค่ะ เลือกได้หลายรูปพร้อมกัน",
+    "photos": "ส่งภาพกิจกรรมมาได้เลยค่ะ เลือกได้หลายภาพพร้อมกัน",
 }
 # the questions, each sent with its buttons
 ASK_CATEGORY = "เลือกหมวดข้อมูลของ{kind}นี้ค่ะ"
@@ -73,7 +74,7 @@ BUSY_PHOTO = ("ตอนนี้กำลังทำเรื่อง \"{titl
               "ส่งรูปมาใหม่ได้หลังส่งหรือยกเลิกเรื่องนั้นค่ะ")
 KEEP_GOING, START_NEW, DROP_OLD = "ทำเรื่องเดิมต่อ", "เริ่มเรื่องใหม่", "ยกเลิกเรื่องเดิม"
 FILE_SET_ASIDE = "ยังไม่ได้ใช้ไฟล์ \"{name}\" ค่ะ ส่งมาใหม่ได้หลังส่งเรื่องนี้"
-PHOTO_ADDED = "เพิ่มรูปแล้วค่ะ รวม {count} รูป"
+PHOTO_ADDED = "เพิ่มภาพแล้วค่ะ รวม {count} ภาพ"
 NOT_YET = "ยังส่งไม่ได้ค่ะ ขาด: {missing}"
 OLD_CARD = ("การ์ดนี้ใช้ไม่ได้แล้วค่ะ (เรื่องส่งไปแล้ว ยกเลิก หรือหมดอายุ) "
             "ดูสถานะได้ที่ \"รายการของฉัน\"")
@@ -140,7 +141,7 @@ def _question(ctx: EventContext, submission: Submission, state: str, data: dict)
         if data.get("editing"):
             return [messages.text(ASK_NEW_TITLE.format(title=version.title), [leave])]
         if submission.kind == "photos":
-            return [messages.text(albums.ask_name_text(len(version.attachments)), [leave])]
+            return [messages.text(albums.ask_name_text(ctx.session, submission, len(version.attachments)), [leave])]
         suggested = (title_from_filename(version.attachments[0].filename)
                      if submission.kind == "document" and version.attachments else None)
         if suggested:
@@ -314,7 +315,7 @@ def on_image(ctx: EventContext, content: ImageMessageContent) -> None:
     state = ctx.conversation().state
     if current is not None and state != "draft_album":
         submissions.touch(submission, ctx.now)
-        ctx.reply(messages.text(PHOTO_ADDED.format(count=count)))
+        ctx.reply(messages.text(PHOTO_ADDED.format(count=cards.numerals(ctx.session, ctx.office_id).n(count))))
         _ask_again(ctx, submission)
         return
     total = image_set.total if image_set else 1
@@ -430,12 +431,13 @@ def _draft_action(ctx: EventContext, submission: Submission, verb: str) -> None:
     elif verb == "edit":
         choices = [("ชื่อเรื่อง", "edit_title"), ("รายละเอียด", "edit_desc"), ("หมวด", "edit_cat")]
         if submission.kind == "document":
-            choices.append(("ไฟล์ใหม่", "edit_file"))
+            choices.append((g.REPLACE_FILE, "edit_file"))
         if submission.kind == "photos":
             choices.append(("วันที่", "edit_date"))
         ctx.reply(messages.text(ASK_PART, [
             messages.quick(messages.postback_action(label, postback.encode("draft", d=submission.id, a=verb_),
-                                                    f"แก้ไข{label}")) for label, verb_ in choices]))
+                                                    label if label == g.REPLACE_FILE else f"แก้ไข{label}"))
+            for label, verb_ in choices]))
     elif verb == "edit_title":
         _ask(ctx, submission, "draft_title", editing=True)
     elif verb == "edit_desc":
@@ -470,15 +472,13 @@ def _submit(ctx: EventContext, submission: Submission) -> None:
         return
     if submission.status == "returned":
         happened = machine.resubmit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
-        done = "ส่งฉบับแก้ไขแล้วค่ะ"
     else:
         happened = machine.submit(ctx.session, submission, ctx.person, ctx.now, ctx.event_id)
-        done = "ส่งขออนุมัติแล้วค่ะ"
     notify.dispatch(ctx.session, happened, config=ctx.config, event_id=ctx.event_id,
                     reply=ctx.reply)
     ctx.set_state("idle")
     ctx.session.flush()
-    ctx.reply(messages.text(f"{done} เรื่อง #{submission.id}\nสถานะ: {cards.state_words(ctx.session, submission)}"))
+    ctx.reply(cards.submitted_text(ctx.session, submission))
 
 
 # --- the handler ----------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Office(Base):
     chains: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_CHAINS))
     # portal: publish at the final approval; ict: wait for an ICT person's tap.
     publish_mode: Mapped[str] = mapped_column(String(12), default="portal")
+    # thai (๐-๙) or arabic (0-9): the one digit style of every message the office's people read.
+    digits: Mapped[str] = mapped_column(String(8), default="thai", server_default="thai")
     rich_menus: Mapped[dict] = mapped_column(JSON, default=dict)
     # The office's own website, from the org file's `website:` (bot.publishing.website); None: none.
     website: Mapped[dict | None] = mapped_column(JSON)

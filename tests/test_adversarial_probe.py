@@ -63,7 +63,7 @@ def test_out_of_range_ids_in_portal_urls_are_not_found(office, reader, huge):
 
 # --- #12.8 huge numbers in postbacks -----------------------------------------------------------
 
-REFUSED = "ไม่พบรายการนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ"
+REFUSED = "ไม่พบเรื่องนี้ หรือปุ่มนี้ใช้ไม่ได้แล้วค่ะ"
 
 
 @pytest.mark.parametrize("huge", (str(10**25), str(2**63)))
@@ -159,7 +159,7 @@ def test_control_characters_typed_in_chat_never_reach_the_feed(people, line, fak
     line.text("kanya", "รายงาน\x01ผลการ\x1bดำเนินงาน\x00 ไตรมาส 1")
     card = line.text("kanya", "บรรทัดแรก\x00\x07\nบรรทัดที่สอง\x9b")[-1]
     assert "รายงานผลการดำเนินงาน ไตรมาส 1" in joined(card)
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
     line.tap("somchai", data(latest_card(fake, "somchai"), "อนุมัติ"))
     for path in ("/feed.atom", "/c/1.3/feed.atom"):

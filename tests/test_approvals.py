@@ -23,7 +23,7 @@ from tests.test_submit import document_to_confirmation
 
 def submit_document(line, key="kanya", category="1.3", title="รายงานผลการดำเนินงาน"):
     card = document_to_confirmation(line, key, category=category, title=title)[-1]
-    line.tap(key, data(card, "ส่งขออนุมัติ"))
+    line.tap(key, data(card, "ส่งขออนุญาตเผยแพร่"))
 
 
 def submit_photos(line, title, key="kanya", category="1.3 กิจกรรม โครงการ"):
@@ -33,7 +33,7 @@ def submit_photos(line, title, key="kanya", category="1.3 กิจกรรม 
     line.text(key, "วันนี้")
     said = line.text(key, "ข้าม")
     card = line.tap(key, data(said[-1], category))[-1]
-    line.tap(key, data(card, "ส่งขออนุมัติ"))
+    line.tap(key, data(card, "ส่งขออนุญาตเผยแพร่"))
 
 
 def latest_card(fake, key):
@@ -57,10 +57,10 @@ def steps(runtime, number=1):
 def test_document_chain_unit_director_then_office_director(people, line, fake, runtime):
     submit_document(line)
     said = line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
-    assert "บันทึกแล้วค่ะ: อนุมัติ เรื่อง #1" in said[-1]["text"]
+    assert "บันทึกแล้วค่ะ: อนุมัติ เรื่อง #๑" in said[-1]["text"]
     card = latest_card(fake, "somchai")
     shown = joined(card)
-    assert "ขั้นที่ 2 จาก 2" in shown and "อนุมัติ โดย นายประเสริฐ วงศ์ใหญ่" in shown
+    assert "ขั้นที่ ๒ จาก ๒" in shown and "อนุมัติ โดย นายประเสริฐ วงศ์ใหญ่" in shown
     assert "รอ นายสมชาย ใจดี พิจารณา" in line.texts_to("kanya")[-1]
     line.tap("somchai", data(card, "อนุมัติ"))
     assert submission(runtime).status == "published"
@@ -74,7 +74,7 @@ def test_document_chain_unit_director_then_office_director(people, line, fake, r
 def test_photos_need_only_the_unit_director(people, line, fake, runtime):
     submit_photos(line, "อบรมครูวิทยาศาสตร์")
     approval = latest_card(fake, "prasert")
-    assert "ขั้นที่ 1 จาก 1" in joined(approval) and "hero" in approval["contents"]
+    assert "ขั้นที่ ๑ จาก ๑" in joined(approval) and "hero" in approval["contents"]
     line.tap("prasert", data(approval, "อนุมัติ"))
     assert submission(runtime).status == "published"
     assert [m for m in fake.messages_to(user_id("somchai")) if m["type"] == "flex"] == []
@@ -88,7 +88,7 @@ def test_regulated_category_goes_through_both_directors(people, line, fake, runt
         office.chains = {**office.chains, "photos": ["unit_director"], "document": ["unit_director"]}
     submit_document(line, key="wanpen", category="1.9", title="ประกาศผู้ชนะการเสนอราคา")
     line.tap("suda", data(latest_card(fake, "suda"), "อนุมัติ"))
-    assert "ขั้นที่ 2 จาก 2" in joined(latest_card(fake, "somchai"))
+    assert "ขั้นที่ ๒ จาก ๒" in joined(latest_card(fake, "somchai"))
 
 
 def test_return_for_correction_then_version_2_is_approved(people, line, fake, runtime):
@@ -101,16 +101,16 @@ def test_return_for_correction_then_version_2_is_approved(people, line, fake, ru
     told = fake.messages_to(user_id("kanya"))[-1]
     assert "เหตุผล: กรุณาแนบภาคผนวก" in told["text"]
     # revise from the quick reply: a new file, then send the corrected version
-    said = line.tap("kanya", data(told, "แก้ไขเรื่องนี้"))
-    assert "ฉบับที่ 2" in said[0]["text"]
+    said = line.tap("kanya", data(told, "แก้ไขและส่งใหม่"))
+    assert "ฉบับที่ ๒" in said[0]["text"]
     said = line.send(line.file_event("kanya", "รายงานฉบับแก้ไข.pdf", samples.pdf(5)))
     card = said[-1]
     assert "รายงานฉบับแก้ไข.pdf (กำลังรับไฟล์จาก LINE)" in joined(card)
-    said = line.tap("kanya", data(card, "ส่งฉบับแก้ไข"))
-    assert "ส่งฉบับแก้ไขแล้ว" in said[-1]["text"]
+    said = line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
+    assert "ส่งฉบับที่ ๒ ขออนุญาตเผยแพร่แล้วค่ะ" in said[-1]["text"]
     # back to the director who returned it, pinned to version 2; the old card is refused
     card_v2 = latest_card(fake, "prasert")
-    assert "ฉบับที่ 2" in joined(card_v2) and "5 หน้า" in joined(card_v2)
+    assert "ฉบับที่ ๒" in joined(card_v2) and "๕ หน้า" in joined(card_v2)
     said = line.tap("prasert", data(card_v1, "อนุมัติ"))
     assert "ฉบับที่ 2 รอท่านพิจารณาอยู่" in said[-1]["text"]  # the truth about the item now
     line.tap("prasert", data(card_v2, "อนุมัติ"))
@@ -132,7 +132,7 @@ def test_reject_with_reason(people, line, fake, runtime):
     assert "บันทึกแล้วค่ะ: ไม่อนุมัติ" in said[-1]["text"]
     assert submission(runtime).status == "rejected"
     assert submission(runtime).finished_at is not None
-    assert "ไม่ได้รับอนุมัติจาก นายประเสริฐ วงศ์ใหญ่\nเหตุผล: ซ้ำกับที่เผยแพร่แล้ว" in line.texts_to("kanya")[-1]
+    assert "ไม่อนุมัติโดย นายประเสริฐ วงศ์ใหญ่\nเหตุผล: ซ้ำกับที่เผยแพร่แล้ว" in line.texts_to("kanya")[-1]
     assert [s[1] for s in steps(runtime)] == ["rejected", "cancelled"]
 
 
@@ -152,7 +152,7 @@ def test_cancelling_the_reason_prompt_keeps_the_card_usable(people, line, fake, 
 def test_a_unit_directors_own_item_skips_to_the_office_director(people, line, fake, runtime):
     submit_document(line, key="prasert")
     assert [s[1] for s in steps(runtime)] == ["skipped", "waiting"]
-    assert "ขั้นที่ 2 จาก 2" in joined(latest_card(fake, "somchai"))
+    assert "ขั้นที่ ๒ จาก ๒" in joined(latest_card(fake, "somchai"))
     assert [m for m in fake.messages_to(user_id("prasert")) if m["type"] == "flex" and "อนุมัติ" in actions(m)] == []
     with runtime.factory() as session:
         skip = session.scalars(select(AuditEntry).where(AuditEntry.action == "skip_step")).one()
@@ -205,9 +205,9 @@ def test_refused_taps_change_nothing_answer_clearly_and_are_audited(case, people
         "second_tap": ("prasert", approve, "อนุมัติแล้วโดย นายประเสริฐ วงศ์ใหญ่ เมื่อ"),
         "stranger": ("wanpen", approve, "ไม่ได้อยู่ในความรับผิดชอบของท่าน"),
         "submitter": ("kanya", approve, "ไม่ได้อยู่ในความรับผิดชอบของท่าน"),
-        "tampered": ("prasert", approve.replace("a=approve", "a=approve&s=9") + "&zz", "ไม่พบรายการนี้"),
-        "unknown_step": ("prasert", "v1/decide?s=999&v=1&a=approve", "ไม่พบรายการนี้"),
-        "bad_action": ("prasert", approve.replace("a=approve", "a=publish"), "ไม่พบรายการนี้"),
+        "tampered": ("prasert", approve.replace("a=approve", "a=approve&s=9") + "&zz", "ไม่พบเรื่องนี้"),
+        "unknown_step": ("prasert", "v1/decide?s=999&v=1&a=approve", "ไม่พบเรื่องนี้"),
+        "bad_action": ("prasert", approve.replace("a=approve", "a=publish"), "ไม่พบเรื่องนี้"),
         "old_version": ("prasert", approve.replace("v=1", "v=2"), "ฉบับเก่า"),
         "unlinked": ("outsider", approve, "ยังไม่ได้เชื่อม"),
         "office_director_early": ("somchai", approve, "ไม่ได้อยู่ในความรับผิดชอบของท่าน"),
@@ -241,7 +241,7 @@ def test_two_simultaneous_taps_make_exactly_one_transition(people, line, fake, r
     for t in threads:
         t.join()
     said = line.drain()
-    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "เรื่อง #1 “"))]
+    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "เรื่อง #", "เรื่องนี้"))]
     assert len(answers) == 2 and sum(a.startswith("บันทึกแล้ว") for a in answers) == 1
     with runtime.factory() as session:
         assert session.query(AuditEntry).filter(AuditEntry.action == "approve").count() == 1
@@ -258,9 +258,9 @@ def test_pending_list_oldest_first_and_only_for_directors(people, line, fake):
     bubbles = said[-1]["contents"]["contents"]
     assert [joined(b).split("\n")[0] for b in bubbles] == ["เรื่องแรก", "เรื่องของการเงิน"]
     opened = line.tap("somchai", data(said[-1], "เปิดการ์ดพิจารณา"))
-    assert "ขั้นที่ 2 จาก 2" in joined(opened[-1])
+    assert "ขั้นที่ ๒ จาก ๒" in joined(opened[-1])
     assert "สำหรับผู้อำนวยการ" in line.tap("kanya", "v1/menu?m=pending")[-1]["text"]
-    assert "ไม่มีรายการรออนุมัติ" in line.tap("prasert", "v1/menu?m=pending")[-1]["text"]
+    assert "ไม่มีเรื่องรออนุมัติ" in line.tap("prasert", "v1/menu?m=pending")[-1]["text"]
 
 
 BANGKOK_9AM = lambda d: datetime(d.year, d.month, d.day, 2, 0, tzinfo=UTC)  # noqa: E731 09:00 +07
@@ -287,7 +287,7 @@ def test_reminders_once_on_working_days_then_the_office_director(people, line, f
     assert "เรียนเตือน" in line.texts_to("prasert")[-1]
     assert line.texts_to("somchai") == []
     assert run(thursday + timedelta(days=5)) == 1       # Tuesday: 2 working days: second + office director
-    assert "เตือนแล้ว 2 ครั้ง" in line.texts_to("somchai")[-1]
+    assert "เตือนแล้ว ๒ ครั้ง" in line.texts_to("somchai")[-1]
     assert len([t for t in line.texts_to("prasert") if "เรียนเตือน" in t]) == 2
     assert run(thursday + timedelta(days=6)) == 0       # never a third
 
@@ -363,14 +363,14 @@ def test_a_correction_that_changes_the_category_gets_the_chain_it_now_needs(peop
     line.tap("prasert", data(latest_card(fake, "prasert"), "ส่งกลับแก้ไข"))
     line.text("prasert", "เลือกหมวดไม่ถูกต้อง")
     told = fake.messages_to(user_id("kanya"))[-1]
-    card = line.tap("kanya", data(told, "แก้ไขเรื่องนี้"))[-1]
+    card = line.tap("kanya", data(told, "แก้ไขและส่งใหม่"))[-1]
     said = line.tap("kanya", data(card, "แก้ไข"))
     said = line.tap("kanya", data(said[-1], "หมวด"))
     card = line.tap("kanya", data(said[-1], "1.9 จัดซื้อจัดจ้าง"))[-1]
-    line.tap("kanya", data(card, "ส่งฉบับแก้ไข"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
     assert submission(runtime).status == "pending"  # 1.9 is regulated: the office director decides too
-    assert "ขั้นที่ 2 จาก 2" in joined(latest_card(fake, "somchai"))
+    assert "ขั้นที่ ๒ จาก ๒" in joined(latest_card(fake, "somchai"))
 
 
 def test_a_stale_reason_prompt_never_turns_chatter_into_a_decision(people, line, fake, runtime):

@@ -68,7 +68,7 @@ NOT_LINKED = "ขอรหัสเชื่อมบัญชี"
 IN_GROUP = "แชตส่วนตัว"
 NOT_YOURS = "ไม่ได้อยู่ในความรับผิดชอบของท่าน"
 STALE = "การ์ดนี้ใช้ไม่ได้แล้ว"
-NOT_IN_MINE = "ไม่พบรายการนี้ในรายการของท่าน"
+NOT_IN_MINE = "ไม่พบเรื่องนี้ในเรื่องที่ท่านส่ง"
 NO_ROLE = "สำหรับผู้มีหน้าที่เกี่ยวข้องเท่านั้น"
 NOT_UNIT_DIRECTOR = "สำหรับผู้อำนวยการกลุ่ม/หน่วย"
 # What a forged copy of one's own card may be told (which one depends on what the forgery hit).
@@ -209,7 +209,7 @@ def decide(label: str, taken: str, stale: str | None = None) -> Callable[[Tapper
 def open_card(t: Tapper) -> Card:
     approval_card(t)
     listed = t.line.tap("prasert", postback.encode("menu", m="pending"))[-1]
-    return Card(data(listed, "เปิดการ์ดพิจารณา"), "unit_director", "ขออนุมัติเผยแพร่", NOT_YOURS)
+    return Card(data(listed, "เปิดการ์ดพิจารณา"), "unit_director", "ขออนุญาตเผยแพร่", NOT_YOURS)
 
 
 def withdraw(t: Tapper) -> Card:
@@ -224,7 +224,7 @@ def revise(t: Tapper) -> Card:
     t.line.tap("prasert", data(card, "ส่งกลับแก้ไข"))
     t.line.text("prasert", "ข้อมูลไม่ครบถ้วน")
     returned = t.fake.messages_to(user_id("kanya"))[-1]
-    return Card(data(returned, "แก้ไขเรื่องนี้"), "owner", "แก้ไขเรื่อง #2", NOT_IN_MINE)
+    return Card(data(returned, "แก้ไขและส่งใหม่"), "owner", "แก้ไขและส่งใหม่ เรื่อง #๒", NOT_IN_MINE)
 
 
 def category(t: Tapper) -> Card:
@@ -338,7 +338,7 @@ CARDS: dict[str, Callable[[Tapper], Card]] = {
     "mine:revise": revise,
     "cat": category,
     "date": activity_date,
-    "draft:submit": confirmation("ส่งขออนุมัติ", "ส่งขออนุมัติแล้วค่ะ", stale=STALE),
+    "draft:submit": confirmation("ส่งขออนุญาตเผยแพร่", "ส่งขออนุญาตเผยแพร่แล้วค่ะ", stale=STALE),
     "draft:edit": confirmation("แก้ไข", "ต้องการแก้ไขส่วนไหน"),
     "draft:cancel": confirmation("ยกเลิก", "แล้วค่ะ ส่งไฟล์หรือรูปภาพเพื่อเริ่มเรื่องใหม่", stale=STALE),
     "draft:switch": switch,
@@ -346,14 +346,14 @@ CARDS: dict[str, Callable[[Tapper], Card]] = {
     "draft:edit_title": edit("ชื่อเรื่อง", "ชื่อเดิม:"),
     "draft:edit_desc": edit("รายละเอียด", "พิมพ์รายละเอียด"),
     "draft:edit_cat": edit("หมวด", "เลือกหมวดข้อมูล"),
-    "draft:edit_file": edit("ไฟล์ใหม่", "ส่งไฟล์ใหม่"),
+    "draft:edit_file": edit("เปลี่ยนไฟล์", "ส่งไฟล์ใหม่"),
     "draft:edit_date": edit_date,
     "menu:doc": menu("doc", "ส่งไฟล์เอกสาร"),
-    "menu:photos": menu("photos", "ส่งรูปภาพกิจกรรม"),
-    "menu:mine": menu("mine", "ยังไม่มีรายการ"),
+    "menu:photos": menu("photos", "ส่งภาพกิจกรรม"),
+    "menu:mine": menu("mine", "ยังไม่มีเรื่องที่ส่ง"),
     "menu:help": menu("help", "สิ่งที่ทำได้ในแชตนี้"),
     "menu:news": menu("news", "ส่งประกาศข่าว"),
-    "menu:pending": menu("pending", "รายการรออนุมัติ 1 เรื่อง"),
+    "menu:pending": menu("pending", "รออนุมัติ ๑ เรื่อง"),
     "publish": publish,
     "retract": published("ถอนการเผยแพร่", "กรุณาพิมพ์เหตุผลที่ถอนการเผยแพร่"),
     "publish_record": published("บันทึกขออนุญาตเผยแพร่ (PDF)", "บันทึกขออนุญาตเผยแพร่ เรื่อง",
@@ -490,16 +490,16 @@ def corrected(t: Tapper) -> Stale:
     first = approval_card(t)
     t.line.tap("prasert", data(first, "ส่งกลับแก้ไข"))
     t.line.text("prasert", "ข้อมูลไม่ครบถ้วน")
-    revise_button = data(t.fake.messages_to(user_id("kanya"))[-1], "แก้ไขเรื่องนี้")
+    revise_button = data(t.fake.messages_to(user_id("kanya"))[-1], "แก้ไขและส่งใหม่")
     again = t.line.tap("kanya", revise_button)[-1]
-    t.line.tap("kanya", data(again, "ส่งฉบับแก้ไข"))
+    t.line.tap("kanya", data(again, "ส่งขออนุญาตเผยแพร่"))
     second = data(latest_card(t.fake, "prasert"), "อนุมัติ")
     return [
         *[(f"version 1 {label}", "prasert", data(first, label), "ฉบับที่ 2 รอท่านพิจารณาอยู่")
           for label in ("อนุมัติ", "ส่งกลับแก้ไข", "ไม่อนุมัติ", "อนุมัติพร้อมความเห็น")],
         ("version 2 card claiming version 1", "prasert", _with(second, v=1), "ฉบับที่ 2 รอท่านพิจารณาอยู่"),
         ("the correction button once corrected", "kanya", revise_button, "จึงแก้ไขไม่ได้"),
-        ("the correction sent twice", "kanya", data(again, "ส่งฉบับแก้ไข"), STALE),
+        ("the correction sent twice", "kanya", data(again, "ส่งขออนุญาตเผยแพร่"), STALE),
     ]
 
 
@@ -561,7 +561,7 @@ def expired(t: Tapper) -> Stale:
         expire_idle_drafts(session, utcnow() + timedelta(hours=25))
     t.line.drain()
     return [(f"an expired draft's {label}", "kanya", data(card, label), STALE)
-            for label in ("ส่งขออนุมัติ", "แก้ไข", "ยกเลิก")]
+            for label in ("ส่งขออนุญาตเผยแพร่", "แก้ไข", "ยกเลิก")]
 
 
 STALE_CARDS = {"corrected": corrected, "withdrawn": withdrawn, "rejected": rejected,

@@ -110,9 +110,9 @@ def test_my_items_and_pending_typed_at_a_reason_prompt_are_not_the_reason(people
     line.tap("prasert", data(latest_card(fake, "prasert"), "ส่งกลับแก้ไข"))
     said = line.text("prasert", "รออนุมัติ")
     assert said[0]["type"] == "flex" and said[0]["altText"].startswith("รายการรออนุมัติ 1")
-    assert said[-1]["text"] == decide.ASK_REASON and "ข้อมูลไม่ครบถ้วน" in quick_labels(said[-1])
+    assert said[-1]["text"].startswith("กรุณาระบุเหตุผล") and "ข้อมูลไม่ครบถ้วน" in quick_labels(said[-1])
     said = line.text("prasert", "รายการของฉัน")
-    assert said[0]["text"].startswith("ยังไม่มีรายการ") and said[-1]["text"] == decide.ASK_REASON
+    assert said[0]["text"].startswith("ยังไม่มีรายการ") and said[-1]["text"].startswith("กรุณาระบุเหตุผล")
     with runtime.factory() as session:
         step = session.scalars(select(ApprovalStep).order_by(ApprovalStep.id)).first()
         assert (step.status, step.comment) == ("waiting", None)

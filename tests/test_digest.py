@@ -39,7 +39,7 @@ from models import (
     SubmissionVersion,
     Unit,
 )
-from tests.flex import actions, joined
+from tests.flex import actions, joined, texts
 from tests.line_driver import group_id, user_id
 
 Q = FiscalQuarter(2570, 1)
@@ -399,9 +399,9 @@ def test_the_real_workflow_lands_in_the_digest(people, line, fake, runtime):
     line.tap("prasert", data(latest_card(fake, "prasert"), "ส่งกลับแก้ไข"))
     line.text("prasert", "กรุณาแนบภาคผนวก")
     told = fake.messages_to(user_id("kanya"))[-1]
-    line.tap("kanya", data(told, "แก้ไขเรื่องนี้"))
+    line.tap("kanya", data(told, "แก้ไขและส่งใหม่"))
     card = line.send(line.file_event("kanya", "ฉบับแก้ไข.pdf", samples.pdf(2)))[-1]
-    line.tap("kanya", data(card, "ส่งฉบับแก้ไข"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
     line.tap("somchai", data(latest_card(fake, "somchai"), "อนุมัติ"))
     submit_document(line, title="ประกาศที่ไม่ผ่าน")
@@ -515,7 +515,12 @@ def test_flex_summary_passes_lines_checks(small):
     assert validate_messages([message]) == []
     shown = joined(message)
     assert "ไตรมาสที่ ๑ ปีงบประมาณ ๒๕๗๐ (ต.ค.–ธ.ค. ๒๕๖๙)" in shown
-    assert f"{d.total.published:,} รายการ" in shown
+    assert f"{thai_digits(f'{d.total.published:,}')} เรื่อง" in shown  # one digit style: the office's (Thai)
+    numbers = [t for t in texts(message) if not t.startswith("เข้าชมมากที่สุด")]  # (a title is as typed)
+    assert [t for t in numbers if re.search("[0-9]", t)] == []
+    arabic = joined(render.flex_summary(d, links, render.Style.for_line("arabic")))
+    arabic = arabic.replace(d.office_short_name, "")  # the office's name is written as the office writes it
+    assert "ไตรมาสที่ 1 ปีงบประมาณ 2570 (ต.ค.–ธ.ค. 2569)" in arabic and not re.search("[๐-๙]", arabic)
     assert message["contents"]["hero"]["url"] == links.chart
     assert {k: a["uri"] for k, a in actions(message).items()} == {
         "รายงาน": links.html, "ดูรายงาน": links.html, "PDF": links.pdf, "Excel": links.xlsx}

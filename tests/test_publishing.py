@@ -17,7 +17,7 @@ from bot.office.org import person_by_key
 from bot.publishing import addresses, procedure
 from bot.publishing import cards as cards
 from bot.publishing.errors import PublishError
-from bot.publishing.item import AUTO_PUBLISHER, describe
+from bot.publishing.item import AUTO_PUBLISHER, describe, summary_lines
 from bot.publishing.record import record_pdf
 from bot.sandbox.line_fake.schema import validate_messages
 from bot.spine.db import transaction
@@ -121,9 +121,9 @@ def test_final_approval_publishes_at_once_in_portal_mode(office_ready, line, fak
     assert actions(pr[0])["ใบประกาศ A4 สำหรับบอร์ด"]["uri"] == f"{BASE}/p/{pub.id}/notice.pdf"
     assert pr[0]["contents"]["hero"]["url"] == f"{BASE}/p/{pub.id}/card.png"
     share = pr[1]["text"]
-    assert share.startswith("ประกาศผู้ชนะการเสนอราคาจัดซื้อวัสดุสำนักงาน\n\n")
+    assert share.startswith("📢 ประกาศผู้ชนะการเสนอราคาจัดซื้อวัสดุสำนักงาน\n\n")
     assert "จัดซื้อวัสดุสำนักงาน ๑๒ รายการ\nผู้ชนะ ร้านตากพาณิชย์" in share
-    assert f"{BASE}/p/{pub.id}" in share and "#สพปตากเขต๒ #จัดซื้อจัดจ้าง" in share
+    assert f"👉 อ่านรายละเอียดและดาวน์โหลดเอกสาร: {BASE}/p/{pub.id}" in share and "#สพปตากเขต๒ #จัดซื้อจัดจ้าง" in share
     assert f"{BASE}/p/{pub.id}" in line.texts_to("wanpen")[-1]
     for key in ICT:
         [ict_card] = flex_to(fake, key)
@@ -138,7 +138,7 @@ def test_ict_mode_waits_for_an_ict_tap_and_refuses_strangers(office_ready, line,
     sid = approved_item(runtime, title="คู่มือการปฏิบัติงานกลุ่มนโยบายและแผน", category="1.10")
     pub, replies = final_approval(runtime, sid)
     assert pub is None and status(runtime, sid) == "approved"
-    assert "ส่งต่อให้เจ้าหน้าที่ ICT (3 คน)" in replies[0]["text"]
+    assert "ส่งต่อให้เจ้าหน้าที่ ICT (๓ คน)" in replies[0]["text"]
     line.drain()
     request_card = flex_to(fake, "pimchanok")[-1]
     assert "รอเผยแพร่บนเว็บไซต์" in joined(request_card)
@@ -365,7 +365,7 @@ def test_cards_fit_line_limits_with_a_long_title_and_many_files(office_ready):
                 cards.publish_request_card(view, f"{BASE}/preview/x", None),
                 {"type": "text", "text": cards.share_text(view, urls)}]
     assert validate_messages(messages) == []
-    assert len(cards.summary_lines(view)) <= 200
+    assert len(summary_lines(view)) <= 200
 
 
 @pytest.mark.parametrize("mode", ["portal", "ict"])
@@ -409,7 +409,7 @@ def test_through_the_chat_the_last_approval_publishes_and_answers_the_director(o
     mine = [m for m in said if m["type"] == "flex" and "เผยแพร่บนเว็บไซต์แล้ว" in joined(m)]
     assert len(mine) == 1 and actions(mine[0])["เปิดหน้าเว็บไซต์"]["uri"] == f"{BASE}/p/{pub.id}"
     assert f"{BASE}/p/{pub.id}" in line.texts_to("kanya")[-1]
-    assert fake.messages_to(group_id(PR_GROUP))[-1]["text"].startswith("รายงานผลการดำเนินงานไตรมาสที่ ๑")
+    assert fake.messages_to(group_id(PR_GROUP))[-1]["text"].startswith("📢 รายงานผลการดำเนินงานไตรมาสที่ ๑")
     page = client.get(f"/p/{pub.id}", headers={"User-Agent": "Mozilla/5.0"}).get_data(as_text=True)
     assert "อนุมัติโดย นายประเสริฐ วงศ์ใหญ่" in page and "อนุมัติโดย นายสมชาย ใจดี" in page
 

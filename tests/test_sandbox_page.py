@@ -50,8 +50,8 @@ def test_photos_from_the_page_reach_the_bot_as_one_image_set(database_url, tmp_p
         assert {p["name"] for p in personas if p["group"]} == {"กลุ่มงานประชาสัมพันธ์", "กลุ่มผู้บริหาร"}
         photos = [(f"p{i}.jpg", "image/jpeg", samples.jpeg_with_gps(color=(i * 40, 20, 20))) for i in range(3)]
         assert _post_files(f"{base}/sandbox/api/chat/{kanya['chat_id']}/files", photos)["sent"] == 3
-        said = _bot_texts(base, kanya["chat_id"], "ได้รับรูปแล้ว 3 รูป")
-        assert any("ได้รับรูปแล้ว 3 รูปค่ะ" in text for text in said), said
+        said = _bot_texts(base, kanya["chat_id"], "ได้รับภาพแล้ว ๓ ภาพ")
+        assert any("ได้รับภาพแล้ว ๓ ภาพค่ะ" in text for text in said), said
         mine = [e for e in _get(f"{base}/sandbox/api/chat/{kanya['chat_id']}")["messages"] if e["from"] == "me"]
         assert [m["message"]["imageSet"]["index"] for m in mine] == [1, 2, 3]
         assert runtime.fake_line.validation_errors == []

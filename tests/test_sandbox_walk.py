@@ -108,8 +108,8 @@ def test_a_document_goes_from_staff_chat_to_the_portal_in_a_browser(browser, san
     chat.quick("ใช้ชื่อไฟล์")
     chat.sees("รายละเอียด")
     chat.type("ข้าม")
-    chat.tap("ส่งขออนุมัติ")
-    chat.sees("ส่งขออนุมัติแล้ว")
+    chat.tap("ส่งขออนุญาตเผยแพร่")
+    chat.sees("ส่งขออนุญาตเผยแพร่แล้ว")
 
     # the unit director got a card: returns it with a reason
     assert chat.unread("นายประเสริฐ วงศ์ใหญ่") != ""
@@ -122,27 +122,27 @@ def test_a_document_goes_from_staff_chat_to_the_portal_in_a_browser(browser, san
     # staff corrects it from the quick reply with a new file
     chat.be("นางสาวกัญญา พึ่งบุญ")
     chat.sees("เหตุผล: กรุณาแนบภาคผนวก")
-    chat.quick("แก้ไขเรื่องนี้")
-    chat.sees("ฉบับที่ 2")
+    chat.quick("แก้ไขและส่งใหม่")
+    chat.sees("ฉบับที่ ๒")
     chat.attach("รายงานฉบับแก้ไข.pdf", samples.pdf(5, marker="v2"))
     chat.sees("รายงานฉบับแก้ไข.pdf")
-    chat.tap("ส่งฉบับแก้ไข", within="รายงานฉบับแก้ไข.pdf")
-    chat.sees("ส่งฉบับแก้ไขแล้ว")
+    chat.tap("ส่งขออนุญาตเผยแพร่", within="รายงานฉบับแก้ไข.pdf")
+    chat.sees("ส่งฉบับที่ ๒ ขออนุญาตเผยแพร่แล้ว")
 
     # the unit director approves version 2, from the rich menu's "รออนุมัติ"
     chat.be("นายประเสริฐ วงศ์ใหญ่")
     page.locator("#richmenu-board .area[aria-label='รออนุมัติ']").click()
-    chat.sees("ฉบับที่ 2")
+    chat.sees("ฉบับที่ ๒")
     page.screenshot(path=str(SHOTS / "director-richmenu.png"))
-    chat.tap("อนุมัติ", within="ฉบับที่ 2")
+    chat.tap("อนุมัติ", within="ฉบับที่ ๒")
     chat.sees("บันทึกแล้วค่ะ: อนุมัติ")
 
     # the office director approves from the card
     chat.be("นายสมชาย ใจดี")
-    chat.sees("ขั้นที่ 2 จาก 2")
+    chat.sees("ขั้นที่ ๒ จาก ๒")
     page.screenshot(path=str(SHOTS / "sandbox-approval-card.png"))
     assert serious_violations(page) == []
-    chat.tap("อนุมัติ", within="ขั้นที่ 2 จาก 2")
+    chat.tap("อนุมัติ", within="ขั้นที่ ๒ จาก ๒")
     chat.sees("บันทึกแล้วค่ะ: อนุมัติ")
 
     # staff is told where it is published; the link opens the portal's item page

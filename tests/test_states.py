@@ -142,7 +142,7 @@ def test_a_tap_that_loses_the_race_after_its_checks_passed_is_refused(people, li
                                   actor_line_user_id=None, comment="ไม่เหมาะสม", event_id=None, now=now)
             assert lost == [Refused("lost_race", step.submission_id, step.id)]
             answer = notify.dispatch(loser, lost, config=runtime.config, event_id=None)
-            assert answer.startswith("รายการนี้อนุมัติไปแล้วโดย นายประเสริฐ วงศ์ใหญ่ เมื่อ")
+            assert answer.startswith("เรื่องนี้อนุมัติไปแล้วโดย นายประเสริฐ วงศ์ใหญ่ เมื่อ")
             assert loser.scalar(select(func.count()).select_from(OutboxMessage)) == outbox_before
     assert [s[:2] for s in steps(runtime)] == [(1, "approved"), (2, "waiting")]
     with runtime.factory() as session:

@@ -53,18 +53,18 @@ def test_document_path_to_the_confirmation_card(people, line):
     card = line.text("kanya", "ข้าม")[-1]
     shown = joined(card)
     assert "รายงาน ผลการดำเนินงาน ไตรมาส1" in shown
-    assert "1.3" in shown and "PDF" in shown and "3 หน้า" in shown
+    assert "๑.๓" in shown and "PDF" in shown and "๓ หน้า" in shown
     assert "นายประเสริฐ วงศ์ใหญ่ → นายสมชาย ใจดี" in shown
-    assert set(actions(card)) >= {"ส่งขออนุมัติ", "แก้ไข", "ยกเลิก"}
+    assert set(actions(card)) >= {"ส่งขออนุญาตเผยแพร่", "แก้ไข", "ยกเลิก"}
 
 
 def test_submit_sends_the_approval_card_to_the_unit_director(people, line, fake):
     card = document_to_confirmation(line)[-1]
-    said = line.tap("kanya", data(card, "ส่งขออนุมัติ"))
-    assert "ส่งขออนุมัติแล้ว" in said[-1]["text"] and "นายประเสริฐ วงศ์ใหญ่" in said[-1]["text"]
+    said = line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
+    assert "ส่งขออนุญาตเผยแพร่แล้ว" in said[-1]["text"] and "นายประเสริฐ วงศ์ใหญ่" in said[-1]["text"]
     [approval] = fake.messages_to(user_id("prasert"))
     shown = joined(approval)
-    assert "ขั้นที่ 1 จาก 2" in shown and "นางสาวกัญญา พึ่งบุญ" in shown
+    assert "ขั้นที่ ๑ จาก ๒" in shown and "นางสาวกัญญา พึ่งบุญ" in shown
     assert set(actions(approval)) >= {"อนุมัติ", "ส่งกลับแก้ไข", "ไม่อนุมัติ", "เปิดดูไฟล์"}
     # the preview link works without a LINE token, and only with its signature
     from urllib.parse import urlparse
@@ -106,7 +106,7 @@ def test_expired_content_asks_to_send_again_and_blocks_submit(people, line, fake
 def test_the_same_bytes_twice_names_the_item_that_has_them(people, line):
     content = samples.pdf(2, marker="the same bytes")
     card = document_to_confirmation(line, title="แผนปฏิบัติการ 2570", content=content)[-1]
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     said = start_document(line, key="wanpen", name="ซ้ำ.pdf", content=content)
     assert any("ซ้ำกับไฟล์ในเรื่อง #1 \"แผนปฏิบัติการ 2570\"" in m.get("text", "") for m in said)
 
@@ -122,8 +122,8 @@ def test_five_photos_of_one_set_in_shuffled_concurrent_order_make_one_album(peop
     for t in threads:
         t.join()
     said = line.drain()
-    assert [m["text"] for m in said if "ได้รับรูปแล้ว" in m.get("text", "")] == [
-        "ได้รับรูปแล้ว 5 รูปค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม"]
+    assert [m["text"] for m in said if "ได้รับภาพแล้ว" in m.get("text", "")] == [
+        "ได้รับภาพแล้ว ๕ ภาพค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม"]
     with runtime.factory() as session:
         [submission] = session.scalars(select(Submission)).all()
         photos = sorted(submission.version().attachments, key=lambda a: a.position)
@@ -149,12 +149,12 @@ def test_photos_flow_name_date_caption_and_confirmation(people, line):
     assert "เลือกหมวดข้อมูล" in said[0]["text"]
     card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
     shown = joined(card)
-    assert "1 รูป" in shown and "20 พฤศจิกายน 2569" in shown
+    assert "๑ ภาพ" in shown and "๒๐ พฤศจิกายน ๒๕๖๙" in shown
     assert card["contents"]["hero"]["url"].startswith("https://prakat.example.go.th/f/")
     # more photos can still be added; the card is shown again with the new count
     said = line.send(line.image_event("kanya", samples.jpeg_with_gps((1, 2, 3))))
-    assert said[0]["text"] == "เพิ่มรูปแล้วค่ะ รวม 2 รูป" and "2 รูป" in joined(said[1])
-    assert "1.3" in joined(said[1])
+    assert said[0]["text"] == "เพิ่มภาพแล้วค่ะ รวม ๒ ภาพ" and "๒ ภาพ" in joined(said[1])
+    assert "๑.๓" in joined(said[1])
 
 
 def test_album_without_total_closes_after_a_quiet_period(people, line, runtime):
@@ -162,12 +162,12 @@ def test_album_without_total_closes_after_a_quiet_period(people, line, runtime):
 
     for _ in range(2):
         line.post(line.image_event("kanya", samples.jpeg_with_gps(), image_set="OLDANDROID"))
-    assert [m for m in line.drain() if "ได้รับรูป" in m.get("text", "")] == []
+    assert [m for m in line.drain() if "ได้รับภาพ" in m.get("text", "")] == []
     later = utcnow() + timedelta(seconds=10)
     sender = runtime.sender(worker="t", now=lambda: later)
     while sender.run_once():
         pass
-    assert "ได้รับรูปแล้ว 2 รูป" in line.texts_to("kanya")[-1]
+    assert "ได้รับภาพแล้ว ๒ ภาพ" in line.texts_to("kanya")[-1]
     asked = line.fake.messages_to(user_id("kanya"))[-1]
     assert [q["action"]["label"] for q in asked["quickReply"]["items"]] == ["ยกเลิกเรื่อง"]
 
@@ -206,8 +206,8 @@ def test_unexpected_input_never_corrupts_the_draft(people, line, runtime):
 
 def test_a_tap_on_an_old_confirmation_card(people, line):
     card = document_to_confirmation(line)[-1]
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
-    said = line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
+    said = line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     assert "การ์ดนี้ใช้ไม่ได้แล้ว" in said[-1]["text"]
 
 
@@ -228,13 +228,13 @@ def test_cancel_and_idle_draft_expiry(people, line, runtime, fake):
 
 def test_my_items_shows_states_and_withdraw_tells_the_approver(people, line, fake):
     card = document_to_confirmation(line, title="ประกาศผลการประเมิน")[-1]
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     said = line.tap("kanya", "v1/menu?m=mine")
     shown = joined(said[-1])
     assert "ประกาศผลการประเมิน" in shown and "รอ นายประเสริฐ วงศ์ใหญ่ พิจารณา" in shown
     said = line.tap("kanya", data(said[-1], "ถอนเรื่อง"))
     assert "ถอนเรื่องเรียบร้อยแล้ว" in said[-1]["text"]
-    assert "ถอนเรื่อง #1" in line.texts_to("prasert")[-1]
+    assert "ถอนเรื่อง #๑" in line.texts_to("prasert")[-1]
     # the director's old card now says so
     approval = fake.messages_to(user_id("prasert"))[0]
     said = line.tap("prasert", data(approval, "อนุมัติ"))
@@ -243,9 +243,9 @@ def test_my_items_shows_states_and_withdraw_tells_the_approver(people, line, fak
 
 def test_a_stranger_cannot_see_or_withdraw_someone_elses_item(people, line, runtime):
     card = document_to_confirmation(line)[-1]
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     said = line.tap("wanpen", "v1/mine?s=1&a=withdraw")
-    assert "ไม่พบรายการนี้" in said[-1]["text"]
+    assert "ไม่พบเรื่องนี้" in said[-1]["text"]
     with runtime.factory() as session:
         assert session.get(Submission, 1).status == "pending"
         assert session.scalars(select(ApprovalStep).where(ApprovalStep.status == "waiting")).one()
@@ -270,7 +270,7 @@ def test_photo_cards_have_no_hero_image_without_https(people, line, runtime):
     line.text("kanya", "วันนี้")
     said = line.text("kanya", "ข้าม")
     card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
-    assert "hero" not in card["contents"] and "1 รูป" in joined(card)  # and LINE accepted it
+    assert "hero" not in card["contents"] and "๑ ภาพ" in joined(card)  # and LINE accepted it
 
 
 def test_an_unsent_photo_leaves_the_draft_but_a_sent_item_keeps_its_record(people, line, runtime):
@@ -284,8 +284,8 @@ def test_an_unsent_photo_leaves_the_draft_but_a_sent_item_keeps_its_record(peopl
     line.text("kanya", "กิจกรรม")
     line.text("kanya", "วันนี้")
     card = line.tap("kanya", data(line.text("kanya", "ข้าม")[-1], "1.3 กิจกรรม โครงการ"))[-1]
-    assert "1 รูป" in joined(card)
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    assert "๑ ภาพ" in joined(card)
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     line.send(line.event("unsend", user="kanya", reply=False, unsend={"messageId": second["message"]["id"]}))
     with runtime.factory() as session:
         assert session.scalars(select(Attachment)).one().status == "stored"

@@ -1,5 +1,6 @@
 """Pushing the quarterly digest (ข้อ ๔) once per office and quarter, on the first working day
-after the quarter, to the management group chat and the office director.
+after the quarter, to the management group chat and the office director (1:1 only when the
+director is not in that group: one digest per person).
 
 Running it late, twice or from two processes is harmless: the unique DigestRun row is written
 in the same transaction as the pushes, so a quarter's digest goes out once.
@@ -17,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from bot.digest.compute import compute_digest
 from bot.digest.links import report_links
-from bot.digest.render import flex_summary
+from bot.digest.render import Style, flex_summary
 from bot.office.org import acting_for, registered_group
 from bot.spine import audit, outbox
 from bot.spine.config import Config
 from bot.spine.db import transaction
 from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar
 from bot.workflow import reminders
-from models import DigestRun, Office, Person
+from models import DigestRun, InboundEvent, Office, Person
 
 log = logging.getLogger("prakat.digest")
 
@@ -65,13 +66,24 @@ def _reachable(session: Session, person_id: int | None, on: date) -> list[Person
     return [p for p in people if p.active and p.line_user_id]
 
 
+def seen_in_group(session: Session, person: Person, group_id: str) -> bool:
+    """Whether LINE has shown this person in the group (they spoke, tapped or joined there):
+    then the group's copy reaches them, and a 1:1 copy would be a second push of the same."""
+    return session.scalar(select(InboundEvent.id).where(
+        InboundEvent.group_id == group_id, InboundEvent.line_user_id == person.line_user_id)
+        .limit(1)) is not None
+
+
 def digest_recipients(session: Session, office: Office, now: datetime) -> list[str]:
-    """The management group chat, and the office director (and an acting director) 1:1."""
+    """The management group chat, and the office director (and an acting director) 1:1 unless
+    they are already in that group: one digest per person."""
     targets = []
     group = registered_group(session, office.id, "management")
     if group is not None:
         targets.append(group.group_id)
     for person in _reachable(session, office.director_id, now.astimezone(BANGKOK).date()):
+        if group is not None and seen_in_group(session, person, group.group_id):
+            continue
         if person.line_user_id not in targets:
             targets.append(person.line_user_id)
     return targets
@@ -93,7 +105,8 @@ def send_digest(session: Session, config: Config, office_id: int, quarter: Fisca
     except IntegrityError:
         return SendResult(False, "already_sent", digest_sent(session, office_id, quarter))
     digest = compute_digest(session, office_id, quarter, now)
-    message = flex_summary(digest, report_links(config, office_id, quarter, now))
+    message = flex_summary(digest, report_links(config, office_id, quarter, now),
+                           Style.for_line(office.digits))
     for target in targets:
         outbox.push(session, target, [message], office_id=office_id, purpose=f"digest:{quarter.code}")
     audit.record(session, "digest.sent", office_id=office_id,

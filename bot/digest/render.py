@@ -18,8 +18,8 @@ from bot.digest.links import ReportLinks
 from bot.office.categories import CATEGORIES, SHORT_NAMES
 from bot.render import flex
 from bot.spine import messages
-from bot.thai.dates import THAI_MONTHS_SHORT, thai_date, thai_datetime, thai_digits
-from bot.thai.text import printed
+from bot.thai.dates import THAI_MONTHS_SHORT, Numerals, thai_datetime
+from bot.thai.text import clip, printed
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TITLE = "รายงานผลการเผยแพร่ข้อมูลต่อสาธารณะผ่านเว็บไซต์"
@@ -34,40 +34,28 @@ FLOW_LABELS = (
 # --- formatting ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Style:
-    """Arabic digits for screens; Thai digits for the printed, official-style report."""
+class Style(Numerals):
+    """Arabic digits for screens; Thai digits for the printed, official-style report; the LINE
+    summary in the office's own style (Office.digits)."""
 
     thai: bool = False
+    # The report's title line keeps the official label (Thai digits) on every page; a LINE
+    # message follows its own digit style throughout (`for_line`).
+    label_thai: bool = True
 
-    def n(self, value: int | float) -> str:
-        text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-        return thai_digits(text) if self.thai else text
+    @classmethod
+    def for_line(cls, digits: str | None) -> Style:
+        thai = digits != "arabic"
+        return cls(thai=thai, label_thai=thai)
 
-    def digits(self, text: str) -> str:
-        return thai_digits(text) if self.thai else text
-
-    def date(self, when: date | datetime | None) -> str:
-        return thai_date(when, short=True, thai_digits=self.thai) if when else "–"
-
-    def duration(self, seconds: float | None) -> str:
-        if seconds is None:
-            return "–"
-        minutes = round(seconds / 60)
-        if minutes < 60:
-            text = f"{minutes} นาที"
-        elif minutes < 48 * 60:
-            hours, rest = divmod(minutes, 60)
-            text = f"{hours} ชม. {rest} นาที" if rest else f"{hours} ชม."
-        else:
-            days, hours = divmod(round(seconds / 3600), 24)
-            text = f"{days} วัน {hours} ชม." if hours else f"{days} วัน"
-        return self.digits(text)
+    def date(self, when: date | datetime | None, *, short: bool = True) -> str:
+        return super().date(when, short=short) if when else "–"
 
     def month(self, first: date) -> str:
         return self.digits(f"{THAI_MONTHS_SHORT[first.month - 1]} {first.year + 543}")
 
     def quarter(self, d: Digest) -> str:
-        return d.quarter.label(thai_digits=True)
+        return d.quarter.label(thai_digits=self.label_thai)
 
 
 SCREEN, OFFICIAL = Style(thai=False), Style(thai=True)
@@ -141,27 +129,28 @@ def _row(label: str, value: str, *, bold: bool = False) -> dict:
     return flex.row(label, value, label_flex=5, value_flex=4, bold=bold, end=True)
 
 
-def flex_summary(d: Digest, links: ReportLinks) -> dict:
-    """The message the management group and the office director get."""
-    s, t = SCREEN, d.total
+def flex_summary(d: Digest, links: ReportLinks, style: Style | None = None) -> dict:
+    """The message the management group and the office director get, every digit in the
+    office's one style (`style`)."""
+    s, t = style or Style.for_line("thai"), d.total
     present, required = minimum_set_count(d)
     answered, asked = feedback_count(d)
     rows = [
-        _row("เผยแพร่บนเว็บไซต์", f"{s.n(t.published)} รายการ", bold=True),
+        _row("เผยแพร่บนเว็บไซต์", f"{s.n(t.published)} เรื่อง", bold=True),
         *(_row(label, f"{s.n(getattr(t.flow, key))} เรื่อง") for key, label in FLOW_LABELS),
         flex.separator("md"),
         _row("ยื่นจนเผยแพร่ (ค่ามัธยฐาน)", s.duration(t.to_publication.median)),
-        _row("ร้อยละ 90 เผยแพร่ได้ภายใน", s.duration(t.to_publication.p90)),
+        _row(s.digits("ร้อยละ 90 เผยแพร่ได้ภายใน"), s.duration(t.to_publication.p90)),
         _row("ยอดเข้าชมในไตรมาส", f"{s.n(t.views_in_quarter)} ครั้ง"),
         _row("ข้อความ LINE ที่ใช้", f"{s.n(d.pushes.recipients)} ข้อความ"),
-        _row("ข้อมูลขั้นต่ำ (ข้อ ๒.๑)", f"ครบ {present}/{required} รายการ"),
+        _row(s.digits("ข้อมูลขั้นต่ำ (ข้อ 2.1)"), s.digits(f"ครบ {present}/{required} หัวข้อ")),
         _row("ความพร้อม ITA (OIT)", ita_text(d, s)),
         _row("ผู้อ่านให้ความเห็น", helpful_text(t.helpful, s)),
-        _row("ปัญหาและข้อเสนอแนะ", f"ตอบแล้ว {answered}/{asked} กลุ่ม" if asked else "–"),
+        _row("ปัญหาและข้อเสนอแนะ", s.digits(f"ตอบแล้ว {answered}/{asked} กลุ่ม") if asked else "–"),
     ]
     if d.top:
         best = d.top[0]
-        rows.append(flex.note(f"เข้าชมมากที่สุด: {best.title[:80] or '-'} ({s.n(best.views)} ครั้ง)",
+        rows.append(flex.note(f"เข้าชมมากที่สุด: {clip(best.title, 80) or '-'} ({s.n(best.views)} ครั้ง)",
                               margin="md"))
     bubble = flex.bubble(
         size="giga",
@@ -179,7 +168,7 @@ def flex_summary(d: Digest, links: ReportLinks) -> dict:
                 flex.button(flex.uri("PDF", links.pdf)), flex.button(flex.uri("Excel", links.xlsx))],
         footer_layout="horizontal",
     )
-    alt = (f"รายงานการเผยแพร่ข้อมูล {s.quarter(d)}: เผยแพร่บนเว็บไซต์ {s.n(t.published)} รายการ "
+    alt = (f"รายงานการเผยแพร่ข้อมูล {s.quarter(d)}: เผยแพร่บนเว็บไซต์ {s.n(t.published)} เรื่อง "
            f"ยื่นขอ {s.n(t.flow.submitted)} เรื่อง")
     return messages.flex(alt, bubble)
 

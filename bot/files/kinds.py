@@ -49,8 +49,8 @@ _LABELS = {
     "ods": "OpenDocument ตารางคำนวณ",
     "odp": "OpenDocument งานนำเสนอ",
     "zip": "ZIP",
-    "jpeg": "รูปภาพ JPEG",
-    "png": "รูปภาพ PNG",
+    "jpeg": "ภาพ JPEG",
+    "png": "ภาพ PNG",
 }
 _ACCEPTED_TEXT = "รับเฉพาะ PDF, Word, Excel, PowerPoint, OpenDocument หรือ ZIP"
 _PASSWORD_PROBLEM = "ไฟล์นี้ตั้งรหัสผ่านไว้ ผู้อ่านจะเปิดไม่ได้ กรุณาเอารหัสผ่านออกแล้วส่งใหม่"
@@ -115,7 +115,7 @@ def sniff(data: bytes) -> Sniffed:
         if guess.extension in ("elf", "exe"):
             return _refused("ไฟล์โปรแกรม")
         if guess.mime.startswith("image/"):
-            return _refused(f"รูปภาพ {guess.extension.upper()}")
+            return _refused(f"ภาพ {guess.extension.upper()}")
         return _refused(f"ไฟล์ {guess.extension.upper()}")
     if data.startswith(b"#!"):
         return _refused("ไฟล์สคริปต์")
@@ -215,7 +215,7 @@ def check_document(data: bytes, declared_name: str) -> tuple[Sniffed, str | None
         else:
             reason = f"ไฟล์นี้เป็น{sniffed.label} ซึ่งไม่ใช่เอกสารที่รับได้"
         if sniffed.kind in ALLOWED_IMAGE_TYPES:
-            reason += " หากเป็นรูปกิจกรรม กรุณาส่งเป็นรูปภาพแทน"
+            reason += " หากเป็นภาพกิจกรรม กรุณาส่งเป็นภาพแทน"
         return sniffed, f"{reason} — {_ACCEPTED_TEXT}"
     if sniffed.kind == "pdf" and _pdf_locked(data):
         return sniffed, _PASSWORD_PROBLEM

@@ -17,6 +17,7 @@ from bot.spine.ids import is_id
 
 PREVIEW_TTL = 7 * 24 * 3600  # a director may open the card days later
 _PURPOSE = "file"
+_GALLERY = "gallery"
 
 # Who a link was made for, and the states of the item in which they may still open it.
 # (A published item's files are public: such links lead to the portal's own addresses.)
@@ -59,3 +60,22 @@ def attachment_token(config: Config, token: str) -> FileLink | None:
     if not is_id(ident) or audience not in AUDIENCES:
         return None
     return FileLink(ident, bool(payload.get("p")), audience)
+
+
+def gallery_url(config: Config, version_id: int, *, audience: str) -> str:
+    """One page with every photo of a version: a director sees them all before approving."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown file link audience {audience!r}")
+    token = signing.sign(config.secret_key, _GALLERY, {"v": version_id, "r": audience})
+    return f"{config.public_base_url}/g/{token}"
+
+
+def gallery_token(config: Config, token: str) -> tuple[int, str] | None:
+    """(version id, audience) of a link made by gallery_url, or None."""
+    payload = signing.unsign(config.secret_key, _GALLERY, token, max_age=PREVIEW_TTL)
+    if not isinstance(payload, dict):
+        return None
+    ident, audience = payload.get("v"), payload.get("r")
+    if not is_id(ident) or audience not in AUDIENCES:
+        return None
+    return ident, audience

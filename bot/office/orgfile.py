@@ -62,6 +62,7 @@ class OrgSpec:
     publish_mode: str
     website: dict | None = None
     ita: dict = field(default_factory=dict)
+    digits: str = "thai"
 
 
 def _unit_categories(entry: dict) -> list[str]:
@@ -175,6 +176,9 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
     publish_mode = str(doc.get("publish_mode", "portal"))
     if publish_mode not in ("portal", "ict"):
         _fail(doc, "publish_mode must be 'portal' or 'ict'")
+    digits = str(doc.get("digits", "thai"))
+    if digits not in ("thai", "arabic"):
+        _fail(doc, "digits must be 'thai' (๐-๙) or 'arabic' (0-9)")
     website = None
     if doc.get("website") is not None:
         if "password" in (doc["website"] if isinstance(doc["website"], dict) else {}):
@@ -184,9 +188,8 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
             website = websites.parse(doc["website"]).as_json()
         except websites.WebsiteError as exc:
             _fail(doc["website"], str(exc))
-    return OrgSpec(office=office, units=units, people=people, chains=chains,
-                   publish_mode=publish_mode, website=website,
-                   ita=_ita(doc, base_dir))
+    return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode,
+                   digits=digits, website=website, ita=_ita(doc, base_dir))
 
 
 def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
@@ -202,6 +205,7 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
     office.phone = _text(spec.office, "phone", required=False) or None
     office.website_url = _text(spec.office, "website", required=False) or None
     office.chains, office.publish_mode, office.ita = spec.chains, spec.publish_mode, spec.ita
+    office.digits = spec.digits
     if office.website and spec.website and any(
             office.website.get(k) != spec.website[k] for k in ("url", "user")):
         office.website_password = None  # a password belongs to its site: never send it to another

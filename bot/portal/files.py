@@ -8,22 +8,22 @@ are public, so the link leads to the portal's own address for them.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
-from bot.files.links import AUDIENCES, attachment_token
+from bot.files.links import AUDIENCES, attachment_token, attachment_url, gallery_token
 from bot.files.media import make_preview
 from bot.files.names import content_disposition
 from bot.portal.web import Portal
 from bot.publishing.procedure import publication_of
-from models import Attachment
+from models import Attachment, Office, SubmissionVersion
 
 CLOSED = "ไฟล์นี้ปิดการเข้าถึงแล้ว"
 CLOSED_BECAUSE = {
     "rejected": "เรื่องนี้ไม่ได้รับอนุมัติ จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
     "withdrawn": "ผู้ส่งถอนเรื่องนี้แล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
     "retracted": "เรื่องนี้ถอนการเผยแพร่แล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
-    "cancelled": "รายการนี้ถูกยกเลิกแล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
-    "expired": "รายการนี้หมดอายุแล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
+    "cancelled": "เรื่องนี้ถูกยกเลิกแล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
+    "expired": "เรื่องนี้หมดอายุแล้ว จึงไม่เปิดให้ดูไฟล์แล้วค่ะ",
 }
 NOT_NOW = "ลิงก์นี้ใช้กับขั้นตอนปัจจุบันของเรื่องนี้ไม่ได้ค่ะ กรุณาเปิดจากการ์ดล่าสุดในแชต LINE"
 OLD_VERSION = "ไฟล์นี้เป็นของฉบับที่ไม่ได้เผยแพร่ ดูฉบับที่เผยแพร่ได้บนเว็บไซต์ค่ะ"
@@ -32,6 +32,36 @@ OLD_VERSION = "ไฟล์นี้เป็นของฉบับที่�
 def add_routes(bp: Blueprint, portal: Portal) -> None:
     def closed(text: str):
         abort(portal.message_page(410, CLOSED, text))
+
+    @bp.get("/g/<token>")
+    def gallery(token: str):
+        """Every stored photo of one version on one page, each behind its own signed link."""
+        found = gallery_token(portal.config, token)
+        if found is None:
+            abort(portal.message_page(403, "ลิงก์ไม่ถูกต้องหรือหมดอายุแล้ว",
+                                      "กรุณากดปุ่มบนการ์ดในแชต LINE อีกครั้งเพื่อขอลิงก์ใหม่ค่ะ"))
+        version_id, audience = found
+        with portal.session() as session:
+            version = session.get(SubmissionVersion, version_id)
+            if version is None:
+                abort(404)
+            submission = version.submission
+            if submission.status in CLOSED_BECAUSE:
+                closed(CLOSED_BECAUSE[submission.status])
+            if submission.status not in AUDIENCES[audience] and submission.status != "published":
+                closed(NOT_NOW)
+            photos = [a for a in version.attachments
+                      if a.status == "stored" and (a.mime or "").startswith("image/")]
+            urls = [(attachment_url(portal.config, a.id, audience=audience, preview=True),
+                     attachment_url(portal.config, a.id, audience=audience)) for a in photos]
+            office = session.get(Office, submission.office_id)
+            body = render_template("portal/gallery.html", office=office, title=version.title,
+                                   caption=version.description, photos=urls,
+                                   page_title=version.title)
+        response = Response(body, mimetype="text/html")
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
 
     @bp.get("/f/<token>")
     def file_link(token: str):

@@ -7,12 +7,12 @@ import io
 import re
 
 from bot.publishing.addresses import Links
-from bot.publishing.item import ItemView, summary_lines
+from bot.publishing.item import ItemView
 from bot.render import flex
 from bot.render.fonts import sarabun_path
 from bot.render.palette import BRAND, BRAND_DEEP, OK, WARN
 from bot.spine import messages, postback
-from bot.thai.dates import thai_date
+from bot.thai.dates import Numerals
 from bot.thai.text import clip
 from bot.thai.wrap import wrap
 
@@ -26,14 +26,31 @@ def _hashtag(text: str) -> str:
     return "#" + re.sub(r"[\s.\-/()“”\"',]+", "", text)
 
 
+def _public_lead(view: ItemView) -> str:
+    """What the post is about, said to the public (not the office's internal summary)."""
+    paragraphs = [p.strip() for p in view.description.splitlines() if p.strip()]
+    if paragraphs:
+        return "\n".join(clip(p, 200) for p in paragraphs[:3])
+    who = view.unit_name and f"{view.unit_name} {view.office_short}" or view.office_short
+    if view.kind == "photos":
+        when = f" เมื่อวันที่ {Numerals.of(view.digits).date(view.activity_date)}" if view.activity_date else ""
+        return f"{who} จัดกิจกรรม “{clip(view.title, 120)}”{when} ขอขอบคุณทุกท่านที่ร่วมกิจกรรมค่ะ"
+    return f"{who} ขอแจ้งข้อมูลข่าวสารให้ประชาชนและผู้สนใจทราบโดยทั่วกัน"
+
+
 def share_text(view: ItemView, urls: Links, site_url: str | None = None) -> str:
-    """Ready to paste into Facebook or another group: title, two-line summary, link, hashtags;
-    the link is the office's own website when the item is there too."""
+    """Ready to paste as a Facebook post: a headline, a few sentences for the public, where to
+    read or download it (the office's own website when the item is there too), the office's
+    name and hashtags — no codes or internal wording."""
     tags = [_hashtag(view.office_short), _hashtag(view.category_short)]
     if view.kind == "photos":
         tags.append("#ภาพกิจกรรม")
-    return (f"{view.title}\n\n{summary_lines(view)}\n\n"
-            f"อ่านรายละเอียด: {site_url or urls.item(view.publication_id)}\n\n{' '.join(tags)}")
+    lines = [f"📢 {view.title}", "", _public_lead(view)]
+    if view.photos:
+        lines.append(f"📸 ภาพกิจกรรม {Numerals.of(view.digits).n(len(view.photos))} ภาพ")
+    more = "ชมภาพทั้งหมด" if view.kind == "photos" else "อ่านรายละเอียดและดาวน์โหลดเอกสาร"
+    lines += ["", f"👉 {more}: {site_url or urls.item(view.publication_id)}", "", view.office_name, " ".join(tags)]
+    return "\n".join(lines)
 
 
 def submitter_published_text(view: ItemView, urls: Links) -> str:
@@ -46,7 +63,7 @@ def handed_to_ict_text(view: ItemView, ict_count: int) -> str:
         return (f"อนุมัติเรื่อง “{clip(view.title, 80)}” แล้วค่ะ แต่ยังไม่มีเจ้าหน้าที่ ICT "
                 "เชื่อมบัญชี LINE ไว้ เรื่องจึงรอเผยแพร่อยู่ กรุณาแจ้งผู้ดูแลระบบค่ะ")
     return (f"อนุมัติเรื่อง “{clip(view.title, 80)}” แล้วค่ะ "
-            f"ส่งต่อให้เจ้าหน้าที่ ICT ({ict_count} คน) นำขึ้นเว็บไซต์แล้ว")
+            f"ส่งต่อให้เจ้าหน้าที่ ICT ({Numerals.of(view.digits).n(ict_count)} คน) นำขึ้นเว็บไซต์แล้ว")
 
 
 def site_posted_pr_text(view: ItemView, site_url: str) -> str:
@@ -93,7 +110,7 @@ def _bubble(*, badge: str, badge_color: str, view: ItemView, lines: list[dict],
     body = [
         flex.text(badge, size="xs", weight="bold", color=badge_color),
         flex.text(view.title, size="md", weight="bold", max_lines=TITLE_LINES),
-        flex.note(view.category_label),
+        flex.note(Numerals.of(view.digits).digits(view.category_label)),
         *lines,
     ]
     hero = None
@@ -113,7 +130,7 @@ def hero_image(view: ItemView, urls: Links) -> tuple[str | None, str]:
 
 
 def _meta_line(view: ItemView) -> dict:
-    when = thai_date(view.published_at, short=True) if view.published_at else ""
+    when = Numerals.of(view.digits).date(view.published_at, short=True) if view.published_at else ""
     parts = [p for p in (view.unit_name, when and f"เผยแพร่ {when}") if p]
     return flex.note(" · ".join(parts))
 
@@ -125,7 +142,7 @@ def pr_card(view: ItemView, urls: Links, site_url: str | None = None) -> dict:
     link = urls.item(view.publication_id)
     lines = [_meta_line(view)]
     if view.photos:
-        lines.append(flex.note(f"ภาพกิจกรรม {len(view.photos)} ภาพ"))
+        lines.append(flex.note(f"ภาพกิจกรรม {Numerals.of(view.digits).n(len(view.photos))} ภาพ"))
     site = [_uri_button("เปิดบนเว็บไซต์สำนักงาน", site_url)] if site_url else []
     if site_url:
         lines.append(flex.note(f"เว็บไซต์สำนักงาน: {site_url}", color=BRAND))
@@ -164,15 +181,15 @@ def publish_request_card(view: ItemView, preview: str, hero_url: str | None) -> 
     lines = [flex.note(f"จาก {view.unit_name or view.submitter.name}")]
     if view.approvals:
         last = view.approvals[-1]
-        when = f" {thai_date(last.at, short=True)}" if last.at else ""
+        when = f" {Numerals.of(view.digits).date(last.at, short=True)}" if last.at else ""
         lines.append(flex.note(f"อนุมัติโดย {last.name}{when}"))
     listed = view.files[:MAX_FILES_LISTED]
     for f in listed:
         lines.append(flex.text(f"📎 {clip(f.name, 60)}", size="xs"))
     if len(view.files) > len(listed):
-        lines.append(flex.note(f"และอีก {len(view.files) - len(listed)} ไฟล์"))
+        lines.append(flex.note(f"และอีก {Numerals.of(view.digits).n(len(view.files) - len(listed))} ไฟล์"))
     if view.photos:
-        lines.append(flex.text(f"ภาพกิจกรรม {len(view.photos)} ภาพ", size="xs"))
+        lines.append(flex.text(f"ภาพกิจกรรม {Numerals.of(view.digits).n(len(view.photos))} ภาพ", size="xs"))
     bubble = _bubble(
         badge="รอเผยแพร่บนเว็บไซต์", badge_color=WARN, view=view, lines=lines,
         buttons=[_postback_button("เผยแพร่", postback.encode("publish", p=view.submission_id),

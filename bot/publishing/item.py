@@ -92,6 +92,7 @@ class ItemView:
     views: int
     files: list[FileView]
     photos: list[FileView]
+    digits: str = "thai"  # the office's digit style for what people read in LINE (Office.digits)
 
     @property
     def category_short(self) -> str:
@@ -106,7 +107,7 @@ def file_view(a: Attachment, title: str) -> FileView:
     mime = a.mime or "application/octet-stream"
     kind = _MIME_KINDS.get(mime)
     name = safe_display_name(a.filename or title or "ไฟล์")
-    label = "รูปภาพ" if mime.startswith("image/") else _TYPE_LABELS.get(kind or "", "ไฟล์")
+    label = "ภาพ" if mime.startswith("image/") else _TYPE_LABELS.get(kind or "", "ไฟล์")
     return FileView(
         id=a.id, name=name, mime=mime, label=label, size=a.size, pages=a.page_count,
         caption=a.caption or "", sha256=a.sha256 or "",
@@ -183,7 +184,7 @@ def describe(session: Session, submission: Submission,
         description=version.description.strip(), activity_date=version.activity_date,
         category_code=submission.category_code or "",
         category_name=category.name if category else "",
-        office_name=office.name, office_short=office.short_name,
+        office_name=office.name, office_short=office.short_name, digits=office.digits,
         unit_name=unit.name if unit else (requester.unit or ""),
         submitter=requester, approvals=approvals,
         publisher=publisher,

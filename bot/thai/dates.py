@@ -85,6 +85,46 @@ def thai_datetime(dt: datetime, *, short: bool = True, thai_digits: bool = False
     return text.translate(_TO_THAI) if thai_digits else text
 
 
+@dataclass(frozen=True)
+class Numerals:
+    """One digit style for a whole message, dates, counts and durations alike: Thai (๐-๙) or
+    Arabic (0-9), chosen per office (Office.digits). Text people typed is never converted."""
+
+    thai: bool = True
+
+    @classmethod
+    def of(cls, style: str | None) -> Numerals:
+        return cls(thai=style != "arabic")
+
+    def digits(self, text: str | int) -> str:
+        return str(text).translate(_TO_THAI if self.thai else _TO_ARABIC)
+
+    def n(self, value: int | float) -> str:
+        text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+        return self.digits(text)
+
+    def date(self, when: date | datetime, *, short: bool = False) -> str:
+        return thai_date(when, short=short, thai_digits=self.thai)
+
+    def datetime(self, when: datetime, *, short: bool = True) -> str:
+        return thai_datetime(when, short=short, thai_digits=self.thai)
+
+    def duration(self, seconds: float | None) -> str:
+        """``๒๐ นาที``, ``๓ ชม. ๕ นาที``, ``๒ วัน ๔ ชม.``; "–" when unknown."""
+        if seconds is None:
+            return "–"
+        minutes = round(seconds / 60)
+        if minutes < 60:
+            text = f"{minutes} นาที"
+        elif minutes < 48 * 60:
+            hours, rest = divmod(minutes, 60)
+            text = f"{hours} ชม. {rest} นาที" if rest else f"{hours} ชม."
+        else:
+            days, hours = divmod(round(seconds / 3600), 24)
+            text = f"{days} วัน {hours} ชม." if hours else f"{days} วัน"
+        return self.digits(text)
+
+
 @dataclass(frozen=True, order=True)
 class FiscalQuarter:
     """A quarter of the Thai government fiscal year (1 Oct - 30 Sep), named by the B.E. year

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.thai.wrap import words
+
 ELLIPSIS = "…"
 # Written before the consonant they are read after: one left at the end belongs to nothing.
 LEADING_VOWELS = "เแโใไ"
-# A cut at a space is preferred when it keeps at least this share of the allowed length.
-_WORD_CUT_SHARE = 0.6
+# A cut between words is preferred when it keeps at least this share of the allowed length.
+_WORD_CUT_SHARE = 0.3
 # C0 and C1 controls, DEL, lone surrogates and the two non-characters: nothing a person reads,
 # and each one makes XML (feeds, sitemaps, workbooks) invalid. Tab and newline are kept apart.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -53,12 +55,18 @@ def cut(text: str, limit: int) -> str:
 
 def clip(text: str, limit: int) -> str:
     """``text`` on one line in at most ``limit`` characters; when it is shortened it ends in
-    "…", cut at a space if one is near, never between a character and its marks."""
+    "…" after a whole word (Thai words found by the segmenter in bot.thai.wrap), never inside
+    one; only a first word longer than the limit is cut between characters."""
     text = " ".join((text or "").split())
     if len(text) <= limit:
         return text
-    head = cut(text, limit - 1)
-    space = head.rfind(" ")
-    if space >= limit * _WORD_CUT_SHARE:
-        head = head[:space].rstrip()
+    room = max(limit - 1, 0)
+    head = ""
+    for token in words(text):
+        if len(head) + len(token) > room:
+            break
+        head += token
+    head = head.rstrip()
+    if len(head) < room * _WORD_CUT_SHARE:  # one long word (a name, a URL): cut it rather than lose it
+        head = cut(text, room)
     return head + ELLIPSIS

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.spine import messages, outbox, postback
 from bot.spine.sender import Outcome, SendContext
-from models import Conversation, OutboxMessage, Person, Submission
+from bot.thai.dates import Numerals
+from models import Conversation, Office, OutboxMessage, Person, Submission
 
 QUIET_SECONDS = 8  # an album without `total` is complete after this long without a new photo
 WAITING = "draft_album"
@@ -21,8 +22,10 @@ NEXT = "draft_title"
 CANCEL_LABEL = "ยกเลิกเรื่อง"  # as on the draft's other questions (handlers/submit.py)
 
 
-def ask_name_text(count: int) -> str:
-    return f"ได้รับรูปแล้ว {count} รูปค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม"
+def ask_name_text(session: Session, submission: Submission, count: int) -> str:
+    office = session.get(Office, submission.office_id)
+    count = Numerals.of(office.digits if office else None).n(count)
+    return f"ได้รับภาพแล้ว {count} ภาพค่ะ ส่งเพิ่มได้อีก\nกรุณาพิมพ์ชื่อกิจกรรม"
 
 
 def check_when_quiet(session: Session, submission: Submission, person: Person, *, now: datetime,
@@ -50,7 +53,7 @@ def album_check(ctx: SendContext, row: OutboxMessage) -> Outcome:
         conversation.state, conversation.data = NEXT, {"submission_id": submission.id}
         leave = messages.quick(messages.postback_action(
             CANCEL_LABEL, postback.encode("draft", d=submission.id, a="cancel"), CANCEL_LABEL))
-        prompt = [messages.text(ask_name_text(count), [leave])]  # the way out, as at every step
+        prompt = [messages.text(ask_name_text(session, submission, count), [leave])]  # the way out, as at every step
         if token and event_ms:
             outbox.reply(session, token, row.target, prompt,
                          event_time=datetime.fromtimestamp(event_ms / 1000, UTC),

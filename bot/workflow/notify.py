@@ -89,11 +89,12 @@ def _step_opened(session: Session, event: StepOpened, event_id: str | None, conf
         outbox.push(session, holder.line_user_id, [cards.approval_card(session, submission, step, delegation, config)],
                     office_id=submission.office_id, event_id=event_id, purpose=purpose)
     if delegation and approver.line_user_id:
-        outbox.push(session, approver.line_user_id, [cards.fyi_text(submission, step, delegation)],
+        outbox.push(session, approver.line_user_id, [cards.fyi_text(session, submission, step, delegation)],
                     office_id=submission.office_id, event_id=event_id, purpose=purpose)
     submitter = session.get(Person, submission.submitter_id)
-    if submitter.line_user_id and step.position > 1:
-        outbox.push(session, submitter.line_user_id, [cards.progress_text(session, submission, step)],
+    progress = cards.progress_text(session, submission, step)  # None after a skipped step
+    if submitter.line_user_id and progress is not None:
+        outbox.push(session, submitter.line_user_id, [progress],
                     office_id=submission.office_id, event_id=event_id)
 
 
@@ -117,7 +118,7 @@ def _final_approved(session: Session, event: FinalApproved, event_id: str | None
     submission = session.get(Submission, event.submission_id)
     submitter = session.get(Person, submission.submitter_id)
     if not told_submitter and submitter.line_user_id:
-        outbox.push(session, submitter.line_user_id, [cards.approved_text(submission)],
+        outbox.push(session, submitter.line_user_id, [cards.approved_text(session, submission)],
                     office_id=submission.office_id, event_id=event_id)
 
 

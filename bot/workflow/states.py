@@ -38,7 +38,7 @@ class Transition:
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", ("draft",), "pending", (SUBMITTER,), "ส่งขออนุมัติ"),
+    Transition("submit", ("draft",), "pending", (SUBMITTER,), "ส่งขออนุญาตเผยแพร่"),
     Transition("cancel", ("draft",), "cancelled", (SUBMITTER,), "ยกเลิก", finishes=True),
     Transition("expire", ("draft",), "expired", (SYSTEM,), "24 h idle", finishes=True),
     Transition("approve", ("pending",), "pending", (APPROVER,), "อนุมัติ, not the last step"),
@@ -46,7 +46,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("approve_final", ("pending",), "approved", (APPROVER, SYSTEM),
                "อนุมัติ at the last step"),
     Transition("return", ("pending",), "returned", (APPROVER,), "ส่งกลับแก้ไข + reason"),
-    Transition("resubmit", ("returned",), "pending", (SUBMITTER,), "ส่งฉบับแก้ไข = version n+1"),
+    Transition("resubmit", ("returned",), "pending", (SUBMITTER,), "แก้ไขและส่งใหม่ = version n+1"),
     Transition("reject", ("pending",), "rejected", (APPROVER,), "ไม่อนุมัติ + reason", finishes=True),
     Transition("withdraw", ("pending", "returned"), "withdrawn", (SUBMITTER,), "ถอนเรื่อง",
                finishes=True),

@@ -148,7 +148,7 @@ def missing_for_submit(session: Session, submission: Submission,
     if submission.kind in ("document", "photos"):
         files = version.attachments
         if not files:
-            missing.append("ไฟล์เอกสาร" if submission.kind == "document" else "รูปภาพ")
+            missing.append("ไฟล์เอกสาร" if submission.kind == "document" else "ภาพ")
         elif any(a.status == "waiting" for a in files):
             missing.append("รอรับไฟล์จาก LINE ให้ครบ (อีกสักครู่)")
         elif any(a.status in ("failed", "refused") for a in files):
@@ -214,7 +214,7 @@ def expire_idle_drafts(session: Session, now: datetime) -> list[Submission]:
         if person and person.line_user_id:
             title = submission.version().title or KIND_NAMES[submission.kind]
             outbox.push(session, person.line_user_id, [messages.text(
-                f"รายการ \"{title}\" ที่ยังไม่ได้ส่ง หมดอายุแล้วเพราะไม่มีการดำเนินการเกิน 24 ชั่วโมงค่ะ "
+                f"เรื่อง \"{title}\" ที่ยังไม่ได้ส่ง หมดอายุแล้วเพราะไม่มีการดำเนินการเกิน 24 ชั่วโมงค่ะ "
                 "หากต้องการส่ง กรุณาเริ่มใหม่อีกครั้ง")], office_id=submission.office_id)
             conversation = session.get(Conversation, person.line_user_id)
             if conversation and conversation.data.get("submission_id") == submission.id:
@@ -295,8 +295,8 @@ def _store(session: Session, config: Config, attachment: Attachment, data: bytes
         try:
             data, mime = strip_image_metadata(data)
         except ValueError:
-            attachment.status, attachment.problem = "refused", "ไม่ใช่ไฟล์รูปภาพ"
-            _tell(session, row, f"รูปที่ {attachment.position} เปิดไม่ได้ กรุณาส่งรูปนั้นใหม่อีกครั้งค่ะ")
+            attachment.status, attachment.problem = "refused", "ไม่ใช่ไฟล์ภาพ"
+            _tell(session, row, f"ภาพที่ {attachment.position} เปิดไม่ได้ กรุณาส่งภาพนั้นใหม่อีกครั้งค่ะ")
             return
         attachment.kind, attachment.mime = ("png" if mime == "image/png" else "jpeg"), mime
     else:
@@ -318,7 +318,7 @@ def _store(session: Session, config: Config, attachment: Attachment, data: bytes
     if other is not None:
         _tell(session, row, f"แจ้งให้ทราบค่ะ ไฟล์ \"{attachment.filename}\" ซ้ำกับไฟล์ในเรื่อง "
                             f"#{other.id} \"{other.version().title or KIND_NAMES[other.kind]}\" ที่มีอยู่แล้ว "
-                            "หากส่งผิด กดยกเลิกรายการได้ค่ะ")
+                            "หากส่งผิด กดยกเลิกเรื่องได้ค่ะ")
 
 
 def download_failed(session: Session, row: OutboxMessage) -> None:
