@@ -26,7 +26,7 @@ from handlers.help import help_text
 from handlers.prompt import Steps, command_of
 from handlers.router import Handler
 
-NOTHING_TO_CANCEL = "ตอนนี้ไม่มีเรื่องที่กำลังทำอยู่ค่ะ ส่งไฟล์หรือรูปภาพมาเพื่อเริ่มเรื่องใหม่ได้เลย"
+NOTHING_TO_CANCEL = "ตอนนี้ไม่มีเรื่องที่กำลังทำอยู่ค่ะ ส่งไฟล์หรือภาพมาเพื่อเริ่มเรื่องใหม่ได้เลย"
 NEW_ITEM = ("doc", "photos", "news")
 
 

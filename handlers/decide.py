@@ -45,7 +45,7 @@ NOT_NEEDED = "เรื่อง #{id} ไม่ต้องพิจารณ�
 STEP_VERBS = {"approved": "อนุมัติ", "returned": "ส่งกลับแก้ไข", "rejected": "ไม่อนุมัติ"}
 NOTHING_PENDING = "ไม่มีเรื่องรออนุมัติค่ะ 🎉"
 # รออนุมัติ from someone who decides nothing: what they can look at instead
-NOT_A_DIRECTOR = ("\"รออนุมัติ\" เป็นรายการสำหรับผู้อำนวยการที่พิจารณาเรื่องค่ะ\n"
+NOT_A_DIRECTOR = ("\"รออนุมัติ\" เป็นเมนูสำหรับผู้อำนวยการที่พิจารณาเรื่องค่ะ\n"
                   "เรื่องที่ท่านส่งเอง ดูสถานะได้ที่ \"รายการของฉัน\"")
 MY_ITEMS = "รายการของฉัน"
 

@@ -89,7 +89,7 @@ def check_of(session: Session, version: SubmissionVersion, kind: str,
     now = now or utcnow()
     check = Check()
     found: dict[str, list] = defaultdict(list)  # kind -> [(place, masked)]
-    unit = "รูปที่" if kind == "photos" else "หน้า"
+    unit = "ภาพที่" if kind == "photos" else "หน้า"
     notes = []
     files = [a for a in version.attachments if a.status == "stored" and a.sha256]
     for attachment in files:
@@ -110,7 +110,7 @@ def check_of(session: Session, version: SubmissionVersion, kind: str,
             found[item["kind"]].append((place, item["masked"]))
         if scan.status == "partial":
             notes.append(f"ตรวจได้ {scan.pages_read or 0} จาก {scan.pages or 0} {unit} ที่เหลือกรุณาตรวจเอง"
-                         if kind != "photos" else f"รูปที่ {attachment.position} อ่านไม่ได้ กรุณาตรวจเอง")
+                         if kind != "photos" else f"ภาพที่ {attachment.position} อ่านไม่ได้ กรุณาตรวจเอง")
         elif scan.status == "unsupported":
             notes.append(f"ไฟล์ {(attachment.kind or '').upper()} ตรวจอัตโนมัติไม่ได้ กรุณาตรวจด้วยตนเอง")
         elif scan.status == "failed":

@@ -72,14 +72,17 @@ class Banned(NamedTuple):
 
 # The quarterly report and the public portal are documents: there รายการ is a table's row
 # ("รายการ | ค่า") or a list of the minimum set, not the chat's item.
-DOCUMENTS = ("bot/digest/render.py", "bot/render/chart.py", "templates/report/", "templates/portal/")
+DOCUMENTS = ("bot/digest/render.py", "bot/render/chart.py", "templates/report/", "templates/portal/",
+             "bot/portal/", "bot/ita/export.py")
+# The personal-data check counts what it found: "พบเลขประจำตัวประชาชน ๒ รายการ" (issue #17's words).
+COUNTS = ("bot/privacy/",)
 
 
 BANNED: tuple[Banned, ...] = (
     Banned("ขออนุมัติเผยแพร่", ASK, "the announcement asks for permission (ขออนุญาต)"),
     Banned("ส่งขออนุมัติ", SEND, "the request is ขออนุญาตเผยแพร่"),
     Banned(r"รายการ(?!ของฉัน)", ITEM,
-           "an item is a เรื่อง; รายการ only in the command รายการของฉัน", DOCUMENTS),
+           "an item is a เรื่อง; รายการ only in the command รายการของฉัน", DOCUMENTS + COUNTS),
     Banned(r"รูป(?!แบบ)", PHOTO, "a photo is a ภาพ (รูปแบบ, a format, is another word)"),
     Banned("กดส่งใหม่", REVISE, "there is no ส่งใหม่ button"),
     Banned("ถูกส่งกลับให้แก้ไข", RETURN, "one word for the return"),
