@@ -11,7 +11,6 @@ from bot.privacy.check import check_of, return_reason
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
 from bot.spine.postback import Postback
-from bot.thai.dates import thai_datetime
 from bot.thai.glossary import label
 from bot.thai.text import clip
 from bot.workflow import cards, machine, notify
@@ -96,18 +95,20 @@ def _answer_refusal(ctx: EventContext, happened: list, step_id: int, version: in
 def _stale_answer(ctx: EventContext, found: StaleTap) -> dict:
     item = found.submission
     where = cards.state_words(ctx.session, item)
+    say = cards.numerals(ctx.session, item.office_id)  # one digit style in the whole answer
     button = [messages.quick(messages.postback_action(
         OPEN_LATEST, postback.encode("card", s=found.waiting.id), OPEN_LATEST))] if found.waiting_for_actor else []
     if found.superseded:
         template = SUPERSEDED_MINE if found.waiting_for_actor else SUPERSEDED
-        return messages.text(template.format(id=item.id, old=found.tapped_version,
-                                             new=item.current_version, now=where), button)
+        return messages.text(template.format(id=say.digits(str(item.id)), old=say.digits(str(found.tapped_version)),
+                                             new=say.digits(str(item.current_version)), now=where), button)
     step = found.tapped
     if step.status not in STEP_VERBS:
-        return messages.text(NOT_NEEDED.format(id=item.id, now=where), button)
-    text = DECIDED.format(id=item.id, title=clip(item.version().title, 40), verb=STEP_VERBS[step.status],
+        return messages.text(NOT_NEEDED.format(id=say.digits(str(item.id)), now=where), button)
+    text = DECIDED.format(id=say.digits(str(item.id)), title=clip(item.version().title, 40),
+                          verb=STEP_VERBS[step.status],
                           who=found.decided_by.name if found.decided_by else "-",
-                          when=thai_datetime(step.decided_at) if step.decided_at else "-", now=where)
+                          when=say.datetime(step.decided_at) if step.decided_at else "-", now=where)
     return messages.text(text + (DECIDED_MINE if found.waiting_for_actor else ""), button)
 
 

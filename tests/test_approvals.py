@@ -112,7 +112,7 @@ def test_return_for_correction_then_version_2_is_approved(people, line, fake, ru
     card_v2 = latest_card(fake, "prasert")
     assert "ฉบับที่ ๒" in joined(card_v2) and "๕ หน้า" in joined(card_v2)
     said = line.tap("prasert", data(card_v1, "อนุมัติ"))
-    assert "ฉบับที่ 2 รอท่านพิจารณาอยู่" in said[-1]["text"]  # the truth about the item now
+    assert "ฉบับที่ ๒ รอท่านพิจารณาอยู่" in said[-1]["text"]  # the truth about the item now
     line.tap("prasert", data(card_v2, "อนุมัติ"))
     assert [s[:3] for s in steps(runtime)] == [(1, "returned", 1), (2, "waiting", 2), (1, "approved", 2)]
     with runtime.factory() as session:
@@ -241,7 +241,7 @@ def test_two_simultaneous_taps_make_exactly_one_transition(people, line, fake, r
     for t in threads:
         t.join()
     said = line.drain()
-    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "เรื่อง #", "เรื่องนี้"))]
+    answers = [m["text"] for m in said if m.get("text", "").startswith(("บันทึกแล้ว", "เรื่อง #๑ “"))]
     assert len(answers) == 2 and sum(a.startswith("บันทึกแล้ว") for a in answers) == 1
     with runtime.factory() as session:
         assert session.query(AuditEntry).filter(AuditEntry.action == "approve").count() == 1

@@ -285,7 +285,7 @@ def menu(key: str, taken: str) -> Callable[[Tapper], Card]:
                      if a["action"]["data"] == postback.encode("menu", m=key)}
         if key == "pending":
             approval_card(t)
-            return Card(payload, "unit_director", taken, "เป็นรายการสำหรับผู้อำนวยการ", allowed=DIRECTORS)
+            return Card(payload, "unit_director", taken, "เป็นเมนูสำหรับผู้อำนวยการ", allowed=DIRECTORS)
         return Card(payload, "owner", taken, "", allowed=LINKED)
 
     return make
@@ -340,7 +340,7 @@ CARDS: dict[str, Callable[[Tapper], Card]] = {
     "date": activity_date,
     "draft:submit": confirmation("ส่งขออนุญาตเผยแพร่", "ส่งขออนุญาตเผยแพร่แล้วค่ะ", stale=STALE),
     "draft:edit": confirmation("แก้ไข", "ต้องการแก้ไขส่วนไหน"),
-    "draft:cancel": confirmation("ยกเลิก", "แล้วค่ะ ส่งไฟล์หรือรูปภาพเพื่อเริ่มเรื่องใหม่", stale=STALE),
+    "draft:cancel": confirmation("ยกเลิก", "แล้วค่ะ ส่งไฟล์หรือภาพเพื่อเริ่มเรื่องใหม่", stale=STALE),
     "draft:switch": switch,
     "draft:resume": resume,
     "draft:edit_title": edit("ชื่อเรื่อง", "ชื่อเดิม:"),
@@ -495,9 +495,9 @@ def corrected(t: Tapper) -> Stale:
     t.line.tap("kanya", data(again, "ส่งขออนุญาตเผยแพร่"))
     second = data(latest_card(t.fake, "prasert"), "อนุมัติ")
     return [
-        *[(f"version 1 {label}", "prasert", data(first, label), "ฉบับที่ 2 รอท่านพิจารณาอยู่")
+        *[(f"version 1 {label}", "prasert", data(first, label), "ฉบับที่ ๒ รอท่านพิจารณาอยู่")
           for label in ("อนุมัติ", "ส่งกลับแก้ไข", "ไม่อนุมัติ", "อนุมัติพร้อมความเห็น")],
-        ("version 2 card claiming version 1", "prasert", _with(second, v=1), "ฉบับที่ 2 รอท่านพิจารณาอยู่"),
+        ("version 2 card claiming version 1", "prasert", _with(second, v=1), "ฉบับที่ ๒ รอท่านพิจารณาอยู่"),
         ("the correction button once corrected", "kanya", revise_button, "จึงแก้ไขไม่ได้"),
         ("the correction sent twice", "kanya", data(again, "ส่งขออนุญาตเผยแพร่"), STALE),
     ]

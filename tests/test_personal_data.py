@@ -16,6 +16,7 @@ from bot.privacy.extract import Budget
 from bot.privacy.scan import check_bytes
 from bot.spine.audit import history
 from bot.spine.db import transaction
+from bot.thai.dates import thai_digits
 from models import Attachment, FileScan, OutboxMessage, utcnow
 from tests import pii_samples
 from tests.flex import actions, data, joined
@@ -25,7 +26,7 @@ from tests.test_files import make_zip
 from tests.test_submit import document_to_confirmation
 
 VALID_DIGITS = pii_samples.VALID_ID.replace("-", "")
-FOUND = f"พบเลขประจำตัวประชาชน 1 รายการ หน้า {pii_samples.PAGE}"
+FOUND = thai_digits(f"พบเลขประจำตัวประชาชน 1 รายการ หน้า {pii_samples.PAGE}")  # the card's digits
 
 
 # --- each kind of file: the valid ID with its page, never the invalid one -----------------------
@@ -106,7 +107,7 @@ def test_the_finding_is_on_the_confirmation_and_the_approval_card_with_a_prepare
     card = document_to_confirmation(line, "kanya", title="คำสั่งแต่งตั้งคณะกรรมการ",
                                     content=pii_samples.text_pdf())[-1]
     assert FOUND in joined(card) and "x-xxxx-xxxxx-45-0" in joined(card)
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     approval = latest_card(fake, "prasert")
     assert FOUND in joined(approval) and VALID_DIGITS not in str(approval)
     said = line.tap("prasert", data(approval, "ส่งกลับแก้ไข"))
@@ -122,7 +123,7 @@ def test_a_director_may_approve_anyway_and_the_log_says_so_without_the_values(
     caplog.set_level(logging.DEBUG)
     card = document_to_confirmation(line, "kanya", title="คำสั่งแต่งตั้งคณะกรรมการ",
                                     content=pii_samples.docx())
-    line.tap("kanya", data(card[-1], "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card[-1], "ส่งขออนุญาตเผยแพร่"))
     line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
     second = latest_card(fake, "somchai")  # every approval card carries it
     assert FOUND in joined(second)
@@ -171,13 +172,13 @@ def test_an_item_waits_for_its_check_and_is_shown_the_result_when_it_ends(people
     line.text("kanya", "คำสั่งแต่งตั้งคณะกรรมการ")
     card = line.text("kanya", "ข้าม")[-1]
     assert "กำลังตรวจไฟล์" in joined(card) and "ไม่พบ" not in joined(card)
-    said = line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    said = line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     assert "รอตรวจข้อมูลส่วนบุคคลในไฟล์" in said[-1]["text"]
     assert [m for m in fake.messages_to(user_id("prasert")) if m["type"] == "flex"] == []
     _hold_scans(runtime, utcnow())
     said = line.drain()  # the check ends: the submitter gets a fresh confirmation
     assert said[0]["text"] == "ตรวจข้อมูลส่วนบุคคลในไฟล์เสร็จแล้วค่ะ" and FOUND in joined(said[1])
-    line.tap("kanya", data(said[1], "ส่งขออนุมัติ"))
+    line.tap("kanya", data(said[1], "ส่งขออนุญาตเผยแพร่"))
     assert FOUND in joined(latest_card(fake, "prasert"))
 
 
@@ -188,7 +189,7 @@ def test_a_check_that_takes_too_long_lets_the_item_go_and_its_card_follows(peopl
     line.tap("kanya", data(picker, next(a for a in actions(picker) if a.startswith("1.3 "))))
     line.text("kanya", "คำสั่งแต่งตั้งคณะกรรมการ")
     card = line.text("kanya", "ข้าม")[-1]
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
     first = latest_card(fake, "prasert")
     assert "ยังตรวจไม่เสร็จ กรุณาตรวจไฟล์ด้วยตนเอง" in joined(first)
     _hold_scans(runtime, utcnow())
@@ -216,9 +217,9 @@ def test_a_photo_of_a_document_in_an_album_is_read_and_placed_by_its_number(peop
     line.text("kanya", "วันนี้")
     said = line.text("kanya", "ข้าม")
     card = line.tap("kanya", data(said[-1], "1.3 กิจกรรม โครงการ"))[-1]
-    assert "พบเลขประจำตัวประชาชน 1 รายการ รูปที่ 1" in joined(card)
-    line.tap("kanya", data(card, "ส่งขออนุมัติ"))
-    assert "พบเลขประจำตัวประชาชน 1 รายการ รูปที่ 1" in joined(latest_card(fake, "prasert"))
+    assert "พบเลขประจำตัวประชาชน ๑ รายการ ภาพที่ ๑" in joined(card)
+    line.tap("kanya", data(card, "ส่งขออนุญาตเผยแพร่"))
+    assert "พบเลขประจำตัวประชาชน ๑ รายการ ภาพที่ ๑" in joined(latest_card(fake, "prasert"))
 
 
 def test_a_kind_the_check_cannot_read_says_so_on_the_card(people, line, fake, runtime):

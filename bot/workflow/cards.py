@@ -7,6 +7,8 @@ notice ends with what happens next.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 
 from bot.files.links import attachment_url, gallery_url
@@ -115,10 +117,14 @@ LAWFUL_HINT = "หากจำเป็นต้องเผยแพร่ต�
 def privacy_rows(session: Session, submission: Submission, hint: str) -> list[dict]:
     """The personal-data check's row; what was found stands out, with what to do about it."""
     check = check_of(session, submission.version(), submission.kind)
+    # the card's digits for counts and pages; a quoted value keeps its own
+    nm = numerals(session, submission.office_id)
+    summary = "".join(part if part.startswith("(เช่น ") else nm.digits(part)
+                      for part in re.split(r"(\(เช่น [^)]*\))", check.summary()))
     if not check.found:
-        return [flex.row(PRIVACY_LABEL, check.summary())]
+        return [flex.row(PRIVACY_LABEL, summary)]
     return [flex.box([flex.text(PRIVACY_LABEL, color=ALERT, weight="bold"),
-                      flex.text(check.summary(), color=ALERT), flex.note(hint)], spacing="xs",
+                      flex.text(summary, color=ALERT), flex.note(hint)], spacing="xs",
                      margin="md")]
 
 
