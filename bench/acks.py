@@ -120,7 +120,8 @@ def notes(rows: list[Row]) -> str:
                 f"an event handled)" if name == "worker" else
                 f"{name} {seconds / s['seconds']:.0%} of a core (all its processes)" if name == "postgres" else
                 f"{name} {seconds / s['seconds']:.0%} of a core ({seconds * 1000 / s['acked_events']:.2f} ms an ack)"
-                for name, seconds in row.cpu.items())
+                for name, seconds in row.cpu.items()
+                if name != "postgres" or row.database == "PostgreSQL")  # another's server otherwise
         out.append(f"{row.database + ' ' if row.database else ''}{row.latency:g} s {row.load.label} {row.bot}: "
                    f"sent {s['bodies']} bodies (generator: {s['gen_cpu_core']:.0%} of a core, "
                    f"{s['gen_share_of_busy']:.0%} of the machine's busy CPU, lag max {s['max_lag_ms']:.0f} ms); "

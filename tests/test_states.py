@@ -240,5 +240,5 @@ def test_the_migrations_and_the_models_check_the_same_sets(runtime, tmp_path):
     migrated = checks(runtime.engine)
     assert migrated == checks(fresh)
     assert set(migrated) == {f"ck_{table}_status" for table, _ in CONSTRAINED} | {
-        "ck_inbound_events_outcome"}
+        "ck_inbound_events_outcome", "ck_file_scans_status"}
     fresh.dispose()
