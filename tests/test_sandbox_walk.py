@@ -126,6 +126,7 @@ def test_a_document_goes_from_staff_chat_to_the_portal_in_a_browser(browser, san
     chat.sees("ฉบับที่ ๒")
     chat.attach("รายงานฉบับแก้ไข.pdf", samples.pdf(5, marker="v2"))
     chat.sees("รายงานฉบับแก้ไข.pdf")
+    chat.sees("ตรวจข้อมูลส่วนบุคคลในไฟล์เสร็จแล้ว")  # the new file is checked; its card comes again
     chat.tap("ส่งขออนุญาตเผยแพร่", within="รายงานฉบับแก้ไข.pdf")
     chat.sees("ส่งฉบับที่ ๒ ขออนุญาตเผยแพร่แล้ว")
 

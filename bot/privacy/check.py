@@ -92,6 +92,8 @@ def check_of(session: Session, version: SubmissionVersion, kind: str,
     unit = "ภาพที่" if kind == "photos" else "หน้า"
     notes = []
     files = [a for a in version.attachments if a.status == "stored" and a.sha256]
+    if any(a.status == "waiting" for a in version.attachments):
+        check.waiting = True  # a file still coming from LINE is not checked yet: never "ไม่พบ"
     for attachment in files:
         scan = session.get(FileScan, attachment.sha256)
         if scan is None:
