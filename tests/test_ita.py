@@ -25,7 +25,7 @@ from bot.office.orgfile import OrgFileError, parse
 from bot.sandbox.line_fake.schema import validate_messages
 from bot.schedule import jobs
 from bot.spine.db import transaction
-from bot.thai.dates import BANGKOK, FiscalQuarter, fiscal_year_of
+from bot.thai.dates import BANGKOK, FiscalQuarter, fiscal_year_of, thai_digits
 from models import AuditEntry, ItemIndicator, ItemVote, Office, OutboxMessage, VoteSalt, utcnow
 from tests.conftest import link
 from tests.flex import data, joined
@@ -282,8 +282,8 @@ def test_a_vote_counts_once_per_visitor_and_appears_in_the_digest(office, app, r
     assert d.ita is not None and d.ita.fiscal_year == quarter.fiscal_year
     message = render.flex_summary(d, report_links(runtime.config, office_id, quarter, utcnow()))
     assert validate_messages([message]) == []
-    assert "1/2 เห็นว่าเป็นประโยชน์" in joined(message)
-    assert f"พร้อม {d.ita.green}/{d.ita.total} ตัวชี้วัด" in joined(message)
+    assert "๑/๒ เห็นว่าเป็นประโยชน์" in joined(message)
+    assert thai_digits(f"พร้อม {d.ita.green}/{d.ita.total} ตัวชี้วัด") in joined(message)
     sheet = load_workbook(io.BytesIO(render.report_xlsx(d)))["ความเห็นผู้อ่าน"]
     assert ["1.9 จัดซื้อจัดจ้าง", 1, 1] in [[c.value for c in r] for r in sheet.iter_rows()]
     links = report_links(runtime.config, office_id, quarter, utcnow())
