@@ -25,8 +25,19 @@ class Office(Base):
     __tablename__ = "offices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The office's name in addresses: /callback/<key>, /o/<key>/ (org file `office: key:`).
+    key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str] = mapped_column(String(60))
+    # Host names its portal answers on (org file `portal: hosts:`); the Host header picks the office.
+    hosts: Mapped[list] = mapped_column(JSON, default=list)
+    # Its LINE Official Account. None: the deployment's LINE_CHANNEL_* settings (one office only).
+    # line_bot_user_id is the webhook body's `destination`; secret and token are sealed
+    # (bot.spine.sealed), never logged, never shown.
+    line_channel_id: Mapped[str | None] = mapped_column(String(32))
+    line_bot_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    line_channel_secret: Mapped[str | None] = mapped_column(Text)
+    line_access_token: Mapped[str | None] = mapped_column(Text)
     # How the public reaches the office (told to strangers who write to the bot); optional.
     phone: Mapped[str | None] = mapped_column(String(60))
     website_url: Mapped[str | None] = mapped_column(String(300))  # its public site, for strangers

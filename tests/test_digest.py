@@ -236,7 +236,7 @@ def history(office):
                  id_start=ids)
     placed = place_on_edges(h, Q)
     with transaction(office.factory) as session:
-        other = Office(name="สำนักงานอื่น", short_name="อื่น")
+        other = Office(key="other", name="สำนักงานอื่น", short_name="อื่น")
         session.add(other)
         session.flush()
         unit = Unit(office_id=other.id, key="x", name="กลุ่มอื่น")

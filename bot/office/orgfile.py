@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,9 @@ CHAIN_KINDS = tuple(DEFAULT_CHAINS)
 CHAIN_ROLES = ("unit_director", "office_director")
 FILE_ROLES = tuple(r for r in ROLES if r != "unit_director")
 CATEGORY_CODES = frozenset(code for code, _ in CATEGORIES)
+# An office key goes into addresses (/callback/<key>, /o/<key>/): lower-case letters, digits, '-'.
+OFFICE_KEY = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*")
 
 
 class OrgFileError(ValueError):
@@ -63,6 +67,43 @@ class OrgSpec:
     website: dict | None = None
     ita: dict = field(default_factory=dict)
     digits: str = "thai"
+    key: str | None = None  # None: matched by short_name, or a new key made up (free_key)
+    hosts: list[str] = field(default_factory=list)
+
+
+def _office_key(office: dict) -> str | None:
+    key = _text(office, "key", required=False)
+    if key and not OFFICE_KEY.fullmatch(key):
+        _fail(office, f"office key '{key}' must be 1-40 lower-case letters, digits or '-' "
+                      "(it goes into addresses: /callback/<key>)")
+    return key or None
+
+
+def _hosts(doc: dict) -> list[str]:
+    """`portal: {hosts: [prakat.example.go.th]}`: the host names whose Host header means this office."""
+    portal = doc.get("portal") or {}
+    if not isinstance(portal, dict):
+        _fail(doc, "'portal' must be a mapping with 'hosts'")
+    hosts = portal.get("hosts") or []
+    if not isinstance(hosts, list):
+        _fail(portal, "'portal: hosts' must be a list of host names")
+    out = []
+    for host in hosts:
+        name = str(host).strip().lower().rstrip(".")
+        if not HOST_NAME.fullmatch(name):
+            _fail(portal, f"'{host}' is not a host name (no scheme, port or path: www.example.go.th)")
+        out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def free_key(session: Session) -> str:
+    """A key for an office whose file names none: "office", else "office-2", "office-3" …"""
+    taken = set(session.scalars(select(Office.key)))
+    key, n = "office", 1
+    while key in taken:
+        n += 1
+        key = f"office-{n}"
+    return key
 
 
 def _unit_categories(entry: dict) -> list[str]:
@@ -189,18 +230,28 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
         except websites.WebsiteError as exc:
             _fail(doc["website"], str(exc))
     return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode,
-                   digits=digits, website=website, ita=_ita(doc, base_dir))
+                   digits=digits, website=website, ita=_ita(doc, base_dir), key=_office_key(office),
+                   hosts=_hosts(doc))
 
 
 def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
     """Create or update the office from a parsed file; people/units left out are deactivated."""
     sync_categories(session)
     short_name = _text(spec.office, "short_name")
-    office = session.scalars(select(Office).where(Office.short_name == short_name)).first()
+    if spec.key:
+        office = session.scalars(select(Office).where(Office.key == spec.key)).first()
+    else:
+        office = session.scalars(select(Office).where(Office.short_name == short_name)).first()
     created = office is None
     if created:
-        office = Office(short_name=short_name, name="")
+        office = Office(key=spec.key or free_key(session), short_name=short_name, name="", hosts=[])
         session.add(office)
+    others = [o for o in session.scalars(select(Office)) if o is not office]
+    for host in spec.hosts:
+        owner = next((o for o in others if host in (o.hosts or [])), None)
+        if owner is not None:
+            _fail(spec.office, f"host '{host}' already belongs to office '{owner.key}'")
+    office.short_name, office.hosts = short_name, spec.hosts
     office.name = _text(spec.office, "name")
     office.phone = _text(spec.office, "phone", required=False) or None
     office.website_url = _text(spec.office, "website", required=False) or None
