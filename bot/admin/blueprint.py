@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from bot.admin import csrf, login, office_page
+from bot.admin import csrf, login, office_page, people_page
 from bot.admin.format import FILTERS
 
-PAGES = [login, office_page]
+PAGES = [login, office_page, people_page]
 # GET routes that write (the sign-in callback puts the sign-in on the audit log).
 WRITING_GETS = {"admin.callback"}
 
