@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import time
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -284,7 +286,7 @@ def test_the_org_file_exports_and_imports_back_to_the_same_office(signed_in, run
         "csrf_token": token, "orgfile": (io.BytesIO(broken), "office.yaml")})
     page = text(signed_in.get(answer.headers["Location"]))
     assert re.search(r"line \d+: director &#39;nobody&#39;", page), page[-2000:]
-    changed = exported.data.replace("0 5500 0000".encode(), b"0 5599 9999")
+    changed = exported.data.replace(b"0 5500 0000", b"0 5599 9999")
     signed_in.post("/admin/office/import", data={
         "csrf_token": token, "orgfile": (io.BytesIO(changed), "office.yaml")})
     again = signed_in.get("/admin/office/export.yaml").data
@@ -303,3 +305,92 @@ def test_a_file_for_another_office_is_not_imported(signed_in, runtime):
 def _line_id(runtime, key: str) -> str:
     with runtime.factory() as session:
         return session.scalars(select(Person.line_user_id).where(Person.key == key)).one()
+
+
+# ------------------------------------------------------------------------- in Chromium
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+needs_chromium = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
+                                    reason=f"{CHROMIUM} is not installed (.ci/setup installs it)")
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def sandbox(database_url, tmp_path):
+    from tests.sandbox_server import sandbox_app
+
+    with sandbox_app(database_url, tmp_path) as running:
+        yield running
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} × {len(v['nodes'])}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@needs_chromium
+def test_in_chromium_an_admin_signs_in_through_the_sandbox_line_login_and_adds_a_person(
+        browser, sandbox):
+    base, runtime = sandbox
+    page = browser.new_page(viewport={"width": 420, "height": 900}, locale="th-TH")
+    page.set_default_timeout(15_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{base}/admin/people")  # not signed in: to the sign-in page, and back here after
+    assert page.get_by_role("heading", name="เข้าสู่ระบบผู้ดูแลระบบ").is_visible()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="เข้าสู่ระบบด้วย LINE").click()
+    # the fake LINE Login's page: the sandbox office's people, admins first
+    first = page.locator('button[name="user"]').first
+    assert "นางสาวพิมพ์ชนก เรืองศรี" in first.inner_text() and "ผู้ดูแลระบบ" in first.inner_text()
+    page.screenshot(path=str(SHOTS / "admin-line-login.png"))
+    first.click()
+    page.get_by_role("heading", name="บุคลากร", exact=True).wait_for()
+    assert page.url.endswith("/admin/people")
+    assert "ตั้งแต่" in page.locator("table").first.inner_text()  # linked, and since when (B.E.)
+
+    page.fill("#key", "jaidee")
+    page.fill("#name", "นางสาวใจดี มาใหม่")
+    page.fill("#position", "ครูผู้ช่วย")
+    page.select_option("#unit", "plan")
+    page.get_by_role("button", name="เพิ่มบุคลากร").click()
+    page.get_by_text("เพิ่ม นางสาวใจดี มาใหม่ แล้วค่ะ").wait_for()
+    row = page.locator("tr", has_text="นางสาวใจดี มาใหม่")
+    assert "ยังไม่เชื่อม" in row.inner_text() and "กลุ่มนโยบายและแผน" in row.inner_text()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SHOTS / "admin-people.png"), full_page=False)
+
+    for path, shot in (("/admin/", "admin-office.png"), ("/admin/office/edit", "admin-office-edit.png"),
+                       ("/admin/units", "admin-units.png"), ("/admin/people/jaidee", "admin-person.png")):
+        page.goto(f"{base}{path}")
+        assert serious_violations(page) == [], path
+        page.screenshot(path=str(SHOTS / shot))
+    with runtime.factory() as session:
+        added = session.scalars(select(Person).where(Person.key == "jaidee")).one()
+        assert added.unit.key == "plan" and added.active
+
+
+@needs_chromium
+def test_in_chromium_a_staff_member_gets_the_thai_403(browser, sandbox):
+    base, _runtime = sandbox
+    page = browser.new_page(viewport={"width": 420, "height": 900}, locale="th-TH")
+    page.goto(f"{base}/admin/")
+    page.get_by_role("link", name="เข้าสู่ระบบด้วย LINE").click()
+    page.locator('button[name="user"]', has_text="นางสาวกัญญา พึ่งบุญ").click()
+    page.get_by_role("heading", name="ขออภัยค่ะ บัญชีนี้ไม่มีสิทธิ์เข้าหน้าผู้ดูแลระบบ").wait_for()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SHOTS / "admin-forbidden.png"))
+    assert page.locator("nav").count() == 0
