@@ -235,7 +235,8 @@ def test_a_person_is_edited_moved_and_deactivated_with_the_org_files_rules(signe
         assert kanya.unit.key == "fin" and kanya.line_user_id  # still linked
     # a unit's director cannot be deactivated: the org file's rule, in the org file's words
     answer = signed_in.post("/admin/people/prasert/deactivate", data={"csrf_token": token})
-    assert "not a person in the file" in text(signed_in.get(answer.headers["Location"]))
+    assert "ผู้อำนวยการกลุ่ม &#39;prasert&#39; ของกลุ่มงาน &#39;plan&#39; ไม่อยู่ในรายชื่อบุคลากร" in \
+        text(signed_in.get(answer.headers["Location"]))
     assert count(runtime, Person, Person.key == "prasert", Person.active.is_(True)) == 1
     signed_in.post("/admin/people/kanya/deactivate", data={"csrf_token": token})
     assert count(runtime, Person, Person.key == "kanya", Person.active.is_(True)) == 0
@@ -254,7 +255,7 @@ def test_units_are_added_and_edited_and_bad_categories_refused(signed_in, runtim
     assert "กลุ่มใหม่" in text(signed_in.get("/admin/units"))
     answer = signed_in.post("/admin/units/new", data={"csrf_token": token, "name": "กลุ่มใหม่",
                                                       "director": "kanya", "categories": "9.9"})
-    assert "unknown categories 9.9" in text(signed_in.get(answer.headers["Location"]))
+    assert "ไม่มีหมวด 9.9" in text(signed_in.get(answer.headers["Location"]))
     with runtime.factory() as session:
         assert session.scalars(select(Unit).where(Unit.key == "new")).one().categories == ["1.3"]
 
@@ -265,7 +266,7 @@ def test_the_office_is_edited_with_the_org_files_checks(signed_in, runtime):
             "website": "ftp://wrong", "publish_mode": "ict", "digits": "arabic",
             "chain-document-unit_director": "1", "chain-document-office_director": "1"}
     answer = signed_in.post("/admin/office/edit", data=form)
-    assert answer.status_code == 400 and "https://" in text(answer)
+    assert answer.status_code == 400 and "เว็บไซต์ต้องขึ้นต้นด้วย https://" in text(answer)
     with runtime.factory() as session:
         assert session.scalars(select(Office)).one().phone == "0 5500 0000"
     answer = signed_in.post("/admin/office/edit", data={**form, "website": "https://www.tak2.go.th"})
@@ -285,7 +286,7 @@ def test_the_org_file_exports_and_imports_back_to_the_same_office(signed_in, run
     answer = signed_in.post("/admin/office/import", data={
         "csrf_token": token, "orgfile": (io.BytesIO(broken), "office.yaml")})
     page = text(signed_in.get(answer.headers["Location"]))
-    assert re.search(r"line \d+: director &#39;nobody&#39;", page), page[-2000:]
+    assert re.search(r"บรรทัด \d+: ผู้อำนวยการกลุ่ม &#39;nobody&#39;", page), page[-2000:]
     changed = exported.data.replace(b"0 5500 0000", b"0 5599 9999")
     signed_in.post("/admin/office/import", data={
         "csrf_token": token, "orgfile": (io.BytesIO(changed), "office.yaml")})
@@ -298,7 +299,7 @@ def test_a_file_for_another_office_is_not_imported(signed_in, runtime):
     token = csrf(signed_in, "/admin/")
     answer = signed_in.post("/admin/office/import", data={
         "csrf_token": token, "orgfile": (io.BytesIO(OTHER_OFFICE.encode()), "x.yaml")})
-    assert "for office &#39;other&#39;" in text(signed_in.get(answer.headers["Location"]))
+    assert "ไฟล์นี้เป็นของสำนักงานรหัส &#39;other&#39;" in text(signed_in.get(answer.headers["Location"]))
     assert count(runtime, Office) == 1
 
 
@@ -394,3 +395,35 @@ def test_in_chromium_a_staff_member_gets_the_thai_403(browser, sandbox):
     assert serious_violations(page) == []
     page.screenshot(path=str(SHOTS / "admin-forbidden.png"))
     assert page.locator("nav").count() == 0
+
+
+BROKEN_FILES = {
+    "no name": "office: {short_name: x, director: a}\npeople: [{key: a, name: A}]\n",
+    "bad unit": "office: {name: X, short_name: x, director: a}\npeople: [{key: a, name: A, unit: nope}]\n",
+    "bad role": "office: {name: X, short_name: x, director: a}\npeople: [{key: a, name: A, roles: [boss]}]\n",
+    "duplicate": "office: {name: X, short_name: x, director: a}\npeople: [{key: a, name: A}, {key: a, name: B}]\n",
+    "bad mode": "office: {name: X, short_name: x, director: a}\npeople: [{key: a, name: A}]\npublish_mode: now\n",
+    "bad yaml": "office: [\n",
+    "bad host": "office: {name: X, short_name: x, director: a}\nportal: {hosts: ['https://x']}\npeople: [{key: a, name: A}]\n",
+    "no director": "office: {name: X, short_name: x, director: zz}\npeople: [{key: a, name: A}]\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_FILES))
+def test_the_org_files_reasons_reach_the_admin_in_thai_with_their_line(name):
+    from bot.admin.orgerrors import thai
+    from bot.office.orgfile import OrgFileError, parse
+
+    with pytest.raises(OrgFileError) as refused:
+        parse(BROKEN_FILES[name])
+    worded = thai(str(refused.value))
+    assert re.search("[\u0e00-\u0e7f]", worded), worded
+    if str(refused.value).startswith("line "):
+        assert worded.startswith("บรรทัด ")
+
+
+def test_refused_requests_are_on_the_audit_log(signed_in, client, runtime):
+    signed_in.post("/admin/people", data={"key": "intruder", "name": "ผู้บุกรุก"})
+    entry = actions(runtime)[-1]
+    assert entry.action == "admin.refused" and entry.data["reason"] == "csrf token missing or wrong"
+    assert entry.actor_line_user_id == _line_id(runtime, "pimchanok")

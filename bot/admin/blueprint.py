@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from bot.admin import csrf, login, office_page, people_page
+from bot.admin import auth, csrf, login, office_page, people_page
 from bot.admin.format import FILTERS
 
 PAGES = [login, office_page, people_page]
@@ -30,6 +30,7 @@ def admin_blueprint(runtime) -> Blueprint:
         writes = request.method == "POST" or request.endpoint in WRITING_GETS
         g.db = (runtime.factory if writes else runtime.read_factory)()
         if request.method == "POST" and not csrf.valid():
+            auth.record_refusal("csrf token missing or wrong")
             return render_template("admin/bad_request.html"), 400
         return None
 
