@@ -22,7 +22,7 @@ def readiness_token(config: Config, office_id: int, fiscal_year: int) -> str:
 def readiness_url(config: Config, office_id: int, fiscal_year: int, base: str | None = None) -> str:
     """The private view, under the office's portal `base` (bot.publishing.addresses.links(…).base);
     without one, under PUBLIC_BASE_URL, which sends the reader on to the office the token names."""
-    return (f"{base or config.public_base_url}/ita/{fiscal_year}/readiness/"
+    return (f"{config.public_base_url if base is None else base}/ita/{fiscal_year}/readiness/"
             f"{readiness_token(config, office_id, fiscal_year)}")
 
 
