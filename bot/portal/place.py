@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from models import Office
 
 KEY_ARG = "office_key"  # the route argument of `/o/<office_key>/…`
+ENVIRON_KEY = "prakat.place"
 PREFIX = re.compile(r"^/o/([^/]+)(?=/|$)")
 HOST = re.compile(r"[a-z0-9.-]{1,253}")  # what an office's host name may be (bot.office.orgfile)
 
@@ -52,8 +53,9 @@ def _by_host(session: Session, host: str) -> Office | None:
 
 
 def resolve(session: Session, public_base_url: str) -> Place:
-    """This request's place, worked out once and kept for the request."""
-    found = g.get("prakat_place")
+    """This request's place, worked out once and kept with the request (in its WSGI environ, not
+    in `g`, which an app context held open around several requests would share)."""
+    found = request.environ.get(ENVIRON_KEY)
     if found is not None:
         return found
     first = session.scalars(select(Office.id).order_by(Office.id).limit(2)).all()
@@ -77,7 +79,7 @@ def resolve(session: Session, public_base_url: str) -> Place:
         place = Place(first[0], True)
     else:
         place = Place(None, False, why="several")
-    g.prakat_place = place
+    request.environ[ENVIRON_KEY] = place
     return place
 
 
