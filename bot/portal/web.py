@@ -104,7 +104,6 @@ class Portal:
             abort(404)
         return office
 
-
     def _no_office(self, session: Session, found: place.Place) -> Response:
         if found.why == "none":  # a fresh install: say what to do rather than a bare 404
             return self.message_page(503, "ยังไม่ได้ตั้งค่าสำนักงาน",
