@@ -101,7 +101,8 @@ def greeting(ctx: EventContext) -> str:
         lines.append(GREETING_PHONE.format(phone=office.phone))
     if office is not None and office.website_url:
         lines.append(GREETING_WEBSITE.format(url=office.website_url))
-    lines.append(GREETING_NEWS.format(url=links(ctx.config).home()))
+    home = links(ctx.session, ctx.config, office.id).home() if office else ctx.config.public_base_url
+    lines.append(GREETING_NEWS.format(url=home))
     lines.append(GREETING_STAFF)
     return "\n".join(lines)
 

@@ -21,11 +21,11 @@ HIDDEN = ("cancelled", "expired")
 
 
 def _public_url(ctx: EventContext):
-    urls = links(ctx.config)
-
     def url(submission: Submission) -> str | None:
         publication = procedure.publication_of(ctx.session, submission.id)
-        return urls.item(publication.id) if publication else None
+        if publication is None:
+            return None
+        return links(ctx.session, ctx.config, publication.office_id).item(publication.id)
 
     return url
 

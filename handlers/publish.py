@@ -80,7 +80,7 @@ def _publish(ctx: EventContext, submission_id: int) -> None:
 def _already_published(ctx: EventContext, pub: Publication) -> str:
     who = pub.published_by.name if pub.published_by else AUTO_PUBLISHER
     return (f"เรื่องนี้เผยแพร่แล้วค่ะ โดย{who} "
-            f"เมื่อ {thai_datetime(pub.published_at)}\n{links(ctx.config).item(pub.id)}")
+            f"เมื่อ {thai_datetime(pub.published_at)}\n{links(ctx.session, ctx.config, pub.office_id).item(pub.id)}")
 
 
 def _publication(ctx: EventContext, publication_id: int, action: str) -> Publication | None:
@@ -143,7 +143,7 @@ def _record(ctx: EventContext, publication_id: int) -> None:
         _refuse(ctx, "record", NO_ROLE, submission_id=pub.submission_id, reason="role")
         return
     view = describe(ctx.session, pub.submission, pub)
-    ctx.reply(cards.record_link_message(view, record_url(ctx.config, pub.id)))
+    ctx.reply(cards.record_link_message(view, record_url(ctx.config, pub.id, links(ctx.session, ctx.config, pub.office_id))))
 
 
 RETRACT_REASON = Prompt(state=REASON_STATE, on_answer=_reason_text, cancelled=CANCELLED,

@@ -42,12 +42,14 @@ def store(config: Config) -> ContentStore:
 
 
 def attachment_url(config: Config, attachment_id: int, *, audience: str,
-                   preview: bool = False) -> str:
+                   preview: bool = False, base: str | None = None) -> str:
+    """`base`: where the link lives (an office's portal address), PUBLIC_BASE_URL by default;
+    the token names the file, so the link opens under any address of its office."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown file link audience {audience!r}")
     token = signing.sign(config.secret_key, _PURPOSE,
                          {"a": attachment_id, "p": int(preview), "r": audience})
-    return f"{config.public_base_url}/f/{token}"
+    return f"{config.public_base_url if base is None else base}/f/{token}"
 
 
 def attachment_token(config: Config, token: str) -> FileLink | None:
@@ -62,12 +64,12 @@ def attachment_token(config: Config, token: str) -> FileLink | None:
     return FileLink(ident, bool(payload.get("p")), audience)
 
 
-def gallery_url(config: Config, version_id: int, *, audience: str) -> str:
+def gallery_url(config: Config, version_id: int, *, audience: str, base: str | None = None) -> str:
     """One page with every photo of a version: a director sees them all before approving."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown file link audience {audience!r}")
     token = signing.sign(config.secret_key, _GALLERY, {"v": version_id, "r": audience})
-    return f"{config.public_base_url}/g/{token}"
+    return f"{config.public_base_url if base is None else base}/g/{token}"
 
 
 def gallery_token(config: Config, token: str) -> tuple[int, str] | None:

@@ -100,8 +100,9 @@ def ita_command(get_runtime: Callable[[], object]) -> click.Group:
                 latest = thai_date(i.latest, short=True) if i.latest else "-"
                 click.echo(f"  {i.indicator.code:<4} {i.status_label:<16} {i.count:>5}  {latest:<14} "
                            f"{i.indicator.name} [{', '.join(i.suppliers) or '-'}]")
-            click.echo(f"public page: {public_url(rt.config, year)}")
-            click.echo(f"readiness (private, 30 days): {readiness_url(rt.config, office.id, year)}")
+            base = links(session, rt.config, office.id).base
+            click.echo(f"public page: {public_url(base, year)}")
+            click.echo(f"readiness (private, 30 days): {readiness_url(rt.config, office.id, year, base)}")
 
     @ita_cli.command("export")
     @click.option("--year", "fiscal_year", type=int, help="Fiscal year (B.E.); default: this one.")
@@ -117,9 +118,9 @@ def ita_command(get_runtime: Callable[[], object]) -> click.Group:
         year = fiscal_year or fiscal_year_of(now)
         with rt.factory() as session:
             r = evidence.readiness(session, _office(session, office_id), year, now, limit=None)
-        if r is None:
-            raise click.ClickException(f"no indicator list for fiscal year {year}")
-        item_url = links(rt.config).item
+            if r is None:
+                raise click.ClickException(f"no indicator list for fiscal year {year}")
+            item_url = links(session, rt.config, r.office.id).item
         data = export.csv_bytes(r, item_url) if fmt == "csv" else export.xlsx_bytes(r, item_url)
         path = Path(out or f"ita-oit-{year}.{fmt}")
         path.write_bytes(data)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.ita.evidence import Readiness, readiness
 from bot.ita.links import readiness_url
+from bot.publishing.addresses import links
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
 from bot.thai.dates import fiscal_year_of, thai_date, to_bangkok
@@ -88,7 +89,8 @@ def push_readiness(session: Session, config: Config, office: Office, now: dateti
                                     missing=len(r.not_ready), sent_at=now))
     except IntegrityError:
         return PushResult(False, "already_sent")
-    message = messages.text(reminder_text(r, readiness_url(config, office.id, fiscal_year)))
+    message = messages.text(reminder_text(r, readiness_url(
+        config, office.id, fiscal_year, links(session, config, office.id).base)))
     for person in people:
         outbox.push(session, person.line_user_id, [message], office_id=office.id,
                     purpose=f"ita:{week}")

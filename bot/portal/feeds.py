@@ -70,7 +70,8 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             office = portal.office(session)
             entries = listings.entries(session, listings.newest(listings.live(office.id))
                                        .limit(FEED_SIZE))
-        return atom(portal.links, office, office.name, "/feed.atom", "/", entries)
+            urls = portal.links(session)
+        return atom(urls, office, office.name, "/feed.atom", "/", entries)
 
     @bp.get("/c/<code>/feed.atom")
     def category_feed(code: str):
@@ -80,7 +81,8 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
                 abort(404)
             query = listings.live(office.id).where(Publication.category_code == code)
             entries = listings.entries(session, listings.newest(query).limit(FEED_SIZE))
-        return atom(portal.links, office, f"{office.name} · หมวด {code} {SHORT_NAMES.get(code, '')}",
+            urls = portal.links(session)
+        return atom(urls, office, f"{office.name} · หมวด {code} {SHORT_NAMES.get(code, '')}",
                     f"/c/{code}/feed.atom", f"/c/{code}", entries)
 
     @bp.get("/sitemap.xml")
@@ -89,7 +91,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             office = portal.office(session)
             entries = listings.entries(session, listings.newest(listings.live(office.id)))
             codes = session.scalars(select(Category.code).order_by(Category.sort_order)).all()
-        urls = portal.links
+            urls = portal.links(session)
         root = ET.Element("urlset", {"xmlns": SITEMAP})
 
         def add(loc: str, lastmod: datetime | None = None) -> None:
@@ -108,7 +110,18 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
 
     @bp.get("/robots.txt")
     def robots():
-        base = portal.config.public_base_url
-        body = f"User-agent: *\nDisallow: /record/\nDisallow: /preview/\nSitemap: {base}/sitemap.xml\n"
+        """The sitemap of the office this host or path names; at the bare address of several
+        offices, every office's (robots.txt may name any number)."""
+        with portal.session() as session:
+            found = portal.place(session)
+            if found.office_id is not None:
+                offices = [session.get(Office, found.office_id)]
+            elif found.why == "several":
+                offices = session.scalars(select(Office).order_by(Office.id)).all()
+            else:
+                offices = []
+            maps = "".join(f"Sitemap: {portal.links_of(session, o).base}/sitemap.xml\n"
+                           for o in offices)
+        body = f"User-agent: *\nDisallow: /record/\nDisallow: /preview/\n{maps}"
         return Response(body, mimetype="text/plain",
                         headers={"Cache-Control": "public, max-age=86400"})

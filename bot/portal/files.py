@@ -30,6 +30,14 @@ OLD_VERSION = "ไฟล์นี้เป็นของฉบับที่�
 
 
 def add_routes(bp: Blueprint, portal: Portal) -> None:
+    def _file_office(session, office_id: int) -> Office | None:
+        """A file opens under its own office's address, or, as LINE's cards carry it (an image
+        LINE fetches itself must not be sent on), at the deployment's bare address: the token
+        names the file, so it implies its office. Under another office's address: 404."""
+        if portal.place(session).why == "several":
+            return None
+        return portal.owner(session, office_id)
+
     def closed(text: str):
         abort(portal.message_page(410, CLOSED, text))
 
@@ -46,15 +54,17 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             if version is None:
                 abort(404)
             submission = version.submission
+            office = portal.owner(session, submission.office_id)
             if submission.status in CLOSED_BECAUSE:
                 closed(CLOSED_BECAUSE[submission.status])
             if submission.status not in AUDIENCES[audience] and submission.status != "published":
                 closed(NOT_NOW)
             photos = [a for a in version.attachments
                       if a.status == "stored" and (a.mime or "").startswith("image/")]
-            urls = [(attachment_url(portal.config, a.id, audience=audience, preview=True),
-                     attachment_url(portal.config, a.id, audience=audience)) for a in photos]
-            office = session.get(Office, submission.office_id)
+            here = portal.links_of(session, office).base  # the photos open under the same office
+            urls = [(attachment_url(portal.config, a.id, audience=audience, preview=True, base=here),
+                     attachment_url(portal.config, a.id, audience=audience, base=here))
+                    for a in photos]
             body = render_template("portal/gallery.html", office=office, title=version.title,
                                    caption=version.description, photos=urls,
                                    page_title=version.title)
@@ -74,6 +84,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             if att is None or att.status != "stored":
                 abort(404)
             submission = att.version.submission
+            office = _file_office(session, submission.office_id)
             if submission.status in CLOSED_BECAUSE:
                 closed(CLOSED_BECAUSE[submission.status])
             if submission.status == "published":
@@ -81,6 +92,9 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
                 if att.version.number != pub.version:
                     closed(OLD_VERSION)
                 thumb = link.preview and (att.mime or "").startswith("image/")
+                if office is None:  # a bare address: the file's public one, under its office
+                    urls = portal.links_of(session, session.get(Office, submission.office_id))
+                    return redirect(urls.thumb(pub.id, att.id) if thumb else urls.file(pub.id, att.id))
                 endpoint = "portal.thumbnail" if thumb else "portal.attachment"
                 return redirect(url_for(endpoint, pid=pub.id, aid=att.id))
             if submission.status not in AUDIENCES[link.audience]:

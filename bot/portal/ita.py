@@ -44,18 +44,20 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         with portal.session() as session:
             office = portal.office(session)
             found = evidence_or_404(session, office, fiscal_year, limit=PAGE_ITEMS)
+            urls = portal.links(session)
         return page("portal/ita.html", office=office, r=found, years=years(office),
-                    links=portal.links, page_title=f"ITA ปีงบประมาณ {fiscal_year}")
+                    links=urls, page_title=f"ITA ปีงบประมาณ {fiscal_year}")
 
     def exported(fiscal_year: int, kind: str) -> Response:
         with portal.session() as session:
             office = portal.office(session)
             found = evidence_or_404(session, office, fiscal_year, limit=None)
+            item = portal.links(session).item
         name = f"ita-oit-{fiscal_year}.{kind}"
         if kind == "csv":
-            body, mime = export.csv_bytes(found, portal.links.item), "text/csv; charset=utf-8"
+            body, mime = export.csv_bytes(found, item), "text/csv; charset=utf-8"
         else:
-            body = export.xlsx_bytes(found, portal.links.item)
+            body = export.xlsx_bytes(found, item)
             mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return Response(body, mimetype=mime, headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-cache"})
@@ -72,6 +74,8 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
     def ita_readiness(fiscal_year: int, token: str):
         office_id = readiness_office(portal.config, token, fiscal_year)
         with portal.session() as session:
+            if office_id is not None and portal.place(session).why == "several":
+                portal.owner(session, office_id)  # an old link: on to its office's address
             office = portal.office(session)
             if office_id != office.id:
                 abort(portal.message_page(403, "ลิงก์ไม่ถูกต้องหรือหมดอายุแล้ว",

@@ -34,11 +34,13 @@ STYLE_PATH = Path(__file__).resolve().parents[2] / "templates" / "portal" / "sty
 
 
 def publication_or_abort(portal: Portal, session: Session, pid: int) -> Publication:
-    """The publication, or 404 (unknown, another office's) / 410 with the reason (retracted)."""
-    office = portal.office(session)
+    """The publication, or 404 (unknown, another office's) / 410 with the reason (retracted);
+    at the bare address of several offices, a redirect to it under its office's address."""
     pub = session.get(Publication, pid)
-    if pub is None or pub.office_id != office.id:
+    if pub is None:
+        portal.office(session)  # no office here at all: say so rather than a bare 404
         abort(404)
+    office = portal.owner(session, pub.office_id)
     if pub.retracted_at is not None:
         abort(_gone(office, pub))
     return pub
@@ -86,10 +88,10 @@ def item_page(portal: Portal, pid: int, *, count_view: bool = False, note: str |
         view = describe(session, pub.submission, pub)
         office = portal.office(session)
         on_site = site_url(session, pub)
+        urls = portal.links(session)
     written = portal.views.count(pid, utcnow()) if count_view else 0
     if written:  # the count was read before them
         view = replace(view, views=view.views + written)
-    urls = portal.links
     return page("portal/item.html", status, office=office, view=view, files=_PublicFiles(pid),
                 trail=trail_text(view), canonical=urls.item(pid),
                 og_image=_og_image(view, urls), page_title=view.title, preview=False,
@@ -193,7 +195,8 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         with portal.session() as session:
             pub = publication_or_abort(portal, session, pid)
             view = describe(session, pub.submission, pub)
-        data = notice_data(view, portal.links)
+            urls = portal.links(session)
+        data = notice_data(view, urls)
         key = hashlib.sha256(repr(data).encode()).hexdigest()
         response = send_file(portal.cached("notices", f"{key}.pdf", lambda: notice_pdf(data)),
                              mimetype="application/pdf", max_age=3600)

@@ -20,14 +20,15 @@ PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noinde
 class _PreviewFiles:
     """Before publication, files are reachable only through signed links (bot.portal.files)."""
 
-    def __init__(self, config) -> None:
-        self.config = config
+    def __init__(self, config, base: str) -> None:
+        self.config, self.base = config, base
 
     def file(self, f) -> str:
-        return files.attachment_url(self.config, f.id, audience="publisher")
+        return files.attachment_url(self.config, f.id, audience="publisher", base=self.base)
 
     def thumb(self, f) -> str:
-        return files.attachment_url(self.config, f.id, audience="publisher", preview=True)
+        return files.attachment_url(self.config, f.id, audience="publisher", preview=True,
+                                    base=self.base)
 
 
 def add_routes(bp: Blueprint, portal: Portal) -> None:
@@ -45,6 +46,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             pub = session.get(Publication, pid)
             if pub is None:
                 abort(404)
+            portal.owner(session, pub.office_id)
             data = record_pdf(session, pub, portal.config)
             name = f"บันทึกขออนุญาตเผยแพร่ {item_number(pub)}.pdf"
         response = Response(data, mimetype="application/pdf", headers=PRIVATE_HEADERS)
@@ -58,13 +60,14 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             submission = session.get(Submission, sid)
             if submission is None or submission.status not in ("approved", "published"):
                 abort(404)
+            office = portal.owner(session, submission.office_id)
             if submission.status == "published":
                 pub = publication_of(session, submission.id)
                 return redirect(url_for("portal.item", pid=pub.id))
             view = describe(session, submission)
-            office = portal.office(session)
+            base = portal.links_of(session, office).base
         body = render_template("portal/item.html", office=office, view=view,
-                               files=_PreviewFiles(portal.config), trail=trail_text(view),
+                               files=_PreviewFiles(portal.config, base), trail=trail_text(view),
                                canonical=None, og_image=None,
                                page_title=f"ตัวอย่าง: {view.title}", preview=True)
         return Response(body, mimetype="text/html", headers=PRIVATE_HEADERS)

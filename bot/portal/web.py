@@ -1,6 +1,7 @@
-"""What every portal route shares: sessions, the office, stored and cached files, response
-headers and the Thai error pages. Routes reach the running app only through a Portal, which
-the blueprint factory (bot.portal.blueprint) builds from the Runtime it is given.
+"""What every portal route shares: sessions, the office the request is addressed to
+(bot.portal.place), stored and cached files, response headers and the Thai error pages. Routes
+reach the running app only through a Portal, which the blueprint factory (bot.portal.blueprint)
+builds from the Runtime it is given.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,10 +21,10 @@ from bot.files import links as files
 from bot.files.media import human_size
 from bot.files.store import ContentStore
 from bot.office.categories import SHORT_NAMES
-from bot.portal import listings
+from bot.portal import listings, place
 from bot.portal.views import WAIT_MS as VIEW_WAIT_MS
 from bot.portal.views import ViewCounter
-from bot.publishing.addresses import Links
+from bot.publishing.addresses import Links, office_base
 from bot.spine.config import Config
 from bot.spine.db import brief_sessionmaker
 from bot.thai.dates import thai_date
@@ -45,7 +46,7 @@ class Portal:
         self.runtime = runtime
         self.views = ViewCounter(brief_sessionmaker(runtime.engine, wait_ms=VIEW_WAIT_MS),
                                  runtime.config.secret_key)
-        self._counts: tuple[float, int, dict[str, int]] | None = None
+        self._counts: dict[int, tuple[float, dict[str, int]]] = {}  # office id → (when, counts)
 
     def category_counts(self, session: Session, office_id: int) -> dict[str, int]:
         """Live items per category for the home page, recounted at most every COUNTS_SECONDS.
@@ -54,17 +55,22 @@ class Portal:
         50 ms at 100,000 items on PostgreSQL, which reads the table for it); a count a minute
         old is fine beside the newest items, which are always read afresh."""
         now = time.monotonic()
-        if self._counts is None or self._counts[1] != office_id or now - self._counts[0] > COUNTS_SECONDS:
-            self._counts = (now, office_id, listings.category_counts(session, office_id))
-        return self._counts[2]
+        kept = self._counts.get(office_id)
+        if kept is None or now - kept[0] > COUNTS_SECONDS:
+            kept = self._counts[office_id] = (now, listings.category_counts(session, office_id))
+        return kept[1]
 
     @property
     def config(self) -> Config:
         return self.runtime.config
 
-    @property
-    def links(self) -> Links:
-        return Links(self.config.public_base_url)
+    def links(self, session: Session) -> Links:
+        """Absolute addresses of the request's office (feeds, sitemap, canonical, exports)."""
+        return self.links_of(session, self.office(session))
+
+    def links_of(self, session: Session, office: Office) -> Links:
+        alone = self.place(session).alone
+        return Links(office_base(self.config.public_base_url, office, alone=alone))
 
     @contextmanager
     def session(self):
@@ -73,14 +79,61 @@ class Portal:
         with self.runtime.read_factory() as session, session.begin():
             yield session
 
+    def place(self, session: Session) -> place.Place:
+        return place.resolve(session, self.config.public_base_url)
+
     def office(self, session: Session) -> Office:
-        office = session.scalars(select(Office).order_by(Office.id).limit(1)).first()
-        if office is None:  # a fresh install: say what to do rather than a bare 404
-            abort(self.message_page(503, "ยังไม่ได้ตั้งค่าสำนักงาน",
-                                    "ผู้ดูแลระบบกรุณาโหลดข้อมูลสำนักงานด้วยคำสั่ง "
-                                    "flask --app webhook org load examples/office.yaml",
-                                    lookup_office=False))
+        """The office the request is addressed to, or the page that says there is none."""
+        found = self.place(session)
+        if found.office_id is None:
+            abort(self._no_office(session, found))
+        return session.get(Office, found.office_id)
+
+    def owner(self, session: Session, office_id: int) -> Office:
+        """The office of what a link names (an item, a file, a signed page), checked against the
+        address: another office's → 404. At the deployment's bare address of several offices
+        (a link sent before the second office came), the same page at its office's address."""
+        found = self.place(session)
+        office = session.get(Office, office_id)
+        if office is None:
+            abort(404)
+        if found.why == "several":
+            target = self.links_of(session, office).base + place.inner_path()
+            abort(redirect(target, 302 if request.method in ("GET", "HEAD") else 307))
+        if found.office_id != office_id:
+            abort(404)
         return office
+
+    def _no_office(self, session: Session, found: place.Place) -> Response:
+        if found.why == "none":  # a fresh install: say what to do rather than a bare 404
+            return self.message_page(503, "ยังไม่ได้ตั้งค่าสำนักงาน",
+                                     "ผู้ดูแลระบบกรุณาโหลดข้อมูลสำนักงานด้วยคำสั่ง "
+                                     "flask --app webhook org load examples/office.yaml",
+                                     lookup_office=False)
+        if found.why == "several":
+            return self.office_list(session)
+        return self.message_page(404, "ไม่พบสำนักงานนี้",
+                                 "ที่อยู่นี้ไม่ตรงกับสำนักงานใดค่ะ กรุณาตรวจสอบที่อยู่อีกครั้ง",
+                                 lookup_office=False)
+
+    def office_list(self, session: Session) -> Response:
+        """The deployment's bare address when it serves several offices and the host names none.
+
+        A citizen who typed the address of the province's Prakat, or followed an old link, is
+        looking for one office: a list of them, each linked to its own portal, gets them there,
+        where a 404 would leave them nowhere. The home page answers 200 with it; any other
+        page, which only an office has, answers 404 with the same list."""
+        offices = session.scalars(select(Office).order_by(Office.name, Office.id)).all()
+        entries = [(o.name, o.short_name, self._home_of(session, o)) for o in offices]
+        status = 200 if place.inner_path().split("?", 1)[0] == "/" else 404
+        body = render_template("portal/offices.html", office=None, offices=entries,
+                               page_title="สำนักงานที่เผยแพร่ข้อมูลผ่านระบบนี้", status=status)
+        return Response(body, status, mimetype="text/html")
+
+    def _home_of(self, session: Session, office: Office) -> str:
+        if office.hosts:
+            return self.links_of(session, office).home()
+        return url_for("portal.home", **{place.KEY_ARG: office.key})
 
     def store(self) -> ContentStore:
         return files.store(self.config)
@@ -104,9 +157,10 @@ class Portal:
     def message_page(self, status: int, heading: str, text: str, *,
                      lookup_office: bool = True) -> Response:
         office = None
-        if lookup_office:
+        if lookup_office:  # the page's own office, never another's (none at a bare address)
             with self.session() as session:
-                office = session.scalars(select(Office).order_by(Office.id).limit(1)).first()
+                found = self.place(session)
+                office = session.get(Office, found.office_id) if found.office_id else None
         body = render_template("portal/message.html", office=office, heading=heading, text=text,
                                page_title=heading)
         return Response(body, status, mimetype="text/html")
@@ -140,6 +194,8 @@ def install(bp: Blueprint, portal: Portal) -> None:
     """Headers on every portal response, the templates' helpers, and the Thai 404 page."""
     bp.after_request(_security_headers)
     bp.context_processor(_template_helpers)
+    bp.url_value_preprocessor(place.take_key)
+    bp.url_defaults(place.keep_key)
     # Whatever a page prints passes printed(): a stored control character never reaches HTML.
     bp.record_once(lambda state: setattr(state.app.jinja_env, "finalize", printed))
 

@@ -1,14 +1,23 @@
-"""The addresses publishing hands out: public pages under PUBLIC_BASE_URL, and the signed,
-expiring links to the record and the preview, which are never public."""
+"""The addresses publishing hands out: an office's public pages, and the signed, expiring links
+to the record and the preview, which are never public.
+
+Every address names its office (docs/PUBLISHING.md, "Addresses"): the office's own host name
+when its org file gives one (`portal: hosts:`), else PUBLIC_BASE_URL + `/o/<key>`. A deployment
+of one office without a host name keeps PUBLIC_BASE_URL alone, as before several offices were
+possible; when a second office arrives, those first addresses redirect to `/o/<key>/…`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.files.links import PREVIEW_TTL
 from bot.spine import signing
 from bot.spine.config import Config
 from bot.spine.ids import is_id
+from models import Office
 
 RECORD_LINK_SECONDS = 24 * 3600
 PREVIEW_LINK_SECONDS = PREVIEW_TTL  # the preview's files open through links that last as long
@@ -16,7 +25,7 @@ PREVIEW_LINK_SECONDS = PREVIEW_TTL  # the preview's files open through links tha
 
 @dataclass(frozen=True)
 class Links:
-    """Absolute addresses under PUBLIC_BASE_URL (what LINE messages and PDFs carry)."""
+    """Absolute addresses under one office's base (what LINE messages, feeds and PDFs carry)."""
 
     base: str
 
@@ -49,19 +58,43 @@ class Links:
         return f"{self.base}/preview/{token}"
 
 
+def office_base(public_base_url: str, office: Office, *, alone: bool) -> str:
+    """Where `office`'s portal lives: its first host name (with PUBLIC_BASE_URL's scheme), else
+    PUBLIC_BASE_URL itself for the one office of a deployment, else PUBLIC_BASE_URL/o/<key>."""
+    if office.hosts:
+        scheme = public_base_url.split("://", 1)[0]
+        return f"{scheme}://{office.hosts[0]}"
+    if alone:
+        return public_base_url
+    return f"{public_base_url}/o/{office.key}"
 
-def links(config: Config) -> Links:
-    return Links(config.public_base_url)
+
+def is_alone(session: Session) -> bool:
+    """The deployment holds one office (its addresses need no /o/<key>)."""
+    return len(session.scalars(select(Office.id).limit(2)).all()) == 1
 
 
-def record_url(config: Config, publication_id: int) -> str:
-    """A signed link to the publication record PDF, good for RECORD_LINK_SECONDS; never public."""
-    return links(config).record(signing.sign(config.secret_key, "record", {"p": publication_id}))
+def links(session: Session, config: Config, office_id: int) -> Links:
+    """The addresses of office `office_id`'s portal."""
+    office = session.get(Office, office_id)
+    if office is None:
+        raise ValueError(f"no office {office_id}")
+    return Links(office_base(config.public_base_url, office, alone=is_alone(session)))
 
 
-def preview_url(config: Config, submission_id: int) -> str:
-    """A signed link to how an approved item will look on the portal, for whoever publishes it."""
-    return links(config).preview(signing.sign(config.secret_key, "preview", {"s": submission_id}))
+def record_url(config: Config, publication_id: int, urls: Links | None = None) -> str:
+    """A signed link to the publication record PDF, good for RECORD_LINK_SECONDS; never public.
+    Under the office's `urls`; without them under PUBLIC_BASE_URL, which sends the reader on to
+    the item's office (the token names the item)."""
+    urls = urls or Links(config.public_base_url)
+    return urls.record(signing.sign(config.secret_key, "record", {"p": publication_id}))
+
+
+def preview_url(config: Config, submission_id: int, urls: Links | None = None) -> str:
+    """A signed link to how an approved item will look on the portal, for whoever publishes it
+    (under the office's `urls`, as record_url)."""
+    urls = urls or Links(config.public_base_url)
+    return urls.preview(signing.sign(config.secret_key, "preview", {"s": submission_id}))
 
 
 def signed_id(config: Config, purpose: str, token: str, key: str, max_age: int) -> int | None:

@@ -77,7 +77,7 @@ def publish_now(rt, submission_id: int, by_key: str) -> None:
             actor_id = _actor(session, by_key, submission.office_id)
             pub = procedure.publish(session, submission, publisher_id=actor_id, event_id=None,
                                     now=utcnow(), config=rt.config)
-            url = links(rt.config).item(pub.id)
+            url = links(session, rt.config, pub.office_id).item(pub.id)
     except PublishError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"published as {url}")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.files import links as signed
 from bot.office.org import registered_group, roles_of
 from bot.publishing import cards
-from bot.publishing.addresses import Links, preview_url
+from bot.publishing.addresses import links, preview_url
 from bot.publishing.errors import PublishError
 from bot.publishing.item import ItemView, describe
 from bot.publishing.publishers import publishers
@@ -82,7 +82,7 @@ def on_final_approval(session: Session, submission: Submission, *, actor_id: int
     hero = None
     if view.photos and config.public_base_url.startswith("https://"):
         hero = signed.attachment_url(config, view.photos[0].id, audience="publisher", preview=True)
-    card = cards.publish_request_card(view, preview_url(config, submission.id), hero)
+    card = cards.publish_request_card(view, preview_url(config, submission.id, links(session, config, office.id)), hero)
     people = ict_people(session, office.id)
     for person in people:
         if reply is not None and actor is not None and person.line_user_id == actor.line_user_id:
@@ -133,7 +133,7 @@ def _publish(session: Session, submission: Submission, *, publisher_id: int | No
     )
     session.add(pub)
     session.flush()
-    urls = Links(cfg.public_base_url)
+    urls = links(session, cfg, pub.office_id)
     item = PublishedItem(session, pub, submission, urls.item(pub.id), cfg, event_id)
     taken = [target.name for target in publishers() if target.publish(item)]
     held = any(target.holds_announcement(item) for target in publishers())
@@ -187,7 +187,7 @@ def announce(session: Session, publication: Publication, *, config: Config, even
         log.warning("publication %s: no PR group registered, nobody posts it on social media",
                     publication.id)
         return
-    urls = Links(config.public_base_url)
+    urls = links(session, config, publication.office_id)
     view = view or describe(session, publication.submission, publication)
     outbox.push(session, pr.group_id, [cards.pr_card(view, urls, site_url),
                                        messages.text(cards.share_text(view, urls, site_url))],
@@ -240,7 +240,7 @@ def _retract(session: Session, publication: Publication, *, actor_id: int | None
         raise PublishError("already_retracted", "เรื่องนี้ถูกถอนการเผยแพร่ไปแล้วค่ะ")
     submission = publication.submission
     states.move(session, submission, "retract", now)
-    urls = Links(cfg.public_base_url)
+    urls = links(session, cfg, publication.office_id)
     item = PublishedItem(session, publication, submission, urls.item(publication.id), cfg, event_id)
     for target in publishers():
         target.retract(item)

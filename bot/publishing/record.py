@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.publishing.addresses import Links
+from bot.publishing.addresses import Links, links
 from bot.publishing.item import ItemView, Signer, describe, summary_lines
 from bot.spine.config import Config
 from bot.thai.dates import be_year, thai_date
@@ -37,7 +37,7 @@ def record_data(session: Session, publication: Publication, config: Config):
         office_name=view.office_name, item_no=item_number(publication), title=view.title,
         summary=view.description or view.title,
         category=f"{view.category_code} {view.category_name}",
-        url=Links(config.public_base_url).item(publication.id),
+        url=links(session, config, publication.office_id).item(publication.id),
         submitted_on=thai_date(view.submitter.at) if view.submitter.at else "-",
         requester=_signatory(view.submitter, decision="เสนอขออนุญาตเผยแพร่"),
         approvers=[_signatory(a) for a in view.approvals],

@@ -24,7 +24,7 @@ from bot.office import website as websites
 from bot.office.categories import SHORT_NAMES
 from bot.office.org import registered_group
 from bot.publishing import cards, procedure
-from bot.publishing.addresses import Links
+from bot.publishing.addresses import links
 from bot.publishing.item import ItemView, describe
 from bot.publishing.website import PUBLISH, RETRACT, marker, post_of
 from bot.publishing.wordpress import SiteAuthError, SiteError, SiteUnavailable, WordPress
@@ -85,7 +85,7 @@ def _open(ctx: SendContext, publication_id: int) -> _Job:
         except SealError as exc:
             raise _Fail("password", str(exc)) from None
         return _Job(pub.id, pub.office_id, site, password, describe(session, pub.submission, pub),
-                    pub.retracted_at is not None, Links(ctx.config.public_base_url).item(pub.id),
+                    pub.retracted_at is not None, links(session, ctx.config, pub.office_id).item(pub.id),
                     pub.published_at)
 
 
