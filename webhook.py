@@ -24,18 +24,32 @@ MAX_BODY = 1024 * 1024
 PLAIN = [("Content-Type", "text/plain; charset=utf-8")]
 
 
+CALLBACK = "/callback"
+
+
 class CallbackFirst:
-    """`POST /callback` answered in front of Flask: LINE's webhook is the one hot path (a
-    request per event at peak), and Flask's request context, routing and response objects cost
-    more CPU than recording the body does. Record and acknowledge; the handler stage decides
+    """`POST /callback` and `POST /callback/<office>` answered in front of Flask: LINE's webhook
+    is the one hot path (a request per event at peak), and Flask's request context, routing and
+    response objects cost more CPU than recording the body does. Find the office's channel (in
+    memory, docs/OFFICES.md), record and acknowledge; the handler stage decides
     (docs/ARCHITECTURE.md). Every other request goes on to the Flask app."""
 
     def __init__(self, app, runtime: Runtime):
         self.app = app
-        self.recorder, self.secret = runtime.recorder, runtime.config.line_channel_secret
+        self.recorder, self.channels = runtime.recorder, runtime.channels
+
+    def _resolve(self, destination: str | None):
+        """The channel whose bot the body was sent to; else the settings' channel, if any office
+        (or none yet) lacks its own — never another office's."""
+        found = self.channels.by_destination(destination) if destination else None
+        return found or self.channels.fallback()
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != "/callback":
+        path = environ.get("PATH_INFO") or ""
+        if path != CALLBACK and not path.startswith(CALLBACK + "/"):
+            return self.app(environ, start_response)
+        key = path[len(CALLBACK) + 1:]
+        if path != CALLBACK and (not key or "/" in key):
             return self.app(environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, 405, "method not allowed", [("Allow", "POST")])
@@ -48,8 +62,14 @@ class CallbackFirst:
         body = environ["wsgi.input"].read(length if length >= 0 else MAX_BODY + 1)
         if len(body) > MAX_BODY:  # chunked, with no length given
             return _answer(start_response, 413, "body too large")
-        result = handle_callback(body, environ.get("HTTP_X_LINE_SIGNATURE"), secret=self.secret,
-                                 recorder=self.recorder)
+        signature = environ.get("HTTP_X_LINE_SIGNATURE")
+        if key:
+            channel = self.channels.by_key(key)
+            if channel is None:
+                return _answer(start_response, 400, "unknown office")
+            result = handle_callback(body, signature, recorder=self.recorder, channel=channel)
+        else:
+            result = handle_callback(body, signature, recorder=self.recorder, resolve=self._resolve)
         return _answer(start_response, result.status, result.message)
 
 

@@ -95,8 +95,8 @@ def welcome(ctx: EventContext) -> str:
 
 
 def greeting(ctx: EventContext) -> str:
-    """The public greeting, from the office's data (the deployment's first office)."""
-    office = ctx.session.scalars(select(Office).order_by(Office.id).limit(1)).first()
+    """The public greeting, from the data of the office whose bot was written to."""
+    office = ctx.session.get(Office, ctx.office_id) if ctx.office_id is not None else None
     lines = [GREETING.format(office=office.name if office else GREETING_NO_OFFICE)]
     if office is not None and office.phone:
         lines.append(GREETING_PHONE.format(phone=office.phone))
@@ -132,7 +132,7 @@ def _handle(ctx: EventContext, found: Linking) -> None:
     if code is None:
         _greet_once_a_day(ctx)
         return
-    result = redeem_invite(ctx.session, ctx.user_id, code, ctx.now)
+    result = redeem_invite(ctx.session, ctx.user_id, code, ctx.now, ctx.office_id)
     if result.reason in ("already_linked", "already_yours"):
         template = ALREADY_YOURS if result.reason == "already_yours" else ANOTHER_PERSON
         ctx.reply(messages.text(template.format(name=cards.called(ctx.session, result.person))))

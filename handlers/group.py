@@ -27,16 +27,16 @@ def _check(ctx: EventContext) -> str | None:
 
 def _handle(ctx: EventContext, group_id: str) -> None:
     if isinstance(ctx.event, JoinEvent):
-        group_joined(ctx.session, group_id, ctx.now)
+        group_joined(ctx.session, group_id, ctx.now, ctx.office_id)
         ctx.reply(messages.text(JOIN_TEXT))
         return
     if isinstance(ctx.event, LeaveEvent):
-        group_left(ctx.session, group_id, ctx.now)
+        group_left(ctx.session, group_id, ctx.now, ctx.office_id)
         return
     if ctx.postback is not None:
         refuse_tap(ctx, GROUP_TAP, "group_chat")
         return
-    group = register_by_text(ctx.session, group_id, text_of(ctx), ctx.now)
+    group = register_by_text(ctx.session, group_id, text_of(ctx), ctx.now, ctx.office_id)
     if group is None:
         ctx.row.outcome = "ignored"  # silent: no reply, no quota spent
         return

@@ -39,9 +39,11 @@ class Router:
         self.handlers = handlers
 
     def __call__(self, ctx: EventContext) -> None:
-        if ctx.user_id and ctx.person is None:
+        if ctx.user_id and ctx.person is None and ctx.office_id is not None:
+            # Only the channel's office's people: linked elsewhere is a stranger here.
             ctx.person = ctx.session.scalars(
-                select(Person).where(Person.line_user_id == ctx.user_id, Person.active.is_(True))
+                select(Person).where(Person.office_id == ctx.office_id,
+                                     Person.line_user_id == ctx.user_id, Person.active.is_(True))
             ).first()
         for handler in self.handlers:
             result = handler.check(ctx)

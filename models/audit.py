@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -28,5 +28,8 @@ class AuditEntry(Base):
     webhook_event_id: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # True: chained to the previous row of its own office (every row since offices were kept
+    # apart); False: a row of the one deployment-wide chain written before.
+    per_office: Mapped[bool] = mapped_column(default=True, server_default=false())
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

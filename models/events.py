@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, one_of, utcnow
@@ -29,6 +29,8 @@ class InboundEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The office whose channel the event came in on (None: the settings' channel, no office yet).
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
     webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
     type: Mapped[str] = mapped_column(String(40))
     mode: Mapped[str] = mapped_column(String(16), default="active")

@@ -81,7 +81,10 @@ class Unit(Base):
 
 class Person(Base):
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("office_id", "key"),)
+    # A LINE user id is unique per office, not globally: one human may work for two offices,
+    # each with its own bot (and LINE gives each channel its own id for the same human anyway).
+    __table_args__ = (UniqueConstraint("office_id", "key"),
+                      UniqueConstraint("office_id", "line_user_id", name="uq_people_office_line_user"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
@@ -89,7 +92,7 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[str] = mapped_column(String(200), default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
     linked_at: Mapped[datetime | None]
     # The rich menu LINE shows this person ("staff" | "director"), once linked.
     rich_menu: Mapped[str | None] = mapped_column(String(16))
@@ -136,11 +139,14 @@ class LinkAttempt(Base):
 
 
 class GroupChat(Base):
+    """A LINE group one office's bot is in; two offices' bots in one group are two rows."""
+
     __tablename__ = "group_chats"
+    __table_args__ = (UniqueConstraint("office_id", "group_id", name="uq_group_chats_office_group"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
-    group_id: Mapped[str] = mapped_column(String(64), unique=True)
+    group_id: Mapped[str] = mapped_column(String(64), index=True)
     # pr | management | None (joined, not registered)
     purpose: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
@@ -179,10 +185,12 @@ class ActingAssignment(Base):
 
 
 class Conversation(Base):
-    """Per-LINE-user chat state; the row is locked while one of the user's events is handled."""
+    """Per-LINE-user chat state with one office's bot; the row is locked while one of the
+    user's events is handled. office_id 0: the settings' channel before any office exists."""
 
     __tablename__ = "conversations"
 
+    office_id: Mapped[int] = mapped_column(primary_key=True, default=0, server_default="0")
     line_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     state: Mapped[str] = mapped_column(String(40), default="idle")
     data: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -383,7 +383,7 @@ def test_a_stale_reason_prompt_never_turns_chatter_into_a_decision(people, line,
     with transaction(runtime.factory) as session:
         from models import Conversation
 
-        conversation = session.get(Conversation, user_id("prasert"))
+        conversation = session.scalars(select(Conversation).filter_by(line_user_id=user_id("prasert"))).first()
         conversation.updated_at -= timedelta(days=3)
     said = line.text("prasert", "สวัสดีครับ")
     assert "หมดเวลา" in said[-1]["text"]

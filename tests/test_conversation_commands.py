@@ -29,7 +29,7 @@ STAFF_HELP = help_text({"staff"})
 
 def state(runtime, key: str) -> str:
     with runtime.factory() as session:
-        row = session.get(Conversation, user_id(key))
+        row = session.scalars(select(Conversation).filter_by(line_user_id=user_id(key))).first()
         return row.state if row else "idle"
 
 

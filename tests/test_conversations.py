@@ -20,7 +20,7 @@ from tests.test_publishing import approved_item, final_approval, flex_to, office
 
 def conversation(runtime, key: str) -> Conversation | None:
     with runtime.factory() as session:
-        return session.get(Conversation, user_id(key))
+        return session.scalars(select(Conversation).filter_by(line_user_id=user_id(key))).first()
 
 
 def test_checks_write_nothing_a_help_text_leaves_no_conversation_row(people, line, runtime):

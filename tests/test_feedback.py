@@ -57,7 +57,7 @@ def unit_id(runtime, key: str) -> int:
 
 def state_of(runtime, key: str) -> str:
     with runtime.factory() as session:
-        conv = session.get(Conversation, user_id(key))
+        conv = session.scalars(select(Conversation).filter_by(line_user_id=user_id(key))).first()
         return conv.state if conv else "idle"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from bot.spine import messages
 from bot.spine.db import transaction
 from bot.spine.stage import Stage
-from models import Attachment, Conversation, InboundEvent, OutboxMessage, utcnow
+from models import Attachment, Conversation, InboundEvent, Office, OutboxMessage, utcnow
 from tests.conftest import PG_URL
 from tests.line_driver import user_id
 from tests.samples import pdf
@@ -177,7 +177,9 @@ def test_a_terminated_backend_leaves_the_event_pending_and_it_is_handled_after(l
     """#12.1 on PostgreSQL: the stage's connection is cut while it waits on a row lock."""
     kanya = user_id("kanya")
     with transaction(runtime.factory) as session:
-        session.add(Conversation(line_user_id=kanya, state="idle", data={}, updated_at=utcnow()))
+        office_id = session.scalar(select(Office.id).order_by(Office.id).limit(1))
+        session.add(Conversation(office_id=office_id, line_user_id=kanya, state="idle", data={},
+                                 updated_at=utcnow()))
     line.post(line.file_event("kanya", "คำสั่ง.pdf", pdf(), "application/pdf"), handle=False)
     holder = runtime.engine.connect()
     holder_tx = holder.begin()

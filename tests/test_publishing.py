@@ -264,7 +264,7 @@ def test_a_forgotten_retract_request_does_not_eat_a_later_text(office_ready, lin
     line.drain()
     line.tap("pimchanok", data(flex_to(fake, "pimchanok")[-1], "ถอนการเผยแพร่"))
     with transaction(runtime.factory) as session:
-        conv = session.get(Conversation, user_id("pimchanok"))
+        conv = session.scalars(select(Conversation).filter_by(line_user_id=user_id("pimchanok"))).first()
         conv.updated_at = utcnow() - REASON_WAIT * 2
     said = line.text("pimchanok", "สวัสดีค่ะ")
     assert "หมดเวลาแล้ว" in said[0]["text"]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.executors import EXECUTORS, LANES, ON_FAILED
 from bot.app.wiring import wire
+from bot.office.channels import ChannelDirectory
 from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import start_scheduler, stop_scheduler
 from bot.spine.config import SANDBOX_TOKEN, Config
@@ -47,6 +48,7 @@ class Runtime:
     # on every NOTIFY from any web process).
     inbound_waker: Waker = field(default_factory=Waker)
     _recorder: Recorder | None = None
+    _channels: ChannelDirectory | None = None
 
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
@@ -100,6 +102,16 @@ class Runtime:
         if self._recorder is None:
             self._recorder = Recorder(self.engine, on_recorded=self.inbound_waker.wake)
         return self._recorder
+
+    @property
+    def channels(self) -> ChannelDirectory:
+        """Every office's LINE channel, in memory: the webhook's secrets, the sender's tokens."""
+        if self._channels is None:
+            self._channels = ChannelDirectory(
+                self.read_factory, secret=self.config.line_channel_secret,
+                token=self.config.line_channel_access_token,
+                sealing_key=self.config.prakat_secret_key)
+        return self._channels
 
     def stage(self) -> Stage:
         """The handler stage: recorded events → router → handlers, one transaction each."""

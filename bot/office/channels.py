@@ -119,7 +119,10 @@ class ChannelDirectory:
 
     def _current(self, *, force: bool = False) -> _Snapshot:
         with self._lock:
-            if force or self._snapshot is None or self.clock() - self._loaded_at >= self.ttl:
+            # No office yet: read again every time, so the first org file counts at once (a
+            # deployment without offices has no traffic worth caching for).
+            if force or self._snapshot is None or not self._snapshot.by_office \
+                    or self.clock() - self._loaded_at >= self.ttl:
                 self._snapshot = self._load()
                 self._loaded_at = self.clock()
             return self._snapshot

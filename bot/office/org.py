@@ -104,17 +104,27 @@ def attempts_left(session: Session, line_user_id: str, now: datetime) -> int:
     return max(0, ATTEMPTS_PER_HOUR - (used or 0))
 
 
-def redeem_invite(session: Session, line_user_id: str, code: str, now: datetime) -> LinkResult:
+def _in_office(column, office_id: int | None):
+    """`office_id` None: no restriction (callers of the one-office era, or no office yet)."""
+    return True if office_id is None else column == office_id
+
+
+def redeem_invite(session: Session, line_user_id: str, code: str, now: datetime,
+                  office_id: int | None = None) -> LinkResult:
+    """Link the LINE user to the code's person — only a person of `office_id`, the office whose
+    channel the code was typed on: another office's code is as good as a wrong one there."""
     if attempts_left(session, line_user_id, now) <= 0:
         return LinkResult(False, "rate_limited")
-    already = session.scalars(select(Person).where(Person.line_user_id == line_user_id)).first()
+    already = session.scalars(select(Person).where(
+        Person.line_user_id == line_user_id, _in_office(Person.office_id, office_id))).first()
     invite = session.scalars(select(Invite).where(Invite.code_hash == _hash(code))).first()
 
     def refuse(reason: str) -> LinkResult:
         session.add(LinkAttempt(line_user_id=line_user_id, at=now))
         return LinkResult(False, reason)
 
-    if invite is None:
+    person = session.get(Person, invite.person_id) if invite is not None else None
+    if invite is None or (office_id is not None and (person is None or person.office_id != office_id)):
         return refuse("wrong")
     if invite.used_at is not None:
         if already is not None and already.id == invite.person_id:  # their own code, pasted again
@@ -122,7 +132,6 @@ def redeem_invite(session: Session, line_user_id: str, code: str, now: datetime)
         return refuse("used")
     if invite.expires_at <= now:
         return refuse("expired")
-    person = session.get(Person, invite.person_id)
     if person is None or not person.active:
         return refuse("inactive")
     if already is not None and already.id != person.id:
@@ -155,25 +164,39 @@ def create_group_code(session: Session, office: Office, purpose: str, now: datet
     return code
 
 
-def group_joined(session: Session, group_id: str, now: datetime) -> GroupChat:
-    group = session.scalars(select(GroupChat).where(GroupChat.group_id == group_id)).first()
+def _group(session: Session, group_id: str, office_id: int | None) -> GroupChat | None:
+    return session.scalars(select(GroupChat).where(
+        GroupChat.group_id == group_id, _in_office(GroupChat.office_id, office_id))).first()
+
+
+def group_joined(session: Session, group_id: str, now: datetime,
+                 office_id: int | None = None) -> GroupChat:
+    """`office_id`: the office whose bot joined; the group serves no purpose until registered."""
+    group = _group(session, group_id, office_id)
     if group is None:
-        group = GroupChat(group_id=group_id, joined_at=now)
+        group = GroupChat(group_id=group_id, joined_at=now, office_id=office_id)
         session.add(group)
-    group.active, group.left_at, group.purpose, group.office_id = True, None, None, None
+    group.active, group.left_at, group.purpose = True, None, None
     return group
 
 
-def register_group(session: Session, group_id: str, code: str, now: datetime) -> GroupChat | None:
-    """Register the group for the code's purpose; the previous group of that purpose is dropped."""
+def register_group(session: Session, group_id: str, code: str, now: datetime,
+                   office_id: int | None = None) -> GroupChat | None:
+    """Register the group for the code's purpose; the previous group of that purpose is dropped.
+    Only a code of `office_id` (the office whose bot reads it) registers: another's is ignored."""
     entry = session.scalars(select(GroupCode).where(GroupCode.code_hash == _hash(code))).first()
     if entry is None or entry.used_at is not None or entry.expires_at <= now:
+        return None
+    if office_id is not None and entry.office_id != office_id:
         return None
     entry.used_at = now
     for old in session.scalars(select(GroupChat).where(
             GroupChat.office_id == entry.office_id, GroupChat.purpose == entry.purpose)):
         old.purpose = None
-    group = session.scalars(select(GroupChat).where(GroupChat.group_id == group_id)).first()
+    group = _group(session, group_id, entry.office_id)
+    if group is None and office_id is None:  # joined before the office was known
+        group = session.scalars(select(GroupChat).where(
+            GroupChat.group_id == group_id, GroupChat.office_id.is_(None))).first()
     if group is None:
         group = GroupChat(group_id=group_id, joined_at=now)
         session.add(group)
@@ -182,8 +205,8 @@ def register_group(session: Session, group_id: str, code: str, now: datetime) ->
     return group
 
 
-def group_left(session: Session, group_id: str, now: datetime) -> None:
-    group = session.scalars(select(GroupChat).where(GroupChat.group_id == group_id)).first()
+def group_left(session: Session, group_id: str, now: datetime, office_id: int | None = None) -> None:
+    group = _group(session, group_id, office_id)
     if group is not None:
         group.active, group.purpose, group.left_at = False, None, now
 

@@ -64,7 +64,13 @@ class EventContext:
 
     @property
     def office_id(self) -> int | None:
-        return self.person.office_id if self.person else None
+        """The office whose channel the event came in on (never the person's: a stranger to
+        this office has none here, and every answer goes with this office's token)."""
+        return self.row.office_id
+
+    @property
+    def conversation_office(self) -> int:
+        return self.row.office_id or 0
 
     def reply(self, *messages: dict) -> None:
         """Buffer messages for this event's single reply (sent as one outbox row at the end)."""
@@ -90,21 +96,24 @@ class EventContext:
         if self._chat_state is None:
             row = self.session.execute(
                 select(Conversation.state, Conversation.data, Conversation.updated_at)
-                .where(Conversation.line_user_id == self.user_id)).first() if self.user_id else None
+                .where(Conversation.office_id == self.conversation_office,
+                       Conversation.line_user_id == self.user_id)).first() if self.user_id else None
             self._chat_state = ChatState(row.state, dict(row.data or {}), row.updated_at) if row else IDLE
         return self._chat_state
 
     def conversation(self) -> Conversation:
         """The user's chat state, locked for the rest of this transaction."""
         if self._conversation is None:
-            locked = (select(Conversation).where(Conversation.line_user_id == self.user_id)
+            locked = (select(Conversation).where(Conversation.office_id == self.conversation_office,
+                                                 Conversation.line_user_id == self.user_id)
                       .with_for_update().execution_options(populate_existing=True))
             self._conversation = self.session.scalars(locked).first()
             if self._conversation is None:
                 # Create-if-missing without a race (two first events at once), then lock the row.
                 # Only then: SQLAlchemy compiles an ON CONFLICT insert anew every time.
                 self.session.execute(insert_ignoring_conflicts(
-                    self.session, Conversation, line_user_id=self.user_id, state="idle", data={},
+                    self.session, Conversation, office_id=self.conversation_office,
+                    line_user_id=self.user_id, state="idle", data={},
                     updated_at=self.now))
                 self._conversation = self.session.scalars(locked).one()
         return self._conversation

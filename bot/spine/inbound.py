@@ -124,8 +124,9 @@ def _event_id(raw: object) -> str:
     return "invalid:" + digest[:56]
 
 
-def rows(events: list) -> list[dict]:
-    """One row per event (duplicate ids inside a body kept once), in timestamp order."""
+def rows(events: list, office_id: int | None = None) -> list[dict]:
+    """One row per event (duplicate ids inside a body kept once), in timestamp order, each
+    under the office whose channel the body came in on."""
     now = utcnow()
     by_id: dict[str, dict] = {}
     for raw in events:
@@ -140,7 +141,7 @@ def rows(events: list) -> list[dict]:
             row = {"type": "invalid", "mode": "active", "source_type": None, "line_user_id": None,
                    "group_id": None, "chat_key": "", "timestamp_ms": 0, "redelivery": False,
                    "outcome": "invalid", "payload": {"invalid": str(exc)}}
-        row.update(webhook_event_id=event_id, received_at=now)
+        row.update(webhook_event_id=event_id, received_at=now, office_id=office_id)
         if row["outcome"] != "pending":  # never handled: final as recorded
             row["handled_at"] = now
         by_id[event_id] = row

@@ -160,11 +160,11 @@ class Stage:
         token = (row.payload or {}).get("replyToken")
         sorry = [messages.text(messages.SORRY_ERROR)]
         if chat and isinstance(token, str):
-            outbox.reply(session, token, chat, sorry,
+            outbox.reply(session, token, chat, sorry, office_id=row.office_id,
                          event_time=event_time(row.timestamp_ms), event_id=row.webhook_event_id,
                          window_seconds=self.config.reply_window_seconds)
         elif chat:
-            outbox.push(session, chat, sorry, event_id=row.webhook_event_id)
+            outbox.push(session, chat, sorry, office_id=row.office_id, event_id=row.webhook_event_id)
 
     def _on_pending(self, event_id: int, change: Callable[[Session, InboundEvent], None],
                     failed: str) -> None:

@@ -41,7 +41,7 @@ def album_check(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """No network: once quiet, ask for the activity name with the latest photo's reply token."""
 
     def close_album(session: Session, _row: OutboxMessage) -> None:
-        conversation = session.get(Conversation, row.target)
+        conversation = session.get(Conversation, (row.office_id or 0, row.target))
         submission = session.get(Submission, row.payload["submission_id"])
         count = row.payload["count"]
         # Another photo since (a later check will decide), or the user moved on: nothing to do.

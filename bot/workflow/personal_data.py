@@ -57,7 +57,7 @@ def show_result(session: Session, config: Config, sha: str) -> None:
     for submission in items:
         submitter = session.get(Person, submission.submitter_id)
         if submission.status in ("draft", "returned"):
-            conversation = session.get(Conversation, submitter.line_user_id) if submitter.line_user_id else None
+            conversation = session.get(Conversation, (submitter.office_id, submitter.line_user_id)) if submitter.line_user_id else None
             if conversation and conversation.state == "draft_confirm" \
                     and conversation.data.get("submission_id") == submission.id \
                     and conversation.data.get("checking"):

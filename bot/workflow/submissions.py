@@ -216,7 +216,7 @@ def expire_idle_drafts(session: Session, now: datetime) -> list[Submission]:
             outbox.push(session, person.line_user_id, [messages.text(
                 f"เรื่อง \"{title}\" ที่ยังไม่ได้ส่ง หมดอายุแล้วเพราะไม่มีการดำเนินการเกิน 24 ชั่วโมงค่ะ "
                 "หากต้องการส่ง กรุณาเริ่มใหม่อีกครั้ง")], office_id=submission.office_id)
-            conversation = session.get(Conversation, person.line_user_id)
+            conversation = session.get(Conversation, (person.office_id, person.line_user_id))
             if conversation and conversation.data.get("submission_id") == submission.id:
                 conversation.state, conversation.data = "idle", {}
     return list(idle)
@@ -254,7 +254,7 @@ def _refuse_file(session: Session, config: Config, row: OutboxMessage, attachmen
     submission = attachment.version.submission
     if submission.status == "draft":
         cancel(session, submission, session.get(Person, submission.submitter_id), utcnow(), None)
-        conversation = session.get(Conversation, row.target) if row.target else None
+        conversation = session.get(Conversation, (row.office_id or 0, row.target)) if row.target else None
         if conversation is not None and conversation.data.get("submission_id") == submission.id:
             conversation.state, conversation.data = "idle", {}
     _answer(session, config, row, [messages.text(f"{text}\n{REFUSED_NEW_FILE}")])
