@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import math
 import random
+import secrets
 import shlex
 import sys
 import tempfile
@@ -45,6 +46,7 @@ from bench.reply_bench import answered_events, collect_answers
 from bench.stacks import (
     BOOT_SECONDS,
     ROOT,
+    TOKEN,
     _gunicorn,
     _line_env,
     _python,
@@ -109,7 +111,8 @@ class OfficeTraffic(Traffic):
     """Each event from its office's people, signed with its office's secret; even-numbered
     bodies to /callback/<key>, odd ones to /callback with the office's bot as `destination`."""
 
-    def __init__(self, offices: list[BenchOffice], dues: list[Due], fake_url: str, seed: int = 11):
+    def __init__(self, offices: list[BenchOffice], dues: list[Due], fake_url: str | None, seed: int = 11):
+        """Reply tokens from the fake LINE at `fake_url` (None: made up, for tests of the bodies)."""
         rng = random.Random(seed)
         self.offices, self.dues = offices, dues
         self.data: list[str | None] = []
@@ -125,7 +128,8 @@ class OfficeTraffic(Traffic):
                 user = rng.choice(office.users)
                 self.data.append(MENUS[len(self.data) % len(MENUS)] if due.kind in ("postback", "approve") else None)
             planned.append(Planned(due.kind, user, None))
-        tokens = fake_line.prepare(fake_url, [p.user_id for p in planned], [], b"", "text/plain")
+        tokens = (fake_line.prepare(fake_url, [p.user_id for p in planned], [], b"", "text/plain")
+                  if fake_url else [secrets.token_hex(16) for _ in planned])
         super().__init__("", planned, tokens)
 
     def event(self, i: int) -> dict:
@@ -167,7 +171,8 @@ def deployment(workdir: Path, database_url: str, offices: list[BenchOffice], *, 
     """Fake LINE, the offices loaded, gunicorn and the workers; all stopped on the way out."""
     own = len(offices) > 1  # one office: a one-office deployment, its channel in the settings
     with Processes(workdir / "fake") as fake_procs, Processes(workdir / "prakat") as procs:
-        fake_url = start_fake(fake_procs, LATENCY, [o.token for o in offices])
+        # The settings' token too: a send made with it is counted (wrong_token), not refused.
+        fake_url = start_fake(fake_procs, LATENCY, [o.token for o in offices] + [TOKEN])
         if database_url.startswith("postgresql"):
             empty_postgres(database_url)
         started = time.monotonic()
@@ -240,7 +245,8 @@ def run(dep: Deployment, rate: float, seconds: float, burst_office: int, burst_f
     loaded = asyncio.run(open_loop(dep.callback_url, traffic, rate=rate, seconds=seconds,
                                    schedule=[d.at for d in dues]))
     dep.procs.check_alive()
-    got = collect_answers(dep.fake_url, cursor, set(traffic.tokens), len(dues), WAIT_SECONDS)
+    got = collect_answers(dep.fake_url, cursor, set(traffic.tokens), len(dues), WAIT_SECONDS,
+                          pushes_answer=False)  # an approval pushes cards to others
     cpu = _cpu_by_kind(cpu, dep.procs.cpu_seconds())
     answers, by_reply, by_push = answered_events(loaded.samples, traffic, got)
     parked_after = drain(dep, 30)

@@ -66,9 +66,11 @@ def answered_events(samples: list[Sample], traffic: Traffic,
     return out, by_reply, by_push
 
 
-def collect_answers(fake_url: str, cursor: int, tokens: set[str], expected: int, wait: float) -> list[dict]:
+def collect_answers(fake_url: str, cursor: int, tokens: set[str], expected: int, wait: float, *,
+                    pushes_answer: bool = True) -> list[dict]:
     """The replies and pushes from `cursor` on, once every token has its reply, or the sends have
-    stopped coming for a while, or after `wait` seconds."""
+    stopped coming for a while, or after `wait` seconds. `pushes_answer=False`: pushes are not
+    answers to the events (a bot that also pushes cards to others), only replies count."""
     deadline, got, quiet_since = time.monotonic() + wait, [], time.monotonic()
     while time.monotonic() < deadline:
         new, cursor = fake_line.deliveries(fake_url, cursor)
@@ -76,7 +78,8 @@ def collect_answers(fake_url: str, cursor: int, tokens: set[str], expected: int,
         if new:
             quiet_since = time.monotonic()
         replied = sum(1 for d in got if d["reply_token"] in tokens)
-        if replied + sum(1 for d in got if d["kind"] == "push") >= expected or time.monotonic() - quiet_since > 15:
+        pushed = sum(1 for d in got if d["kind"] == "push") if pushes_answer else 0
+        if replied + pushed >= expected or time.monotonic() - quiet_since > 15:
             break
         time.sleep(0.2)
     return got
