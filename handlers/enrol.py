@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent
-from sqlalchemy import select
 
 from bot.office import richmenus
 from bot.office.org import (

@@ -42,10 +42,12 @@ def my_list(ctx: EventContext) -> None:
 
 
 def _item(ctx: EventContext, params: dict) -> Submission | None:
+    """The tapped item, if it is this channel's office's: another office's id is unknown here."""
     try:
-        return ctx.session.get(Submission, postback.int_param(params, "s"))
+        submission = ctx.session.get(Submission, postback.int_param(params, "s"))
     except postback.PayloadError:
         return None
+    return submission if submission is not None and submission.office_id == ctx.office_id else None
 
 
 def _revise(ctx: EventContext, submission: Submission) -> None:

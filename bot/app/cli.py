@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 import threading
 from dataclasses import replace
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from bot.digest.cli import digest_command
 from bot.ita.cli import ita_command
 from bot.ita.lists import ListError, check_setting
+from bot.office.channels import set_channel
 from bot.office.org import (
     OrgError,
     create_group_code,
@@ -34,10 +36,14 @@ from bot.schedule.scheduler import start_scheduler, stop_scheduler
 from bot.spine.audit import history, verify
 from bot.spine.config import MAX_SENDER_THREADS
 from bot.spine.db import transaction
+from bot.spine.sealed import SealError
 from bot.spine.sender import describe
 from bot.workflow import notify
 from bot.workflow.machine import reassign_open_steps
 from models import ActingAssignment, InboundEvent, Office, OutboxMessage, Person, Unit, utcnow
+
+BOT_USER_ID = re.compile(r"U[0-9a-f]{32}")
+CHANNEL_ID = re.compile(r"[0-9]{1,20}")
 
 
 def runtime():
@@ -133,16 +139,29 @@ def worker_cli(no_scheduler: bool, senders: int | None):
 
 # --- the office ----------------------------------------------------------------------------
 
-def _office(session):
-    offices = session.scalars(select(Office).order_by(Office.id)).all()
+def _office(session, key: str | None = None):
+    """The office KEY names; without a key, the only office (several: say which)."""
+    if key is not None:
+        office = session.scalars(select(Office).where(Office.key == key)).first()
+        if office is None:
+            raise click.ClickException(f"no office with key '{key}' (see `flask --app webhook org list`)")
+        return office
+    offices = session.scalars(select(Office).order_by(Office.id).limit(2)).all()
     if not offices:
         raise click.ClickException("no office yet: run `flask --app webhook org load FILE.yaml` first")
+    if len(offices) > 1:
+        raise click.ClickException("several offices: say which with --office KEY "
+                                   "(see `flask --app webhook org list`)")
     return offices[0]
+
+
+OFFICE_OPTION = click.option("--office", "office_key", default=None,
+                             help="The office's key (needed when the deployment has several).")
 
 
 @click.group("org", cls=AppGroup)
 def org_cli():
-    """Load or show the office."""
+    """Load, list or show the offices; store an office's LINE channel."""
 
 
 @org_cli.command("load")
@@ -164,15 +183,73 @@ def org_load(path: str):
             relink_changed(session, summary["office_id"])
     except (OrgFileError, ListError) as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
-    click.echo(f"loaded {path}: {summary['units']} units, {summary['people']} people, "
+    with rt.factory() as session:
+        key = session.get(Office, summary["office_id"]).key
+    rt.channels.invalidate()
+    click.echo(f"loaded {path} as office '{key}' ({'new' if summary['created'] else 'updated'}): "
+               f"{summary['units']} units, {summary['people']} people, "
                f"{summary['deactivated']} deactivated, {len(moved)} open approval step(s) moved to a new director")
 
 
+@org_cli.command("list")
+def org_list():
+    """Every office: key, name, whether it has its own LINE channel, people, portal hosts."""
+    with runtime().factory() as session:
+        offices = session.scalars(select(Office).order_by(Office.id)).all()
+        people = dict(session.execute(select(Person.office_id, func.count()).where(
+            Person.active.is_(True)).group_by(Person.office_id)).all())
+        linked = dict(session.execute(select(Person.office_id, func.count()).where(
+            Person.active.is_(True), Person.line_user_id.is_not(None)).group_by(Person.office_id)).all())
+    if not offices:
+        click.echo("no office yet: run `flask --app webhook org load FILE.yaml` first")
+    for office in offices:
+        channel = (f"channel {office.line_channel_id} ({office.line_bot_user_id})"
+                   if office.line_bot_user_id else "no channel of its own (LINE_CHANNEL_* settings)")
+        click.echo(f"{office.key:<16} {office.name} — {channel} — {people.get(office.id, 0)} people, "
+                   f"{linked.get(office.id, 0)} linked — hosts: {', '.join(office.hosts or []) or '-'}")
+
+
+@org_cli.command("channel")
+@click.argument("key")
+@click.option("--channel-id", required=True, help="The channel's id (LINE Developers console).")
+@click.option("--bot-user-id", required=True,
+              help="The bot's user id, U + 32 hex digits: the webhook body's `destination`.")
+def org_channel(key: str, channel_id: str, bot_user_id: str):
+    """Store office KEY's own LINE channel. The channel secret and the access token are read
+    from standard input, one a line (never from arguments, never shown): for example
+    `printf '%s\\n%s\\n' "$SECRET" "$TOKEN" | flask --app webhook org channel KEY …`."""
+    if not BOT_USER_ID.fullmatch(bot_user_id):
+        raise click.ClickException("--bot-user-id must be U followed by 32 hex digits")
+    if not CHANNEL_ID.fullmatch(channel_id):
+        raise click.ClickException("--channel-id must be the channel's digits")
+    stream = click.get_text_stream("stdin")
+    secret, token = stream.readline().strip(), stream.readline().strip()
+    if not secret or not token:
+        raise click.ClickException("give the channel secret and the access token on standard "
+                                   "input, one a line; nothing was changed")
+    rt = runtime()
+    try:
+        with transaction(rt.factory) as session:
+            office = _office(session, key)
+            other = session.scalars(select(Office).where(
+                Office.line_bot_user_id == bot_user_id, Office.id != office.id)).first()
+            if other is not None:
+                raise click.ClickException(f"bot {bot_user_id} is already office '{other.key}''s channel")
+            set_channel(session, office, channel_id=channel_id, secret=secret, token=token,
+                        bot_user_id=bot_user_id, sealing_key=rt.config.prakat_secret_key)
+    except SealError as exc:
+        raise click.ClickException(f"{exc}; nothing was changed") from None
+    rt.channels.invalidate()
+    click.echo(f"office '{key}' now has its own LINE channel {channel_id}; set its webhook URL to "
+               f"{rt.config.public_base_url}/callback/{key}")
+
+
 @org_cli.command("show")
-def org_show():
+@OFFICE_OPTION
+def org_show(office_key: str | None):
     """Print the office, who holds which role and who is linked."""
     with runtime().factory() as session:
-        office = _office(session)
+        office = _office(session, office_key)
         click.echo(f"{office.name} ({office.short_name}) — publish mode: {office.publish_mode}")
         click.echo(f"office director: {office.director.name if office.director else '-'}")
         for unit in session.scalars(select(Unit).where(Unit.office_id == office.id).order_by(Unit.id)):
@@ -188,11 +265,13 @@ def org_show():
 @click.command("invite")
 @with_appcontext
 @click.argument("key")
-def invite_cli(key: str):
+@OFFICE_OPTION
+def invite_cli(key: str, office_key: str | None):
     """Print a one-time code (valid 7 days) that links KEY's LINE account."""
     try:
         with transaction(runtime().factory) as session:
-            person = person_by_key(session, key)
+            office_id = _office(session, office_key).id if office_key else None
+            person = person_by_key(session, key, office_id)
             code = create_invite(session, person, utcnow())
     except OrgError as exc:
         raise click.ClickException(str(exc)) from None
@@ -217,10 +296,12 @@ def unlink_cli(key: str):
 @click.command("group-code")
 @with_appcontext
 @click.argument("purpose", type=click.Choice(["pr", "management"]))
-def group_code_cli(purpose: str):
-    """Print a one-time code; typed in a group chat, it registers that group for PURPOSE."""
+@OFFICE_OPTION
+def group_code_cli(purpose: str, office_key: str | None):
+    """Print a one-time code; typed in a group chat with the office's bot, it registers that
+    group for PURPOSE."""
     with transaction(runtime().factory) as session:
-        code = create_group_code(session, _office(session), purpose, utcnow())
+        code = create_group_code(session, _office(session, office_key), purpose, utcnow())
     click.echo("Type this code in the group chat within 2 days:")
     click.echo(code)
 
@@ -279,14 +360,17 @@ def audit_cli():
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Walk the hash chain; name the first row that was changed or removed."""
+@OFFICE_OPTION
+def audit_verify(office_key: str | None):
+    """Walk the hash chains (every office's, or one's); name the first row that was changed or
+    removed."""
     with runtime().factory() as session:
-        result = verify(session)
+        result = verify(session, _office(session, office_key).id) if office_key else verify(session)
+    whose = f"office '{office_key}''s audit chain" if office_key else "every office's audit chain"
     if not result.ok:
-        raise click.ClickException(f"audit chain broken at row {result.broken_id}: {result.reason} "
-                                   f"({result.checked} rows before it are intact)")
-    click.echo(f"audit chain intact: {result.checked} rows")
+        raise click.ClickException(f"{whose} is broken at row {result.broken_id}: "
+                                   f"{result.reason} ({result.checked} rows before it are intact)")
+    click.echo(f"{whose} is intact: {result.checked} rows")
 
 
 @audit_cli.command("export")

@@ -20,7 +20,7 @@ from bot.spine.config import SANDBOX_TOKEN, Config
 from bot.spine.db import make_engine, make_sessionmaker, migrate, read_only_sessionmaker
 from bot.spine.intake import NOTIFY_CHANNEL, Recorder
 from bot.spine.line_api import LineClients, line_clients
-from bot.spine.sender import Sender
+from bot.spine.sender import NoChannel, Sender
 from bot.spine.sender_pool import POOL_BATCH, SenderPool
 from bot.spine.waker import Waker, listen, wake_on_commit
 
@@ -49,6 +49,9 @@ class Runtime:
     inbound_waker: Waker = field(default_factory=Waker)
     _recorder: Recorder | None = None
     _channels: ChannelDirectory | None = None
+    # LINE clients per access token (each office's channel), made on first use, kept for reuse.
+    _office_clients: dict[str, LineClients] = field(default_factory=dict)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
@@ -81,8 +84,31 @@ class Runtime:
                                          pool_size=self.config.sender_threads)
         return self._clients
 
+    def clients_for(self, office_id: int | None) -> LineClients:
+        """The LINE clients of the office's channel: its own token, or the settings' for the
+        office that has none (one-office deployments). Never another office's: NoChannel."""
+        channel = self.channels.for_office(office_id)
+        if channel is None:
+            raise NoChannel(f"office {office_id} has no LINE channel: store one with "
+                            "`flask --app webhook org channel`")
+        default = self.clients  # also starts the sandbox's fake LINE
+        if channel.token == self.config.line_channel_access_token:
+            return default
+        with self._clients_lock:
+            clients = self._office_clients.get(channel.token)
+            if clients is None:
+                base, data = self.config.line_api_base, self.config.line_data_api_base
+                if self.fake_line is not None:  # sandbox mode: the fake answers every office
+                    self.fake_line.add_channel(channel.token)
+                    base = data = self.fake_line.url
+                clients = self._office_clients[channel.token] = line_clients(
+                    base, data, channel.token, self.config.line_timeout_seconds,
+                    pool_size=self.config.sender_threads)
+            return clients
+
     def sender(self, worker: str | None = None, **kwargs) -> Sender:
         kwargs.setdefault("waker", self.outbox_waker)
+        kwargs.setdefault("clients_for", self.clients_for)
         return Sender(self.factory, self.clients,
                       worker=worker or f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}",
                       config=self.config, give_up_seconds=self.config.outbox_give_up_seconds,
@@ -158,6 +184,8 @@ class Runtime:
             stop_scheduler(self, self.scheduler)  # also frees the PostgreSQL scheduler lock
         if self._clients is not None:
             self._clients.close()
+        for clients in self._office_clients.values():
+            clients.close()
         if self.fake_line is not None:
             self.fake_line.stop()
         self.engine.dispose()

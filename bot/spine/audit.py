@@ -1,8 +1,12 @@
 """The append-only audit log: one row per state change and per refused attempt, hash-chained.
 
 Each row's hash covers its content and the previous row's hash, so editing or deleting a row
-breaks the chain at that row. Appends are serialised (an advisory lock on PostgreSQL, BEGIN
-IMMEDIATE on SQLite) so two transactions never chain onto the same predecessor.
+breaks the chain at that row. Every office has its own chain (office_id None: the deployment's
+own, for what happened before any office was known), so offices are audited, and verify,
+independently. Rows written before chains were per office (per_office false) stay one
+deployment-wide chain, and each office's chain goes on from its last such row. Appends to one
+chain are serialised (an advisory lock per office on PostgreSQL, BEGIN IMMEDIATE on SQLite) so
+two transactions never chain onto the same predecessor.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ class UnknownAuditAction(ValueError):
 
 
 def _content(row: AuditEntry) -> str:
-    return json.dumps({
+    chain = {"chain": "office"} if row.per_office else {}  # legacy rows hash as they always did
+    return json.dumps({**chain,
         "office": row.office_id, "submission": row.submission_id, "actor": row.actor_id,
         "actor_line": row.actor_line_user_id, "acting_for": row.acting_for_id,
         "acting_order": row.acting_order, "action": row.action, "from": row.from_state,
@@ -52,6 +57,10 @@ def _content(row: AuditEntry) -> str:
         "event": row.webhook_event_id, "data": row.data,
         "at": row.created_at.isoformat(timespec="microseconds"),
     }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _of_office(office_id: int | None):
+    return AuditEntry.office_id.is_(None) if office_id is None else AuditEntry.office_id == office_id
 
 
 def row_hash(prev_hash: str, row: AuditEntry) -> str:
@@ -67,14 +76,16 @@ def record(session: Session, action: str, *, office_id: int | None = None, submi
     if action not in ACTIONS:
         raise UnknownAuditAction(f"audit action {action!r} is not in bot.spine.audit.ACTIONS")
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-    last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, :o)"),
+                        {"k": LOCK_KEY, "o": office_id or 0})
+    last = session.scalars(select(AuditEntry.hash).where(_of_office(office_id))
+                           .order_by(AuditEntry.id.desc()).limit(1)).first()
     row = AuditEntry(
         office_id=office_id, submission_id=submission_id, actor_id=actor_id,
         actor_line_user_id=actor_line_user_id, acting_for_id=acting_for_id,
         acting_order=acting_order, action=action, from_state=from_state, to_state=to_state,
         version=version, file_hashes=list(file_hashes or []), webhook_event_id=event_id,
-        data=dict(data or {}), created_at=utcnow(),
+        data=dict(data or {}), created_at=utcnow(), per_office=True,
         prev_hash=last or GENESIS,
     )
     row.hash = row_hash(row.prev_hash, row)
@@ -91,15 +102,29 @@ class Verification:
     reason: str = ""
 
 
-def verify(session: Session) -> Verification:
-    """Walk the chain in id order; name the first row whose content or link does not match."""
-    prev, checked = GENESIS, 0
-    for row in session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
-        if row.prev_hash != prev:
+EVERY_OFFICE = object()
+
+
+def verify(session: Session, office_id: int | None | object = EVERY_OFFICE) -> Verification:
+    """Walk the chains in id order (every office's, or one office's); name the first row whose
+    content or link does not match. One office's chain verifies without any other's rows."""
+    legacy_prev, last, checked = GENESIS, {}, 0
+    query = select(AuditEntry).order_by(AuditEntry.id)
+    if office_id is not EVERY_OFFICE:
+        query = query.where(_of_office(office_id))
+    for row in session.scalars(query).yield_per(1000):
+        if row.per_office:
+            expected = last.get(row.office_id, GENESIS)
+        else:  # the old deployment-wide chain: its links are checked when all of it is walked
+            expected = legacy_prev if office_id is EVERY_OFFICE else row.prev_hash
+        if row.prev_hash != expected:
             return Verification(False, checked, row.id, "its prev_hash does not match the row before it")
-        if row_hash(prev, row) != row.hash:
+        if row_hash(row.prev_hash, row) != row.hash:
             return Verification(False, checked, row.id, "its content does not match its hash")
-        prev, checked = row.hash, checked + 1
+        if not row.per_office:
+            legacy_prev = row.hash
+        last[row.office_id] = row.hash
+        checked += 1
     return Verification(True, checked)
 
 

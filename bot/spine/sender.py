@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -69,11 +69,22 @@ OnFailed = Callable[[Session, OutboxMessage], None]
 
 @dataclass
 class SendContext:
+    """What an executor may use. `clients` are those of the row's office's channel."""
+
     factory: sessionmaker[Session]
     clients: LineClients
     config: object
     now: Callable[[], datetime]
     group_sizes: dict[str, tuple[int, datetime]]
+
+
+class NoChannel(LookupError):
+    """The row's office has no LINE channel this process can use (none stored, or sealed with
+    another key): the row waits and is retried, never sent with another office's token."""
+
+
+# office id (None: the deployment's own rows) → the LINE clients of that office's channel.
+ClientsFor = Callable[[int | None], LineClients]
 
 
 def from_api_exception(exc: ApiException) -> Outcome:
@@ -243,7 +254,7 @@ class Sender:
                  on_failed: Mapping[str, OnFailed] | None = None,
                  lanes: Sequence[Sequence[str]] = (MESSAGE_LANE,), waker: Waker | None = None,
                  batch: int = 20, backoff_base: float = 1.0, backoff_cap: float = 300.0,
-                 now: Callable[[], datetime] = utcnow):
+                 now: Callable[[], datetime] = utcnow, clients_for: ClientsFor | None = None):
         self.factory = factory
         self.batch = batch
         self.lanes = tuple(tuple(lane) for lane in lanes)
@@ -256,6 +267,8 @@ class Sender:
         self.backoff_cap = backoff_cap
         self.now = now
         self.ctx = SendContext(factory=factory, clients=clients, config=config, now=now, group_sizes={})
+        # Several offices: each row goes with its office's token. Without: every row with `clients`.
+        self.clients_for = clients_for or (lambda _office_id: clients)
 
     def claim(self, limit: int | None = None) -> list[OutboxMessage]:
         limit, now = limit or self.batch, self.now()
@@ -289,7 +302,12 @@ class Sender:
             outcome = Outcome("failed", error=f"no executor for {row.kind!r}")
         else:
             try:
-                outcome = run(self.ctx, row)
+                clients = self.clients_for(row.office_id)
+                ctx = self.ctx if clients is self.ctx.clients else replace(self.ctx, clients=clients)
+                outcome = run(ctx, row)
+            except NoChannel as exc:
+                log.error("outbox row %s: %s", row.id, exc)
+                outcome = Outcome("retry", error=str(exc)[:500])
             except Exception as exc:  # a bug in an executor must not kill the sender
                 log.exception("outbox row %s (%s) crashed", row.id, row.kind)
                 outcome = Outcome("retry", error=f"crash: {type(exc).__name__}: {exc}"[:500])

@@ -135,7 +135,8 @@ def _refuse(session: Session, submission: Submission | None, actor: Person | Non
                to_state=submission.status, event_id=event_id, actor_line_user_id=actor_line_user_id,
                data={"reason": reason, **data})
     else:
-        audit.record(session, "refused", actor_id=actor.id if actor else None,
+        audit.record(session, "refused", office_id=actor.office_id if actor else None,
+                     actor_id=actor.id if actor else None,
                      actor_line_user_id=actor_line_user_id, event_id=event_id,
                      data={"reason": reason, **data})
     return Refused(reason, submission.id if submission else None, step.id if step else None)
@@ -156,6 +157,10 @@ def authorise(session: Session, *, step_id: int, version: int, action: str, acto
         return refuse("unknown")
     if actor is None:
         return refuse("not_linked")
+    if submission.office_id != actor.office_id:
+        # Another office's item (a forged postback): as unknown as an id that does not exist,
+        # and on the tapper's office's record, not the other office's.
+        return _refuse(session, None, actor, "unknown", event_id, actor_line_user_id, data)
     if submission.status == "withdrawn":
         return refuse("withdrawn")
     if step.status == "queued":  # no card for it exists yet: a forged step id

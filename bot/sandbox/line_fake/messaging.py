@@ -54,6 +54,7 @@ class Delivery:
     at: float
     notification_disabled: bool = False
     sent_message_ids: list[str] = field(default_factory=list)
+    token: str = ""  # the access token of the channel that sent it
 
 
 @dataclass
@@ -61,6 +62,7 @@ class ReplyToken:
     to: str
     expires_at: float
     used: bool = False
+    channel: str | None = None  # the access token of the channel whose webhook carried it
 
 
 @dataclass
@@ -111,11 +113,13 @@ class MessagingEndpoints(Endpoints):
 
     # ----------------------------------------------------------------- test set-up, inspection
 
-    def issue_reply_token(self, to: str, ttl: float = 60.0) -> str:
-        """A reply token as LINE would put in a webhook; a reply with it goes to `to`."""
+    def issue_reply_token(self, to: str, ttl: float = 60.0, channel: str | None = None) -> str:
+        """A reply token as LINE would put in a webhook; a reply with it goes to `to`. With
+        `channel` (an access token), only that channel may use it, as on LINE."""
         token = secrets.token_hex(16)
         with self._lock:
-            self._reply_tokens[token] = ReplyToken(to=to, expires_at=time.monotonic() + ttl)
+            self._reply_tokens[token] = ReplyToken(to=to, expires_at=time.monotonic() + ttl,
+                                                   channel=channel)
         return token
 
     def expire_reply_token(self, token: str) -> None:
@@ -163,6 +167,7 @@ class MessagingEndpoints(Endpoints):
                 at=time.monotonic(),
                 notification_disabled=bool(body.get("notificationDisabled", False)),
                 sent_message_ids=[s["id"] for s in sent],
+                token=call.token,
             )
         )
         return sent
@@ -195,7 +200,8 @@ class MessagingEndpoints(Endpoints):
         if error:
             return error
         token = self._reply_tokens.get(body["replyToken"])
-        if token is None or token.used or token.expires_at <= time.monotonic():
+        if token is None or token.used or token.expires_at <= time.monotonic() \
+                or (token.channel is not None and token.channel != call.token):
             return error_response(400, "Invalid reply token")
         token.used = True
         return json_response(200, {"sentMessages": self._deliver("reply", token.to, body, call)})

@@ -107,6 +107,8 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
         require_group_membership: bool = True,
     ) -> None:
         self.access_token = access_token
+        # Further channels' tokens (several offices in one deployment): add_channel.
+        self.channel_tokens: set[str] = set()
         self.bot_user_id = bot_user_id
         self.bot_display_name = bot_display_name
         self._lock = threading.RLock()
@@ -163,10 +165,16 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
             raise RuntimeError("FakeLine is not started")
         return f"http://{self._server.host}:{self._server.server_port}"
 
+    def add_channel(self, access_token: str) -> None:
+        """Accept another channel's token too (until reset), as LINE accepts each channel's own."""
+        with self._lock:
+            self.channel_tokens.add(access_token)
+
     def reset(self, *, keep_profiles: bool = False) -> None:
         """Forget everything that happened (and the knobs); optionally keep profiles/groups."""
         with self._lock:
             self.requests.clear()
+            self.channel_tokens.clear()
             self.validation_errors.clear()
             self.server_errors.clear()
             self._faults.clear()
@@ -269,7 +277,8 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
     def _endpoint(
         self, request: Request, request_id: str, parsed: Any, json_ok: bool, too_big: bool
     ) -> Response:
-        if request.headers.get("Authorization", "") != f"Bearer {self.access_token}":
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if given != self.access_token and given not in self.channel_tokens:
             return error_response(
                 401,
                 "Authentication failed. Confirm that the access token in the authorization header is valid.",
@@ -285,7 +294,7 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
         retry_key = request.headers.get("X-Line-Retry-Key")
         if refusal := retry_key_refusal(endpoint, retry_key):
             return refusal
-        call = Call(request, request_id, parsed, json_ok, retry_key, args)
+        call = Call(request, request_id, parsed, json_ok, retry_key, args, given)
         return getattr(self, f"_h_{endpoint}")(call)
 
     def _take_fault(self, method: str, path: str) -> _Fault | None:

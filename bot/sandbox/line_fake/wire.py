@@ -26,6 +26,7 @@ class Call:
     json_ok: bool
     retry_key: str | None
     args: dict[str, str]
+    token: str = ""  # the access token it came with: which channel (office) made the call
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
