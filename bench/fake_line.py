@@ -46,20 +46,6 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-class ManyChannels(FakeLine):
-    """A fake LINE that accepts any of several channels' access tokens (one per office)."""
-
-    def __init__(self, tokens: list[str], **kwargs):
-        super().__init__(access_token=tokens[0], **kwargs)
-        self.tokens = frozenset(tokens)
-
-    def _endpoint(self, request, *args):
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if given in self.tokens:
-            self.access_token = given  # safe: the fake answers every call under its one lock
-        return super()._endpoint(request, *args)
-
-
 def _token(r) -> str:
     return r.headers.get("authorization", "").removeprefix("Bearer ")
 
@@ -198,7 +184,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", required=True, action="append",
                         help="a channel access token to accept (once per office)")
     args = parser.parse_args(argv)
-    fake = ManyChannels(args.token, require_group_membership=False)
+    fake = FakeLine(access_token=args.token[0], require_group_membership=False)
+    for token in args.token[1:]:
+        fake.add_channel(token)
     fake.latency = args.latency
     server = make_server("127.0.0.1", args.port, control_app(fake), threaded=True, request_handler=_Quiet)
     # SIGTERM from the bench ends serve_forever cleanly (shutdown must come from another thread).
