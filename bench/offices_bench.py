@@ -66,7 +66,7 @@ TEXTS = ("วิธีใช้", "รายการของฉัน")
 MENUS = ("v1/menu?m=mine", "v1/menu?m=help", "v1/menu?m=pending")
 PHASES = ("before", "burst", "after")
 WAIT_SECONDS = 120.0
-FULL = {"offices": 50, "rate": 100.0, "seconds": 60.0, "web": 4, "workers": 2, "pending": 8}
+FULL = {"offices": 50, "rate": 10.0, "seconds": 45.0, "web": 4, "workers": 2, "pending": 4}
 QUICK = {"offices": 3, "rate": 9.0, "seconds": 10.0, "web": 2, "workers": 1, "pending": 2}
 
 
@@ -314,7 +314,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="3 offices, 10 s: the harness works")
     for name, value in FULL.items():
         parser.add_argument(f"--{name}", type=type(value), default=None, help=f"default {value} (quick: {QUICK[name]})")
-    parser.add_argument("--burst-factor", type=float, default=10.0, help="the bursting office's rate, × its share")
+    parser.add_argument("--burst-factor", type=float, default=50.0,
+                        help="the bursting office's rate, × its share (default 50: the total doubles)")
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     settings = {k: getattr(args, k) if getattr(args, k) is not None else v
