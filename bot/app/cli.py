@@ -7,6 +7,7 @@ import io
 import json
 import re
 import signal
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -222,7 +223,7 @@ def org_channel(key: str, channel_id: str, bot_user_id: str):
         raise click.ClickException("--bot-user-id must be U followed by 32 hex digits")
     if not CHANNEL_ID.fullmatch(channel_id):
         raise click.ClickException("--channel-id must be the channel's digits")
-    stream = click.get_text_stream("stdin")
+    stream = sys.stdin
     secret, token = stream.readline().strip(), stream.readline().strip()
     if not secret or not token:
         raise click.ClickException("give the channel secret and the access token on standard "

@@ -70,7 +70,8 @@ def seen_in_group(session: Session, person: Person, group_id: str) -> bool:
     """Whether LINE has shown this person in the group (they spoke, tapped or joined there):
     then the group's copy reaches them, and a 1:1 copy would be a second push of the same."""
     return session.scalar(select(InboundEvent.id).where(
-        InboundEvent.group_id == group_id, InboundEvent.line_user_id == person.line_user_id)
+        InboundEvent.group_id == group_id, InboundEvent.line_user_id == person.line_user_id,
+        InboundEvent.office_id == person.office_id)  # seen by this office's bot, in its group
         .limit(1)) is not None
 
 

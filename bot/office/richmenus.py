@@ -137,7 +137,8 @@ def link_rich_menu(ctx: SendContext, row: OutboxMessage) -> Outcome:
         return network_retry(exc)
 
     def remember(session: Session, _row: OutboxMessage) -> None:
-        person = session.scalars(select(Person).where(Person.line_user_id == user_id)).first()
+        person = session.scalars(select(Person).where(  # this office's person: one per office
+            Person.line_user_id == user_id, Person.office_id == row.office_id)).first()
         if person is not None:
             person.rich_menu = name
 
