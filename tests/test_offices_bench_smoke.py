@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from linebot.v3 import WebhookParser
 
-from bench import offices_bench
+from bench import offices_bench, stage_query_bench
 from bench.offices_bench import MIX, OfficeTraffic, phase, schedule
 from bench.offices_data import make_offices, office_names, org_file, person_line_id
 from bot.office.orgfile import parse
@@ -83,3 +83,9 @@ def test_quick_run_answers_every_event_by_reply_on_its_own_offices_channel(tmp_p
     assert result["others"]["burst"]["n"] > 0 and result["burster"]["burst"]["n"] > 0
     assert "gunicorn" in result["cpu_seconds"] and "worker" in result["cpu_seconds"]
     assert "fairness:" in offices_bench.report(result)
+
+
+def test_the_stage_query_bench_times_both_orders_at_each_backlog(tmp_path):
+    rows = stage_query_bench.run(f"sqlite:///{tmp_path / 'q.db'}", 3, [30, 10])
+    assert [backlog for backlog, _turns, _fifo in rows] == [10, 30]
+    assert all(turns > 0 and fifo > 0 for _backlog, turns, fifo in rows)
