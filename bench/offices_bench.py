@@ -9,7 +9,7 @@ examples/office.yaml and loaded by the org loader with a channel of their own ea
 (bench/offices_data.py). Traffic is signed per office with that office's channel secret, half to
 /callback/<key> and half to /callback (found by the body's `destination`): staff texts, menu
 postbacks, อนุมัติ taps on real pending steps, follows (5 : 2 : 2 : 1), at a steady `--rate`
-across all offices, and in the middle third of the run one office bursts at `--burst-factor`
+across all offices, and in the middle third of the run one office bursts at `--burst`
 times its share on top.
 
 Measured from outside: events/s acknowledged and ack p50/p99; event → reply accepted by LINE per
@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import math
+import os
 import random
 import secrets
 import shlex
@@ -66,8 +67,9 @@ TEXTS = ("วิธีใช้", "รายการของฉัน")
 MENUS = ("v1/menu?m=mine", "v1/menu?m=help", "v1/menu?m=pending")
 PHASES = ("before", "burst", "after")
 WAIT_SECONDS = 120.0
-FULL = {"offices": 50, "rate": 10.0, "seconds": 45.0, "web": 4, "workers": 2, "pending": 4}
-QUICK = {"offices": 3, "rate": 9.0, "seconds": 10.0, "web": 2, "workers": 1, "pending": 2}
+# burst: the bursting office's rate, × its share (50 doubles the full run's load for a third)
+FULL = {"offices": 50, "rate": 10.0, "seconds": 45.0, "web": 4, "workers": 2, "pending": 4, "burst": 50.0}
+QUICK = {"offices": 3, "rate": 9.0, "seconds": 10.0, "web": 2, "workers": 1, "pending": 2, "burst": 10.0}
 
 
 @dataclass(frozen=True)
@@ -314,8 +316,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="3 offices, 10 s: the harness works")
     for name, value in FULL.items():
         parser.add_argument(f"--{name}", type=type(value), default=None, help=f"default {value} (quick: {QUICK[name]})")
-    parser.add_argument("--burst-factor", type=float, default=50.0,
-                        help="the bursting office's rate, × its share (default 50: the total doubles)")
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     settings = {k: getattr(args, k) if getattr(args, k) is not None else v
@@ -323,17 +323,19 @@ def main(argv: list[str] | None = None) -> None:
     database = None if args.database in (None, "sqlite") else args.database
     stop_on_sigterm()
     offices = offices_data.make_offices(settings["offices"])
+    load_before = os.getloadavg()[0]  # the figures mean what the machine's other work left them
     with tempfile.TemporaryDirectory(prefix="offices-bench-") as workdir:
         url = database or f"sqlite:///{Path(workdir) / 'prakat.db'}"
         with deployment(Path(workdir), url, offices, web=settings["web"], workers=settings["workers"],
                         pending=settings["pending"]) as dep:
             result = run(dep, settings["rate"], settings["seconds"], burst_office=len(offices) // 2,
-                         burst_factor=args.burst_factor)
+                         burst_factor=settings["burst"])
     if result["reply"]["n"] == 0:
         raise BenchError("no event was sent")
     print(f"\n$ {shlex.join(['python', '-m', 'bench.offices_bench', *argv])}   "
           f"({'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}; {dep.command}; "
-          f"fake LINE {LATENCY * 1000:.0f} ms a call; {len(offices)} offices loaded in {dep.loaded_seconds:.0f} s)")
+          f"fake LINE {LATENCY * 1000:.0f} ms a call; {len(offices)} offices loaded in {dep.loaded_seconds:.0f} s; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} cores)")
     print(report(result))
 
 
