@@ -6,7 +6,11 @@ control API: reply tokens and message contents live in the fake, and the generat
 ones before it sends (a reply with a made-up token is refused, which would turn the baseline's
 every answer into a 500).
 
-    .venv/bin/python -m bench.fake_line --port 9000 --latency 0.05 --token bench-token
+    .venv/bin/python -m bench.fake_line --port 9000 --latency 0.05 --token bench-token [--token other …]
+
+Several offices, one fake: every `--token` is a channel it accepts, and each accepted send says
+which token it came with, so a bench can check that an office's replies went out on its own
+channel.
 
 Control calls (never slowed by `latency`): POST /_bench/prepare, POST /_bench/latency,
 POST /_bench/group, GET /_bench/stats, GET /_bench/deliveries (each accepted send, timed),
@@ -42,6 +46,10 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
+def _token(r) -> str:
+    return r.headers.get("authorization", "").removeprefix("Bearer ")
+
+
 def _stats(fake: FakeLine) -> dict:
     requests = list(fake.requests)  # the fake only appends, so a copy is a consistent snapshot
     statuses = Counter(f"{r.method} {_ID.sub('/:id', r.path)} {r.status}" for r in requests)
@@ -51,8 +59,8 @@ def _stats(fake: FakeLine) -> dict:
 
 def _deliveries(fake: FakeLine, since: int, to: str | None, with_messages: bool) -> dict:
     """Replies and pushes LINE accepted, from request number `since` on, each with the time it was
-    accepted (`time.monotonic()`, the clock every process of the bench shares): a reply by its
-    token, a push by its chat. `next` is where the following call should start."""
+    accepted (`time.monotonic()`, the clock every process of the bench shares) and the access
+    token it came with: a reply by its reply token, a push by its chat. `next` is where the following call should start."""
     requests = fake.requests[since:]
     out = []
     for r in requests:
@@ -63,7 +71,7 @@ def _deliveries(fake: FakeLine, since: int, to: str | None, with_messages: bool)
         target = r.json.get("to") or (fake._reply_tokens[token].to if token in fake._reply_tokens else None)
         if to is not None and target != to:
             continue
-        sent = {"kind": kind, "at": r.at, "reply_token": token, "to": target}
+        sent = {"kind": kind, "at": r.at, "reply_token": token, "to": target, "token": _token(r)}
         if with_messages:
             sent["messages"] = r.json.get("messages", [])
         out.append(sent)
@@ -173,9 +181,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds every LINE call takes")
-    parser.add_argument("--token", required=True, help="the channel access token to accept")
+    parser.add_argument("--token", required=True, action="append",
+                        help="a channel access token to accept (once per office)")
     args = parser.parse_args(argv)
-    fake = FakeLine(access_token=args.token, require_group_membership=False)
+    fake = FakeLine(access_token=args.token[0], require_group_membership=False)
+    for token in args.token[1:]:
+        fake.add_channel(token)
     fake.latency = args.latency
     server = make_server("127.0.0.1", args.port, control_app(fake), threaded=True, request_handler=_Quiet)
     # SIGTERM from the bench ends serve_forever cleanly (shutdown must come from another thread).

@@ -143,6 +143,10 @@ class Traffic:
         raw = json.dumps(self.payload(n), ensure_ascii=False, separators=(",", ":")).encode()
         return raw, {"X-Line-Signature": sign(self.secret, raw), "Content-Type": "application/json"}
 
+    def url(self, n: int, callback_url: str) -> str:
+        """Where body `n` goes: the one callback (several offices may spread their bodies)."""
+        return callback_url
+
 
 @dataclass
 class Sample:
@@ -201,7 +205,7 @@ def _busy_jiffies() -> tuple[int, int]:
 async def _post(session: aiohttp.ClientSession, url: str, traffic: Traffic, n: int, due: float) -> Sample:
     raw, headers = traffic.body(n)
     try:
-        async with session.post(url, data=raw, headers=headers) as response:
+        async with session.post(traffic.url(n, url), data=raw, headers=headers) as response:
             await response.read()
             status = response.status
     except (aiohttp.ClientError, TimeoutError, OSError):
@@ -242,18 +246,20 @@ async def closed_loop(url: str, traffic: Traffic, *, senders: int, seconds: floa
 
 
 async def open_loop(url: str, traffic: Traffic, *, rate: float, seconds: float, timeout: float = 10.0,
-                    connections: int = 1000) -> LoadResult:
-    """A body every 1/rate s for `seconds` (at most the plan), whatever the answers; then wait for all."""
+                    connections: int = 1000, schedule: list[float] | None = None) -> LoadResult:
+    """A body every 1/rate s for `seconds` (at most the plan), whatever the answers; then wait for all.
+    `schedule`, when given, is instead each body's due time in seconds from the start (ascending)."""
     loopback_only(url)
     result = LoadResult(f"open {rate:g}/s")
-    count = min(int(rate * seconds), traffic.bodies)
+    offsets = schedule if schedule is not None else [n / rate for n in range(int(rate * seconds))]
+    count = min(len(offsets), traffic.bodies)
 
     async def run() -> None:
         start = time.monotonic()
         async with _session(connections, timeout) as session:
             tasks = []
             for n in range(count):
-                due = start + n / rate
+                due = start + offsets[n]
                 if (wait := due - time.monotonic()) > 0.0005:
                     await asyncio.sleep(wait)
                 result.max_lag_seconds = max(result.max_lag_seconds, time.monotonic() - due)

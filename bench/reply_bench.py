@@ -37,11 +37,20 @@ WAIT_SECONDS = 120.0  # after the load, for the last answers
 def match(samples: list[Sample], traffic: Traffic, deliveries: list[dict]) -> tuple[list[float], int, int]:
     """Seconds from each event's due time to its answer (inf: none came); and how many were
     answered by reply, and by push."""
-    replies = {d["reply_token"]: d["at"] for d in deliveries if d["kind"] == "reply"}
+    answers, by_reply, by_push = answered_events(samples, traffic, deliveries)
+    return [wait for _event, wait, _send in answers], by_reply, by_push
+
+
+def answered_events(samples: list[Sample], traffic: Traffic,
+                    deliveries: list[dict]) -> tuple[list[tuple[int, float, dict | None]], int, int]:
+    """For each event (by its due time): its number in the traffic, the seconds to its answer
+    (inf: none came) and the send that answered it; and how many were answered by reply, and by
+    push."""
+    replies = {d["reply_token"]: d for d in deliveries if d["kind"] == "reply"}
     pushes: dict[str, deque] = defaultdict(deque)
     for d in sorted((d for d in deliveries if d["kind"] == "push"), key=lambda d: d["at"]):
-        pushes[d["to"]].append(d["at"])
-    waits, by_reply, by_push = [], 0, 0
+        pushes[d["to"]].append(d)
+    out, by_reply, by_push = [], 0, 0
     for sample in sorted(samples, key=lambda s: s.due):
         for i in range(sample.body * traffic.per_body, (sample.body + 1) * traffic.per_body):
             answered = replies.get(traffic.tokens[i])
@@ -49,17 +58,19 @@ def match(samples: list[Sample], traffic: Traffic, deliveries: list[dict]) -> tu
                 by_reply += 1
             else:
                 queue = pushes[traffic.planned[i].user_id]
-                while queue and queue[0] < sample.due:
+                while queue and queue[0]["at"] < sample.due:
                     queue.popleft()  # a push from before this event is not its answer
                 answered = queue.popleft() if queue else None
                 by_push += answered is not None
-            waits.append(math.inf if answered is None else answered - sample.due)
-    return waits, by_reply, by_push
+            out.append((i, math.inf if answered is None else answered["at"] - sample.due, answered))
+    return out, by_reply, by_push
 
 
-def _answered(fake_url: str, cursor: int, tokens: set[str], expected: int, wait: float) -> list[dict]:
+def collect_answers(fake_url: str, cursor: int, tokens: set[str], expected: int, wait: float, *,
+                    pushes_answer: bool = True) -> list[dict]:
     """The replies and pushes from `cursor` on, once every token has its reply, or the sends have
-    stopped coming for a while, or after `wait` seconds."""
+    stopped coming for a while, or after `wait` seconds. `pushes_answer=False`: pushes are not
+    answers to the events (a bot that also pushes cards to others), only replies count."""
     deadline, got, quiet_since = time.monotonic() + wait, [], time.monotonic()
     while time.monotonic() < deadline:
         new, cursor = fake_line.deliveries(fake_url, cursor)
@@ -67,7 +78,8 @@ def _answered(fake_url: str, cursor: int, tokens: set[str], expected: int, wait:
         if new:
             quiet_since = time.monotonic()
         replied = sum(1 for d in got if d["reply_token"] in tokens)
-        if replied + sum(1 for d in got if d["kind"] == "push") >= expected or time.monotonic() - quiet_since > 15:
+        pushed = sum(1 for d in got if d["kind"] == "push") if pushes_answer else 0
+        if replied + pushed >= expected or time.monotonic() - quiet_since > 15:
             break
         time.sleep(0.2)
     return got
@@ -82,7 +94,7 @@ def run(stack: Stack, rate: float, seconds: float, *, warmup: int = WARMUP_BODIE
     result = asyncio.run(open_loop(stack.prakat.callback_url, traffic, rate=rate, seconds=seconds))
     stack.procs.check_alive()
     sent = result.summary()
-    got = _answered(stack.fake_url, cursor, set(traffic.tokens), len(traffic.planned), WAIT_SECONDS)
+    got = collect_answers(stack.fake_url, cursor, set(traffic.tokens), len(traffic.planned), WAIT_SECONDS)
     waits, by_reply, by_push = match(result.samples, traffic, got)
     waits.sort()
     answered = [w for w in waits if math.isfinite(w)]

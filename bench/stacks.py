@@ -40,11 +40,13 @@ def _python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
-def start_fake(procs: Processes, latency: float) -> str:
-    """The fake LINE in its own process; returns its base URL (LINE API and /_bench/ control)."""
+def start_fake(procs: Processes, latency: float, tokens: list[str] | None = None) -> str:
+    """The fake LINE in its own process, accepting `tokens` (default: the one office's); returns
+    its base URL (LINE API and /_bench/ control)."""
     port = free_port()
+    accepted = [arg for token in tokens or [TOKEN] for arg in ("--token", token)]
     procs.start("fake-line", _python("-m", "bench.fake_line", "--port", str(port), "--latency",
-                                     str(latency), "--token", TOKEN), env=dict(os.environ), cwd=ROOT)
+                                     str(latency), *accepted), env=dict(os.environ), cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: answers(url + "/_bench/stats"), timeout=60, processes=procs, what="the fake LINE")
     return url

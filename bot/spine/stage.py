@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.spine import messages, outbox
@@ -67,13 +67,22 @@ class Stage:
         self.now = now
         self.postgres = factory.kw["bind"].dialect.name == "postgresql"
         self.retry_for = timedelta(seconds=config.event_retry_seconds)
+        self.last_office = 0  # the office of the event this stage handled last (0: none)
 
     # --- one event -----------------------------------------------------------------------------
     def _due(self, session: Session, now: datetime) -> list[tuple[int, str]]:
-        return session.execute(
-            select(InboundEvent.id, InboundEvent.chat_key).where(PENDING).where(
-                or_(InboundEvent.next_attempt_at.is_(None), InboundEvent.next_attempt_at <= now))
-            .order_by(InboundEvent.id).limit(CANDIDATES)).all()
+        """Due events, offices in turns: every office's oldest first, then every office's second,
+        …; within a turn, the offices after the one this stage served last come first (round
+        robin). Oldest-first over the whole deployment would let one office's burst hold up every
+        other office's events until the burst is all handled."""
+        office = func.coalesce(InboundEvent.office_id, 0)
+        turn = func.row_number().over(partition_by=office, order_by=InboundEvent.id)
+        due = (select(InboundEvent.id, InboundEvent.chat_key, office.label("office"), turn.label("turn"))
+               .where(PENDING).where(or_(InboundEvent.next_attempt_at.is_(None),
+                                         InboundEvent.next_attempt_at <= now))).subquery()
+        after_last = case((due.c.office > self.last_office, 0), else_=1)
+        return session.execute(select(due.c.id, due.c.chat_key).order_by(
+            due.c.turn, after_last, due.c.office, due.c.id).limit(CANDIDATES)).all()
 
     def _hold_chat(self, session: Session, chat_key: str) -> bool:
         if not self.postgres:
@@ -109,6 +118,7 @@ class Stage:
                     if row is None or (row.next_attempt_at and row.next_attempt_at > now):
                         continue  # handled meanwhile, or the chat's first event is waiting
                     event_id = row.id
+                    self.last_office = row.office_id or 0
                     self._handle(session, row, now)
                     break
                 else:
