@@ -24,6 +24,9 @@ class InboundEvent(Base):
         # many events were handled before — the oldest due first, and a chat's earliest.
         Index("ix_inbound_events_pending", "id",
               sqlite_where=text("outcome = 'pending'"), postgresql_where=text("outcome = 'pending'")),
+        # The stage's round robin: the next office with a pending event, and that office's oldest.
+        Index("ix_inbound_events_pending_office", "office_id", "id",
+              sqlite_where=text("outcome = 'pending'"), postgresql_where=text("outcome = 'pending'")),
         Index("ix_inbound_events_pending_chat", "chat_key", "timestamp_ms", "id",
               sqlite_where=text("outcome = 'pending'"), postgresql_where=text("outcome = 'pending'")),
     )

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
-from sqlalchemy import case, func, or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.spine import messages, outbox
@@ -70,19 +70,34 @@ class Stage:
         self.last_office = 0  # the office of the event this stage handled last (0: none)
 
     # --- one event -----------------------------------------------------------------------------
+    def _next_office(self):
+        """The first office after the one this stage served last that has a pending event,
+        wrapping round (NULL when only events of no office are pending): two index seeks
+        (ix_inbound_events_pending_office), whatever the backlog."""
+        first = select(func.min(InboundEvent.office_id)).where(PENDING)
+        return func.coalesce(first.where(InboundEvent.office_id > self.last_office).scalar_subquery(),
+                             first.scalar_subquery())
+
     def _due(self, session: Session, now: datetime) -> list[tuple[int, str]]:
-        """Due events, offices in turns: every office's oldest first, then every office's second,
-        …; within a turn, the offices after the one this stage served last come first (round
-        robin). Oldest-first over the whole deployment would let one office's burst hold up every
-        other office's events until the burst is all handled."""
-        office = func.coalesce(InboundEvent.office_id, 0)
-        turn = func.row_number().over(partition_by=office, order_by=InboundEvent.id)
-        due = (select(InboundEvent.id, InboundEvent.chat_key, office.label("office"), turn.label("turn"))
-               .where(PENDING).where(or_(InboundEvent.next_attempt_at.is_(None),
-                                         InboundEvent.next_attempt_at <= now))).subquery()
-        after_last = case((due.c.office > self.last_office, 0), else_=1)
-        return session.execute(select(due.c.id, due.c.chat_key).order_by(
-            due.c.turn, after_last, due.c.office, due.c.id).limit(CANDIDATES)).all()
+        """Due events, offices in turns (round robin): the next office's oldest, in one
+        statement, else the deployment's oldest. Oldest-first over the whole deployment would
+        let one office's burst hold up every other office's events until it is all handled."""
+        found = session.execute(self._due_query(now).where(InboundEvent.office_id == self._next_office())
+                                .order_by(InboundEvent.id).limit(CANDIDATES)).all()
+        return found or self._oldest(session, now)
+
+    def _oldest(self, session: Session, now: datetime) -> list[tuple[int, str]]:
+        return session.execute(self._due_query(now).order_by(InboundEvent.id).limit(CANDIDATES)).all()
+
+    @staticmethod
+    def _due_query(now: datetime):
+        return select(InboundEvent.id, InboundEvent.chat_key).where(PENDING).where(
+            or_(InboundEvent.next_attempt_at.is_(None), InboundEvent.next_attempt_at <= now))
+
+    def _candidates(self, session: Session, now: datetime, due: list[tuple[int, str]]):
+        """The office's candidates, then, only if none of their chats was free, the oldest."""
+        yield from due
+        yield from self._oldest(session, now)
 
     def _hold_chat(self, session: Session, chat_key: str) -> bool:
         if not self.postgres:
@@ -110,7 +125,7 @@ class Stage:
                 if self.postgres:  # a transaction takes no lock until it locks: look inside it
                     due = self._due(session, now)
                 tried: set[str] = set()
-                for _, chat_key in due:
+                for _, chat_key in self._candidates(session, now, due):
                     if chat_key in tried or not self._hold_chat(session, chat_key):
                         continue
                     tried.add(chat_key)
