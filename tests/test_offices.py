@@ -397,3 +397,28 @@ def test_one_office_without_a_channel_uses_the_settings_on_either_address(office
     assert fake.deliveries and all(d.token == TOKEN for d in fake.deliveries)
     with runtime.factory() as session:
         assert session.scalar(select(InboundEvent.office_id)) == session.scalar(select(Office.id))
+
+
+def test_the_old_deployment_wide_chain_still_verifies_and_each_office_goes_on_from_it(offices, runtime):
+    with transaction(runtime.factory) as session:
+        before = session.scalar(select(func.count()).select_from(AuditEntry))
+        prev, legacy = audit.GENESIS, {}
+        for office_id in (offices["office"], offices["school"]):  # written as before: one chain
+            row = AuditEntry(office_id=office_id, action="draft", per_office=False, file_hashes=[],
+                             data={}, created_at=utcnow(), prev_hash=prev)
+            row.hash = audit.row_hash(prev, row)
+            session.add(row)
+            session.flush()
+            prev = legacy[office_id] = row.hash
+        school_row = audit.record(session, "draft", office_id=offices["school"])
+        tak_row = audit.record(session, "draft", office_id=offices["office"])
+    assert school_row.prev_hash == legacy[offices["school"]]  # its own office's last row
+    assert tak_row.prev_hash == legacy[offices["office"]]
+    with runtime.factory() as session:
+        assert audit.verify(session).ok and audit.verify(session).checked == before + 4
+        assert audit.verify(session, offices["school"]).ok
+        assert audit.verify(session, offices["office"]).ok
+    with transaction(runtime.factory) as session:  # flipping a row to the other rule breaks it
+        session.execute(update(AuditEntry).where(AuditEntry.id == school_row.id).values(per_office=False))
+    with runtime.factory() as session:
+        assert audit.verify(session).broken_id == school_row.id
