@@ -39,6 +39,9 @@ ACTIONS = frozenset({
     "digest.sent", "feedback.answered", "feedback.refused",
     # ITA evidence (bot.ita): an item tagged with an indicator or untagged, the weekly push
     "ita.tagged", "ita.untagged", "ita.reminded",
+    # the admin console's pages (bot.admin): codes, acting directors, reminders, resends, digests
+    "admin.invite", "admin.invite_revoked", "admin.group_code", "admin.acting_set",
+    "admin.acting_ended", "admin.reminder", "admin.outbox_retry", "admin.digest_sent",
 })
 
 
