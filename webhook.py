@@ -10,6 +10,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot.admin.blueprint import admin_blueprint
 from bot.app.cli import register_cli
 from bot.app.runtime import Runtime
 from bot.app.sandbox_page import register_sandbox_page
@@ -85,6 +86,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app.register_blueprint(portal_blueprint(runtime))
     app.register_blueprint(reports_blueprint(runtime))
+    app.register_blueprint(admin_blueprint(runtime))
     register_sandbox_page(app, runtime)
     register_cli(app)
     return app

@@ -47,6 +47,8 @@ class Runtime:
     # on every NOTIFY from any web process).
     inbound_waker: Waker = field(default_factory=Waker)
     _recorder: Recorder | None = None
+    # Sandbox mode: who the fake LINE Login's authorize page offers (set by bot.app.sandbox_page).
+    login_personas: object | None = None
 
     @classmethod
     def build(cls, config: Config, *, run_migrations: bool = True) -> Runtime:
@@ -68,6 +70,8 @@ class Runtime:
 
                 self.fake_line = FakeLine(access_token=SANDBOX_TOKEN,
                                           require_group_membership=False).start()
+                if self.login_personas is not None:
+                    self.fake_line.login.personas = self.login_personas
                 log.warning("sandbox mode: no LINE credentials, so LINE is the built-in fake at %s",
                             self.fake_line.url)
             if self.fake_line is not None:
@@ -78,6 +82,13 @@ class Runtime:
                                          self.config.line_timeout_seconds,
                                          pool_size=self.config.sender_threads)
         return self._clients
+
+    def line_login_bases(self) -> tuple[str, str]:
+        """(authorize page base, token API base) of LINE Login; in sandbox mode the fake LINE's."""
+        if self.config.sandbox:
+            self.clients  # noqa: B018 - starts the fake LINE on first use
+            return self.fake_line.url, self.fake_line.url
+        return self.config.line_login_authorize_base, self.config.line_login_api_base
 
     def sender(self, worker: str | None = None, **kwargs) -> Sender:
         kwargs.setdefault("waker", self.outbox_waker)

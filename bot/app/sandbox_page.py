@@ -14,6 +14,7 @@ from bot.digest.links import report_links
 from bot.digest.render import flex_summary
 from bot.office.org import GROUP_PURPOSES, is_director, roles_of
 from bot.sandbox.chat.blueprint import Persona, chat_blueprint
+from bot.sandbox.line_login import LoginPersona
 from bot.spine import outbox
 from bot.spine.db import transaction
 from bot.thai.dates import FiscalQuarter
@@ -73,10 +74,24 @@ def digest_preview(runtime) -> str:
     return f"ส่งตัวอย่างรายงานไตรมาส {quarter.code} เข้ากลุ่มผู้บริหารแล้วค่ะ"
 
 
+def login_personas(runtime) -> list[LoginPersona]:
+    """Who the fake LINE Login offers: the same linked people as the chat page, admins first."""
+    people = [p for p in personas(runtime) if p.chat_id == p.speaker]
+    with runtime.read_factory() as session:
+        admins = {p.line_user_id for p in session.scalars(select(Person).where(
+            Person.active.is_(True), Person.line_user_id.is_not(None))) if "admin" in (p.roles or [])}
+    rows = [LoginPersona(p.chat_id, p.name, ("ผู้ดูแลระบบ · " if p.chat_id in admins else "") + p.detail)
+            for p in people]
+    return sorted(rows, key=lambda row: row.line_user_id not in admins)
+
+
 def register_sandbox_page(app: Flask, runtime) -> None:
     """Sandbox mode only: with real LINE credentials /sandbox does not exist."""
     if not runtime.config.sandbox:
         return
+    runtime.login_personas = lambda: login_personas(runtime)
+    if runtime.fake_line is not None:
+        runtime.fake_line.login.personas = runtime.login_personas
     tools = {DIGEST_PREVIEW[0]: lambda: digest_preview(runtime)}
     app.register_blueprint(chat_blueprint(
         lambda: runtime.clients and runtime.fake_line,  # the first call starts the fake LINE

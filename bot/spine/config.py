@@ -17,6 +17,9 @@ from sqlalchemy.engine import make_url
 # The in-process fake LINE API of sandbox mode accepts this token; the sandbox signs with this secret.
 SANDBOX_TOKEN = "sandbox-access-token"
 SANDBOX_SECRET = "sandbox-channel-secret"
+# Sandbox mode's LINE Login channel: the fake LINE signs ID tokens with this secret.
+SANDBOX_LOGIN_CHANNEL_ID = "2000000000"
+SANDBOX_LOGIN_SECRET = "sandbox-login-secret"
 
 
 MAX_SENDER_THREADS = 64
@@ -107,6 +110,15 @@ class Config:
     sandbox: bool = False
     # Sandbox mode only: load the example office with a quarter of demo history at start.
     sandbox_demo: bool = True
+    # The admin console signs people in with LINE Login (a LINE Login channel, not the
+    # Messaging API one). Both or neither; neither outside sandbox mode: no console sign-in.
+    line_login_channel_id: str = ""
+    line_login_channel_secret: str = field(default="", repr=False)
+    # Where LINE Login's browser pages (authorize) and its server API (token) live.
+    line_login_authorize_base: str = "https://access.line.me"
+    line_login_api_base: str = "https://api.line.me"
+    # The console signs an admin out after this many idle minutes.
+    admin_idle_minutes: int = 30
 
 
     @property
@@ -130,6 +142,13 @@ class Config:
             missing = "LINE_CHANNEL_SECRET" if not self.line_channel_secret else "LINE_CHANNEL_ACCESS_TOKEN"
             raise ConfigError(f"{missing} is missing: set both LINE credentials, or neither for sandbox mode")
         sandbox = self.sandbox or not (self.line_channel_secret or self.line_channel_access_token)
+        if bool(self.line_login_channel_id) != bool(self.line_login_channel_secret):
+            missing = ("LINE_LOGIN_CHANNEL_SECRET" if not self.line_login_channel_secret
+                       else "LINE_LOGIN_CHANNEL_ID")
+            raise ConfigError(f"{missing} is missing: set both LINE Login settings, or neither")
+        login_id, login_secret = self.line_login_channel_id, self.line_login_channel_secret
+        if sandbox and not login_id:
+            login_id, login_secret = SANDBOX_LOGIN_CHANNEL_ID, SANDBOX_LOGIN_SECRET
         instance = Path(self.instance_path).resolve()
         database_url = self.database_url or f"sqlite:///{instance / 'prakat.db'}"
         try:
@@ -168,5 +187,9 @@ class Config:
             reminder_after_working_days=_int("REMINDER_AFTER_WORKING_DAYS",
                                              self.reminder_after_working_days, 1, 30),
             sandbox_demo=_flag("SANDBOX_DEMO", self.sandbox_demo),
+            line_login_channel_id=login_id, line_login_channel_secret=login_secret,
+            line_login_authorize_base=_url("LINE_LOGIN_AUTHORIZE_BASE", self.line_login_authorize_base),
+            line_login_api_base=_url("LINE_LOGIN_API_BASE", self.line_login_api_base),
+            admin_idle_minutes=_int("ADMIN_IDLE_MINUTES", self.admin_idle_minutes, 1, 24 * 60),
             instance_path=str(instance),
         )

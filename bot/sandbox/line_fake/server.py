@@ -36,6 +36,7 @@ from werkzeug.routing import Map
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from ..line_login import LoginFake
 from . import chats, content, messaging, richmenus
 from .chats import ChatEndpoints
 from .content import ContentEndpoints
@@ -122,6 +123,8 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
         self._init_content()
         self._init_chats()
         self._init_rich_menus()
+        # LINE Login (api.line.me/oauth2/v2.1/… and access.line.me's authorize page) on the same origin.
+        self.login = LoginFake()
         self.reset()
 
     # ----------------------------------------------------------------- lifecycle
@@ -176,6 +179,7 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
             self._forget_content()
             self._forget_chats(keep_profiles=keep_profiles)
             self._forget_rich_menus()
+            self.login.next_id_token = None
 
     # ----------------------------------------------------------------- fault injection
 
@@ -222,6 +226,8 @@ class FakeLine(MessagingEndpoints, ContentEndpoints, ChatEndpoints, RichMenuEndp
 
     def wsgi_app(self, environ: dict, start_response: Callable) -> Any:
         """The WSGI entry point (also usable without `start`, e.g. mounted in another app)."""
+        if environ.get("PATH_INFO", "").startswith("/oauth2/"):
+            return self.login.wsgi_app(environ, start_response)  # no bearer token, not recorded
         request = Request(environ)
         request_id = str(uuid.uuid4())
         too_big = (request.content_length or 0) > MAX_BODY

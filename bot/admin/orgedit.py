@@ -1,0 +1,48 @@
+"""Changing the office the way an org file does: the console builds the office's document
+(bot.office.orgexport), changes it, and loads it back through bot.office.orgfile, so a form and
+a file pass the same checks and are applied the same way."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from bot.office import orgexport, orgfile
+from models import Office
+
+LINE_PREFIX = re.compile(r"^line \d+: ")
+
+
+class EditRefused(ValueError):
+    """The change breaks a rule of the org file; the message says which (and nothing changed)."""
+
+
+def current(session: Session, office: Office) -> dict:
+    return orgexport.document(session, office)
+
+
+def save(session: Session, office: Office, doc: dict) -> dict:
+    """Load the changed document; line numbers of the generated YAML would mean nothing here."""
+    try:
+        return _load(session, office, orgfile.parse(orgexport.to_yaml(doc)))
+    except orgfile.OrgFileError as exc:
+        raise EditRefused(LINE_PREFIX.sub("", str(exc))) from None
+
+
+def import_file(session: Session, office: Office, text: str) -> dict:
+    """An uploaded org file, for this office only; errors keep the file's line numbers."""
+    try:
+        spec = orgfile.parse(text)
+        if spec.key and spec.key != office.key:
+            raise EditRefused(f"this file is for office '{spec.key}', not '{office.key}': "
+                              "remove office: key: or set it to this office's key")
+        return _load(session, office, spec)
+    except orgfile.OrgFileError as exc:
+        raise EditRefused(str(exc)) from None
+
+
+def _load(session: Session, office: Office, spec: orgfile.OrgSpec) -> dict:
+    spec.key = office.key  # never another office, whatever the file's short name matches
+    with session.begin_nested():  # a refusal inside apply (a host taken) leaves nothing behind
+        return orgfile.apply(session, spec)
