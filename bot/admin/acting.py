@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.admin.auth import admin_required
 from flask import g, request
 from sqlalchemy import select
 
 from bot.admin import changes
+from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
 from bot.office.org import OrgError, end_acting, set_acting
 from bot.thai.dates import now_bangkok, parse_typed_date, thai_date

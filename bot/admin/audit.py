@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from bot.admin.auth import admin_required
 from flask import Response, g, request
 from sqlalchemy import select
 
+from bot.admin.auth import admin_required
 from bot.admin.rows import page
 from bot.spine.audit import export_rows, export_text, search, verify
 from bot.thai.dates import BANGKOK, parse_typed_date

@@ -3,10 +3,10 @@ the management group and the office director (once per quarter, as the scheduler
 
 from __future__ import annotations
 
-from bot.admin.auth import admin_required
 from flask import Response, abort, g, request
 
 from bot.admin import changes
+from bot.admin.auth import admin_required
 from bot.admin.rows import done, page, refused
 from bot.digest import render
 from bot.digest.compute import compute_digest

@@ -3,11 +3,11 @@ management group (typed in that group), and see which groups serve the office no
 
 from __future__ import annotations
 
-from bot.admin.auth import admin_required
 from flask import g, make_response, request
 from sqlalchemy import select
 
 from bot.admin import changes
+from bot.admin.auth import admin_required
 from bot.admin.invites import spaced
 from bot.admin.rows import page, refused
 from bot.office.org import GROUP_CODE_VALID, GROUP_PURPOSES, OrgError, create_group_code

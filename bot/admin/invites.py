@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 import qrcode
 import qrcode.image.svg
-from bot.admin.auth import admin_required
 from flask import g, make_response
 from markupsafe import Markup
 from sqlalchemy import select
 
 from bot.admin import changes
+from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
 from bot.office.org import INVITE_VALID, OrgError, create_invite, open_invites, revoke_invites
 from models import Person, utcnow

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import json
 
-from bot.admin.auth import admin_required
 from flask import g
 from sqlalchemy import select
 
 from bot.admin import changes
+from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
 from bot.spine import outbox
+from bot.thai.dates import Numerals
 from models import GroupChat, OutboxMessage, Person, utcnow
 
 KINDS = {"reply": "ตอบกลับ", "push": "ส่งข้อความ", "download": "ดาวน์โหลดไฟล์จาก LINE",
@@ -60,7 +61,7 @@ def register(bp, runtime) -> None:
         except outbox.RequeueRefused:
             return refused("admin.outbox_page", "รายการนี้ส่งสำเร็จหรือกำลังส่งอยู่ จึงไม่ต้องส่งใหม่ค่ะ")
         changes.record(g.db, g.admin, "admin.outbox_retry", rows=[row.id])
-        return done("admin.outbox_page", f"ส่งรายการที่ {row.id} ใหม่แล้วค่ะ")
+        return done("admin.outbox_page", f"ส่งรายการที่ {Numerals.of(g.office.digits).n(row.id)} ใหม่แล้วค่ะ")
 
     @bp.post("/outbox/retry-failed")
     @admin_required
@@ -72,4 +73,4 @@ def register(bp, runtime) -> None:
         for row in rows:
             outbox.requeue(row, now)
         changes.record(g.db, g.admin, "admin.outbox_retry", rows=[r.id for r in rows])
-        return done("admin.outbox_page", f"ส่งใหม่ทั้งหมด {len(rows)} รายการแล้วค่ะ")
+        return done("admin.outbox_page", f"ส่งใหม่ทั้งหมด {Numerals.of(g.office.digits).n(len(rows))} รายการแล้วค่ะ")

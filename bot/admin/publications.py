@@ -4,10 +4,10 @@ record of each as a PDF."""
 
 from __future__ import annotations
 
-from bot.admin.auth import admin_required
 from flask import Response, g, request
 from sqlalchemy import select
 
+from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
 from bot.publishing import procedure
 from bot.publishing.addresses import links

@@ -3,11 +3,11 @@ when in working days; and a reminder sent now, through the outbox like the daily
 
 from __future__ import annotations
 
-from bot.admin.auth import admin_required
 from flask import g
 from sqlalchemy import select
 
 from bot.admin import changes
+from bot.admin.auth import admin_required
 from bot.admin.rows import done, page, refused
 from bot.workflow.queue import NotWaiting, remind_now, waiting
 from models import Unit, utcnow
