@@ -393,3 +393,151 @@ def test_a_linked_non_admin_is_refused_every_page(runtime, client, line, path):
     sign_in(client, "kanya", runtime=runtime)
     answer = client.get(path)
     assert answer.status_code == 403 and "ไม่มีสิทธิ์" in text_of(answer)
+
+
+# --- in a real browser -----------------------------------------------------------------------
+
+class HttpClient:
+    """What LineDriver needs of a Flask test client, over HTTP to a running app."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def post(self, path: str, data: bytes, headers: dict):
+        import requests
+
+        answer = requests.post(self.base + path, data=data, headers=headers, timeout=10)
+        answer.data = answer.content
+        return answer
+
+
+@pytest.fixture
+def served(database_url, tmp_path):
+    """The app in sandbox mode on a real port, its fake LINE playing LINE and LINE Login; the
+    handler stage and the sender run when the test says (LineDriver), so every step is settled."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from bot.office.orgfile import load
+    from bot.spine.config import SANDBOX_SECRET, Config
+    from tests.sandbox_server import _Quiet, free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = Config(database_url=database_url, public_base_url=base, port=port,
+                    data_dir=str(tmp_path / "data"), secret_key="admin-pages-test-key",
+                    instance_path=str(tmp_path / "instance"), sandbox_demo=False).validated()
+    app = create_app(config)
+    runtime = app.extensions["prakat"]
+    runtime.clients  # noqa: B018 - starts the fake LINE
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with transaction(runtime.factory) as session:
+        load(session, OFFICE_YAML)
+    for key in ("kanya", "prasert", "somchai", "pimchanok", "nittaya", "manee"):
+        link(runtime, key)
+    line = LineDriver(HttpClient(base), runtime.fake_line, runtime, SANDBOX_SECRET)
+    try:
+        yield base, runtime, line
+    finally:
+        server.shutdown()
+        runtime.stop()
+
+
+def test_an_admin_runs_the_office_from_a_phone(served):
+    """Sign in through the sandbox LINE Login; invite and link a new person; appoint an acting
+    director who then gets the card; resend a refused message; retract; every page passes axe."""
+    import shutil
+
+    from tests.test_sandbox_walk import CHROMIUM, SHOTS, serious_violations
+
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} is not installed (.ci/setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    base, runtime, line = served
+    fake = runtime.fake_line
+    with transaction(runtime.factory) as session:
+        kanya = person_by_key(session, "kanya")
+        session.add(Person(office_id=kanya.office_id, key="napat", name="นายณภัทร ใหม่มา",
+                           position="นักวิเคราะห์นโยบายและแผน", unit_id=kanya.unit_id, roles=["staff"]))
+    problems: dict[str, list[str]] = {}
+
+    def check(page, name: str) -> None:
+        page.screenshot(path=str(SHOTS / f"admin-{name}.png"), full_page=True)
+        problems[name] = serious_violations(page)
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = chromium.new_context(viewport={"width": 390, "height": 844}, locale="th-TH").new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, "pimchanok", runtime=runtime, base=base)
+
+        # A new person gets a code as a QR and as text; sending it to the bot links them.
+        page.goto(f"{base}/admin/invites")
+        check(page, "invites")
+        page.get_by_role("button", name="ออกรหัสเชื่อมบัญชีให้นายณภัทร ใหม่มา").click()
+        page.get_by_role("img", name="คิวอาร์โค้ดเชื่อมบัญชี LINE ของนายณภัทร ใหม่มา").wait_for()
+        check(page, "invite-code")
+        code = page.locator("#code").inner_text().replace(" ", "")
+        said = line.text("napat-phone", code)
+        assert any("นายณภัทร" in m.get("text", "") for m in said), said
+        page.goto(f"{base}/admin/invites")
+        assert "เชื่อมแล้ว" in page.locator("tr", has_text="นายณภัทร ใหม่มา").inner_text()
+
+        # An acting director, appointed in the form, gets the next card meant for the director.
+        page.goto(f"{base}/admin/acting")
+        today = now_bangkok().date()
+        page.get_by_label("ผู้ที่ไม่อยู่").select_option(label="นายสมชาย ใจดี (ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒)")
+        page.get_by_label("ผู้รักษาราชการแทน", exact=True).select_option(label="นางมณี ศรีสุข (รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒)")
+        page.get_by_label("ตั้งแต่วันที่").fill(be_typed(today))
+        page.get_by_label("ถึงวันที่").fill(be_typed(today + timedelta(days=4)))
+        page.get_by_label("คำสั่งที่แต่งตั้ง").fill("คำสั่ง สพป.ตาก เขต ๒ ที่ 45/2569")
+        page.get_by_role("button", name="บันทึก").click()
+        page.get_by_text("บันทึกแล้วค่ะ นางมณี ศรีสุข รักษาราชการแทนนายสมชาย ใจดี").wait_for()
+        check(page, "acting")
+        submit_document(line, title="แผนปฏิบัติการประจำปี")
+        line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
+        assert "แผนปฏิบัติการประจำปี" in json.dumps(latest_card(fake, "manee"), ensure_ascii=False)
+
+        # A reminder LINE refuses shows on the outbox page with LINE's words, and is resent.
+        submit_document(line, title="รายงานการประชุม")
+        page.goto(f"{base}/admin/queue")
+        check(page, "queue")
+        fake.fail_next(status=400, body={"message": "The request body has 1 error(s)"})
+        page.get_by_role("button", name=re.compile("เตือนนายประเสริฐ วงศ์ใหญ่ตอนนี้")).click()
+        page.get_by_text("ส่งการเตือนถึงนายประเสริฐ วงศ์ใหญ่แล้วค่ะ").wait_for()
+        line.drain()
+        page.goto(f"{base}/admin/outbox")
+        page.get_by_text("The request body has 1 error(s)").wait_for()
+        check(page, "outbox")
+        page.get_by_role("button", name=re.compile("ส่งรายการที่ .* ใหม่")).click()
+        page.get_by_text("ไม่มีรายการที่มีปัญหา").wait_for()
+        line.drain()
+        assert any("เรียนเตือน" in t for t in line.texts_to("prasert"))
+
+        # A publication retracted with a reason leaves the portal.
+        with transaction(runtime.factory) as session:
+            item = make_item(session, title="ประกาศรับสมัครครูอัตราจ้าง")
+            pid = session.scalars(select(Publication.id).where(Publication.submission_id == item.id)).one()
+        page.goto(f"{base}/admin/publications")
+        check(page, "publications")
+        row = page.locator(f"#publication-{pid}")
+        row.get_by_text("ถอนการเผยแพร่", exact=True).click()
+        row.get_by_label("เหตุผลที่ถอน").fill("ประกาศผิดรอบ")
+        row.get_by_role("button", name="ยืนยันถอนการเผยแพร่").click()
+        page.get_by_text("ถอนการเผยแพร่เรื่อง \"ประกาศรับสมัครครูอัตราจ้าง\" แล้วค่ะ").wait_for()
+        gone = page.goto(f"{base}/p/{pid}")
+        assert gone.status == 410 and "ประกาศผิดรอบ" in page.content()
+
+        for name in ("groups", "audit", "digest"):
+            page.goto(f"{base}/admin/{name}")
+            check(page, name)
+        page.get_by_role("button", name="ส่งถึงกลุ่มผู้บริหารและผู้อำนวยการตอนนี้").wait_for()
+        page.goto(f"{base}/admin/audit")
+        page.get_by_role("button", name="ตรวจความครบถ้วนของบันทึก").click()
+        page.get_by_text("บันทึกครบถ้วน ไม่มีการแก้ไข").wait_for()
+        chromium.close()
+    assert {name: found for name, found in problems.items() if found} == {}

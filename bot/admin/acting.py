@@ -12,7 +12,7 @@ from bot.admin import changes
 from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
 from bot.office.org import OrgError, end_acting, set_acting
-from bot.thai.dates import now_bangkok, parse_typed_date, thai_date
+from bot.thai.dates import Numerals, now_bangkok, parse_typed_date
 from models import ActingAssignment, Office, Person, Unit
 
 
@@ -75,8 +75,9 @@ def register(bp, runtime) -> None:
         changes.record(g.db, g.admin, "admin.acting_set", assignment=assignment.id, absent=absent.key,
                        acting=acting_person.key, starts_on=starts.isoformat(), ends_on=ends.isoformat(),
                        order=order_text)
+        nm = Numerals.of(g.office.digits)
         return done("admin.acting", f"บันทึกแล้วค่ะ {acting_person.name} รักษาราชการแทน{absent.name} "
-                    f"{thai_date(starts, short=True)} – {thai_date(ends, short=True)}")
+                    f"{nm.date(starts, short=True)} – {nm.date(ends, short=True)}")
 
     @bp.post("/acting/<id:assignment_id>/end")
     @admin_required

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.thai.dates import thai_date
+from bot.thai.dates import Numerals
 from models import ActingAssignment, GroupChat, GroupCode, Invite, LinkAttempt, Office, Person, Unit
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
@@ -244,10 +244,11 @@ def set_acting(session: Session, absent: Person, acting: Person, starts_on: date
         return session.scalars(query).first()
 
     if clash := overlapping(absent_id=absent.id):
+        nm = Numerals.of(absent.office.digits)
         raise OrgError(f"{absent.key} already has {clash.acting.key} acting from "
                        f"{clash.starts_on} to {clash.ends_on}",
                        f"ช่วงนี้มี{clash.acting.name}รักษาราชการแทน{absent.name}อยู่แล้ว "
-                       f"({thai_date(clash.starts_on, short=True)} – {thai_date(clash.ends_on, short=True)})")
+                       f"({nm.date(clash.starts_on, short=True)} – {nm.date(clash.ends_on, short=True)})")
     if overlapping(absent_id=acting.id):
         raise OrgError(f"{acting.key} is away in that period, so cannot act for anyone (no chains or cycles)",
                        f"{acting.name}ไม่อยู่ในช่วงนั้นเอง จึงรักษาราชการแทนผู้อื่นไม่ได้ค่ะ")
