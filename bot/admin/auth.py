@@ -13,6 +13,8 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.admin import changes
+from bot.spine.db import transaction
 from models import Office, Person
 
 SUB, OFFICE, SEEN = "admin_sub", "admin_office", "admin_seen"
@@ -37,6 +39,20 @@ def sign_out() -> None:
 
 def forbidden():
     return render_template("admin/forbidden.html"), 403
+
+
+def record_refusal(reason: str) -> None:
+    """Put a refused request on the audit log: who (if signed in), where, and why not. A POST's
+    session writes already; a GET's is read-only, so the entry gets its own transaction."""
+    detail = {"line_user_id": session.get(SUB), "office_id": session.get(OFFICE),
+              "path": request.path, "method": request.method}
+    if request.method == "POST":
+        g.db.rollback()
+        changes.refused(g.db, reason, **detail)
+        g.db.commit()
+        return
+    with transaction(current_app.extensions["prakat"].factory) as writer:
+        changes.refused(writer, reason, **detail)
 
 
 def idle_expired() -> bool:
@@ -67,6 +83,7 @@ def admin_required(view):
         if admin is None:
             if office_id is None and len(admins) > 1:
                 return redirect(url_for("admin.choose_office"))
+            record_refusal("not an admin of this office")
             return forbidden()
         g.admin, g.office = admin, g.db.get(Office, admin.office_id)
         return view(*args, **kwargs)

@@ -9,6 +9,7 @@ from flask import Blueprint, g, render_template, request
 from bot.admin import (
     acting,
     audit,
+    auth,
     csrf,
     digest,
     groups,
@@ -16,12 +17,14 @@ from bot.admin import (
     login,
     office_page,
     outbox,
+    people_page,
     publications,
     queue,
 )
 from bot.admin.format import FILTERS
 
-PAGES = [login, office_page, invites, groups, acting, queue, publications, outbox, audit, digest]
+PAGES = [login, office_page, people_page, invites, groups, acting, queue, publications, outbox,
+         audit, digest]
 # GET routes that write (the sign-in callback puts the sign-in on the audit log).
 WRITING_GETS = {"admin.callback"}
 
@@ -42,6 +45,7 @@ def admin_blueprint(runtime) -> Blueprint:
         writes = request.method == "POST" or request.endpoint in WRITING_GETS
         g.db = (runtime.factory if writes else runtime.read_factory)()
         if request.method == "POST" and not csrf.valid():
+            auth.record_refusal("csrf token missing or wrong")
             return render_template("admin/bad_request.html"), 400
         return None
 

@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy.orm import Session
 
+from bot.admin.orgerrors import thai
 from bot.office import orgexport, orgfile
 from models import Office
 
@@ -15,7 +16,8 @@ LINE_PREFIX = re.compile(r"^line \d+: ")
 
 
 class EditRefused(ValueError):
-    """The change breaks a rule of the org file; the message says which (and nothing changed)."""
+    """The change breaks a rule of the org file; the message says which, in Thai (and nothing
+    changed)."""
 
 
 def current(session: Session, office: Office) -> dict:
@@ -27,7 +29,7 @@ def save(session: Session, office: Office, doc: dict) -> dict:
     try:
         return _load(session, office, orgfile.parse(orgexport.to_yaml(doc)))
     except orgfile.OrgFileError as exc:
-        raise EditRefused(LINE_PREFIX.sub("", str(exc))) from None
+        raise EditRefused(thai(LINE_PREFIX.sub("", str(exc)))) from None
 
 
 def import_file(session: Session, office: Office, text: str) -> dict:
@@ -35,11 +37,11 @@ def import_file(session: Session, office: Office, text: str) -> dict:
     try:
         spec = orgfile.parse(text)
         if spec.key and spec.key != office.key:
-            raise EditRefused(f"this file is for office '{spec.key}', not '{office.key}': "
-                              "remove office: key: or set it to this office's key")
+            raise EditRefused(f"ไฟล์นี้เป็นของสำนักงานรหัส '{spec.key}' ไม่ใช่ '{office.key}' "
+                              "(ลบ key: ในส่วน office ออก หรือแก้เป็นรหัสของสำนักงานนี้)")
         return _load(session, office, spec)
     except orgfile.OrgFileError as exc:
-        raise EditRefused(str(exc)) from None
+        raise EditRefused(thai(str(exc))) from None
 
 
 def _load(session: Session, office: Office, spec: orgfile.OrgSpec) -> dict:
