@@ -158,6 +158,20 @@ def test_a_revoked_code_no_longer_links(admin, runtime, line):
         assert person_by_key(session, "somsak").line_user_id is None
 
 
+def test_unlinking_frees_the_account_but_never_the_admins_own(admin, runtime):
+    kanya, pimchanok, somsak = ids(runtime, "kanya", "pimchanok", "somsak")
+    notice = followed(admin, post(admin, f"/admin/invites/{kanya}/unlink"))
+    assert "ยกเลิกการเชื่อมบัญชี LINE ของนางสาวกัญญา พึ่งบุญแล้วค่ะ" in notice
+    assert "ยกเลิกการเชื่อมบัญชีของตนเองไม่ได้" in followed(admin, post(admin, f"/admin/invites/{pimchanok}/unlink"))
+    assert "ยังไม่ได้เชื่อมบัญชี LINE" in followed(admin, post(admin, f"/admin/invites/{somsak}/unlink"))
+    with runtime.factory() as session:
+        assert person_by_key(session, "kanya").line_user_id is None
+        assert person_by_key(session, "pimchanok").line_user_id == user_id("pimchanok")
+        unlink_rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "richmenu_unlink")).all()
+        assert [r.payload["user_id"] for r in unlink_rows] == [user_id("kanya")]
+    assert [a for a, _, _ in audit_actions(runtime)] == ["admin.unlinked"]
+
+
 # --- group chats -----------------------------------------------------------------------------
 
 def test_a_group_code_registers_the_pr_group(admin, runtime, line):
@@ -282,6 +296,23 @@ def test_a_retracted_publication_leaves_the_portal_with_its_reason(admin, runtim
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "retract")).one()
         assert entry.actor_id == pimchanok
     assert "ถูกถอนการเผยแพร่ไปแล้ว" in followed(admin, post(admin, f"/admin/publications/{pid}/retract", reason="อีกครั้ง"))
+
+
+def test_an_approved_item_is_published_by_hand_once(admin, runtime, client):
+    with transaction(runtime.factory) as session:
+        item = make_item(session, state="approved", title="คู่มือการให้บริการ")
+    listing = text_of(admin.get("/admin/publications"))
+    assert "อนุมัติแล้ว รอเผยแพร่" in listing and "คู่มือการให้บริการ" in listing
+    assert "เผยแพร่เรื่อง \"คู่มือการให้บริการ\" แล้วค่ะ" in followed(
+        admin, post(admin, f"/admin/publications/publish/{item.id}"))
+    with runtime.factory() as session:
+        pub = session.scalars(select(Publication).where(Publication.submission_id == item.id)).one()
+        publisher = pub.published_by_id
+    assert publisher == ids(runtime, "pimchanok")[0]
+    assert client.get(f"/p/{pub.id}").status_code == 200
+    assert "เผยแพร่แล้ว" in followed(admin, post(admin, f"/admin/publications/publish/{item.id}"))
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(Publication)) == 1
 
 
 # --- the audit log ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from bot.admin import changes
 from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
 from bot.office.org import OrgError, end_acting, set_acting
+from bot.spine.ids import parse_id
 from bot.thai.dates import Numerals, now_bangkok, parse_typed_date
 from models import ActingAssignment, Office, Person, Unit
 
@@ -62,11 +63,10 @@ def register(bp, runtime) -> None:
             return refused("admin.acting", "กรุณาระบุเลขที่คำสั่งที่แต่งตั้งผู้รักษาราชการแทนค่ะ", **kept)
         if len(order_text) > 300:
             return refused("admin.acting", "ข้อความคำสั่งยาวเกิน ๓๐๐ ตัวอักษรค่ะ", **kept)
-        try:
-            absent = owned(Person, int(form.get("absent", "0")))
-            acting_person = owned(Person, int(form.get("acting", "0")))
-        except ValueError:
+        absent_id, acting_id = parse_id(form.get("absent", "")), parse_id(form.get("acting", ""))
+        if absent_id is None or acting_id is None:
             return refused("admin.acting", "กรุณาเลือกผู้ที่ไม่อยู่และผู้รักษาราชการแทนค่ะ", **kept)
+        absent, acting_person = owned(Person, absent_id), owned(Person, acting_id)
         try:
             assignment = set_acting(g.db, absent, acting_person, starts, ends, order_text)
         except OrgError as exc:

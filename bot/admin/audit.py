@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.admin.auth import admin_required
 from bot.admin.rows import page
 from bot.spine.audit import export_rows, export_text, search, verify
+from bot.spine.ids import parse_id
 from bot.thai.dates import BANGKOK, parse_typed_date
 from models import Person
 
@@ -22,7 +23,7 @@ ACTION_NAMES = {
     "withdraw": "ถอนเรื่อง", "publish": "เผยแพร่", "retract": "ถอนการเผยแพร่",
     "skip_step": "ข้ามขั้น", "reassign": "เปลี่ยนผู้พิจารณา", "refused": "ถูกปฏิเสธ",
     "digest.sent": "ส่งรายงานรายไตรมาส", "admin.invite": "ออกรหัสเชิญ",
-    "admin.invite_revoked": "ยกเลิกรหัสเชิญ", "admin.group_code": "ออกรหัสลงทะเบียนกลุ่ม",
+    "admin.invite_revoked": "ยกเลิกรหัสเชิญ", "admin.unlinked": "ยกเลิกการเชื่อมบัญชี LINE", "admin.group_code": "ออกรหัสลงทะเบียนกลุ่ม",
     "admin.acting_set": "บันทึกผู้รักษาราชการแทน", "admin.acting_ended": "สิ้นสุดการรักษาราชการแทน",
     "admin.reminder": "ส่งการเตือน", "admin.outbox_retry": "ส่งข้อความใหม่",
     "admin.digest_sent": "สั่งส่งรายงานรายไตรมาส",
@@ -49,8 +50,8 @@ class Filters:
         text = self.raw[key]
         if not text:
             return None
-        if text.isascii() and text.isdigit() and len(text) < 10:
-            return int(text)
+        if (number := parse_id(text)) is not None:
+            return number
         self.problems.append(problem)
         return None
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.admin import changes
 from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
+from bot.office import richmenus
 from bot.office.org import INVITE_VALID, OrgError, create_invite, open_invites, revoke_invites
 from models import Person, utcnow
 
@@ -104,3 +105,16 @@ def register(bp, runtime) -> None:
             return refused("admin.invites", f"{person.name} ไม่มีรหัสเชิญที่ยังใช้ได้ค่ะ")
         changes.record(g.db, g.admin, "admin.invite_revoked", person=person.key)
         return done("admin.invites", f"ยกเลิกรหัสเชิญของ{person.name}แล้วค่ะ")
+
+    @bp.post("/invites/<id:person_id>/unlink")
+    @admin_required
+    def unlink_person(person_id: int):
+        """A person transferred away, or a lost phone: free their LINE link (`flask unlink`)."""
+        person = owned(Person, person_id)
+        if person.id == g.admin.id:
+            return refused("admin.invites", "ยกเลิกการเชื่อมบัญชีของตนเองไม่ได้ เพราะจะเข้าหน้านี้ไม่ได้อีกค่ะ")
+        if not richmenus.unlink(g.db, person):
+            return refused("admin.invites", f"{person.name} ยังไม่ได้เชื่อมบัญชี LINE ค่ะ")
+        changes.record(g.db, g.admin, "admin.unlinked", person=person.key)
+        return done("admin.invites", f"ยกเลิกการเชื่อมบัญชี LINE ของ{person.name}แล้วค่ะ "
+                    "ออกรหัสใหม่ให้เชื่อมบัญชีอื่นได้")

@@ -45,7 +45,7 @@ ACTIONS = frozenset({
     "admin.person_added", "admin.person_edited", "admin.person_moved",
     "admin.person_deactivated", "admin.person_reactivated",
     # the admin console's pages (bot.admin): codes, acting directors, reminders, resends, digests
-    "admin.invite", "admin.invite_revoked", "admin.group_code", "admin.acting_set",
+    "admin.invite", "admin.invite_revoked", "admin.unlinked", "admin.group_code", "admin.acting_set",
     "admin.acting_ended", "admin.reminder", "admin.outbox_retry", "admin.digest_sent",
 })
 
