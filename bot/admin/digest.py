@@ -60,6 +60,9 @@ def register(bp, runtime) -> None:
         if quarter is None:
             return refused("admin.digest", "ไม่พบไตรมาสนี้ กรุณาเลือกจากรายการค่ะ")
         back, label = {"quarter": quarter.code}, quarter.label(g.office.digits == "thai")
+        if quarter.end > to_bangkok(utcnow()):
+            # Sent once per quarter: sent now, the quarter's real digest would never go out.
+            return refused("admin.digest", f"{label}ยังไม่จบ จึงยังส่งไม่ได้ ระบบจะส่งให้เองหลังจบไตรมาสค่ะ", **back)
         result = send_digest(g.db, runtime.config, g.office.id, quarter, now=utcnow(),
                              sent_by=f"console:{g.admin.key}")
         if result.reason == "already_sent":
