@@ -427,3 +427,45 @@ def test_refused_requests_are_on_the_audit_log(signed_in, client, runtime):
     entry = actions(runtime)[-1]
     assert entry.action == "admin.refused" and entry.data["reason"] == "csrf token missing or wrong"
     assert entry.actor_line_user_id == _line_id(runtime, "pimchanok")
+
+
+def test_line_login_settings_come_in_pairs_and_sandbox_mode_has_its_own_channel():
+    from bot.spine.config import SANDBOX_LOGIN_CHANNEL_ID, Config, ConfigError
+
+    with pytest.raises(ConfigError, match="LINE_LOGIN_CHANNEL_SECRET"):
+        Config(line_login_channel_id="123").validated()
+    sandbox = Config().validated()
+    assert sandbox.sandbox and sandbox.line_login_channel_id == SANDBOX_LOGIN_CHANNEL_ID
+    real = Config(line_channel_secret="s", line_channel_access_token="t").validated()
+    assert real.line_login_channel_id == ""
+
+
+def test_without_line_login_settings_the_console_says_so_in_thai(app):
+    client = app.test_client()  # the conftest app: real LINE settings, no LINE Login channel
+    assert "ยังไม่ได้ตั้งค่า LINE Login" in text(client.get("/admin/login"))
+    assert client.get("/admin/login/line").status_code == 503
+    assert client.get("/admin/").status_code == 302
+
+
+def test_the_fake_line_login_verifies_id_tokens_as_line_does(client, fake, runtime):
+    import requests
+
+    sign_in(client, "pimchanok", runtime=runtime)
+    token = fake.login.issued[-1]
+    verify = f"{fake.url}/oauth2/v2.1/verify"
+    good = requests.post(verify, data={"id_token": token, "client_id": LOGIN_CHANNEL_ID}, timeout=10)
+    assert good.status_code == 200 and good.json()["sub"] == _line_id(runtime, "pimchanok")
+    assert good.json()["iss"] == "https://access.line.me" and good.json()["aud"] == LOGIN_CHANNEL_ID
+    head, body, signature = token.split(".")
+    tampered = requests.post(verify, data={"id_token": f"{head}.{body}.{signature[::-1]}",
+                                           "client_id": LOGIN_CHANNEL_ID}, timeout=10)
+    assert tampered.status_code == 400
+    # a code is good once: trading it again is refused
+    callback = authorize(start(client), _line_id(runtime, "pimchanok"))
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    assert client.get(callback).status_code == 302
+    again = requests.post(f"{fake.url}/oauth2/v2.1/token", data={
+        "grant_type": "authorization_code", "code": code, "client_id": LOGIN_CHANNEL_ID,
+        "client_secret": "test-login-channel-secret-0123456789",
+        "redirect_uri": "https://prakat.example.go.th/admin/callback"}, timeout=10)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"

@@ -10,6 +10,7 @@ import logging
 import secrets
 from urllib.parse import urlsplit
 
+import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
@@ -86,7 +87,7 @@ def register(bp: Blueprint, runtime) -> None:
             claims = token.get("userinfo")
             if not claims or not claims.get("sub"):
                 raise ValueError("no ID token")
-        except (AuthlibBaseError, JoseError, ValueError, KeyError) as exc:
+        except (AuthlibBaseError, JoseError, ValueError, KeyError, requests.RequestException) as exc:
             reason = type(exc).__name__
             log.warning("admin sign-in refused: %s", reason)
             changes.refused(g.db, "sign-in", error=reason, detail=str(exc)[:200])
