@@ -311,3 +311,14 @@ def test_bad_holiday_line_names_its_line(tmp_path, line, message):
     source.write_text(f"# header\n2026-12-07\n{line}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_holidays(source)
+
+
+def test_a_typed_day_is_read_as_buddhist_era_and_a_slip_is_refused():
+    from bot.thai.dates import parse_typed_date
+
+    assert parse_typed_date("5/12/2569") == date(2026, 12, 5)
+    assert parse_typed_date(" ๕/๑๒/๒๕๖๙ ") == date(2026, 12, 5)
+    assert parse_typed_date("05-12-2569") == date(2026, 12, 5)
+    assert parse_typed_date("2026-12-05") == date(2026, 12, 5)  # what a date field sends
+    for slip in ("5/12/2026", "31/2/2569", "5/12", "yesterday", "", "2026-13-01"):
+        assert parse_typed_date(slip) is None, slip

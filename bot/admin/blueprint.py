@@ -6,10 +6,25 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from bot.admin import auth, csrf, login, office_page, people_page
+from bot.admin import (
+    acting,
+    audit,
+    auth,
+    csrf,
+    digest,
+    groups,
+    invites,
+    login,
+    office_page,
+    outbox,
+    people_page,
+    publications,
+    queue,
+)
 from bot.admin.format import FILTERS
 
-PAGES = [login, office_page, people_page]
+PAGES = [login, office_page, people_page, invites, groups, acting, queue, publications, outbox,
+         audit, digest]
 # GET routes that write (the sign-in callback puts the sign-in on the audit log).
 WRITING_GETS = {"admin.callback"}
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import signal
 import sys
@@ -34,7 +31,8 @@ from bot.office.richmenus import relink_changed, unlink
 from bot.publishing import cli as publishing_cli
 from bot.schedule.jobs import JOBS
 from bot.schedule.scheduler import start_scheduler, stop_scheduler
-from bot.spine.audit import history, verify
+from bot.spine import outbox
+from bot.spine.audit import export_rows, export_text, history, verify
 from bot.spine.config import MAX_SENDER_THREADS
 from bot.spine.db import transaction
 from bot.spine.sealed import SealError
@@ -78,12 +76,10 @@ def outbox_retry(row_id: int):
         row = session.get(OutboxMessage, row_id)
         if row is None:
             raise click.ClickException(f"no outbox row {row_id}")
-        if row.status not in ("failed", "pending"):
-            raise click.ClickException(f"row {row_id} is {row.status}; only failed rows are requeued")
-        row.status, row.next_attempt_at, row.finished_at = "pending", utcnow(), None
-        # A requeued reply has surely lost its token: send it by push.
-        if row.kind == "reply":
-            row.sent_via = "push"
+        try:
+            outbox.requeue(row, utcnow())
+        except outbox.RequeueRefused as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"row {row_id} requeued")
 
 
@@ -380,29 +376,12 @@ def audit_verify(office_key: str | None):
 @click.option("--out", type=click.Path(dir_okay=False), default=None)
 def audit_export(item: int, fmt: str, out: str | None):
     """Write one item's history (who, acting for whom, what, when, which LINE event)."""
-
-
     with runtime().factory() as session:
         entries = history(session, item)
         if not entries:
             raise click.ClickException(f"no audit entries for item {item}")
-        names = {p.id: p.name for p in session.scalars(select(Person))}
-        rows = [{
-            "id": e.id, "at_utc": e.created_at.isoformat(), "action": e.action,
-            "actor": names.get(e.actor_id, ""), "acting_for": names.get(e.acting_for_id, ""),
-            "acting_order": e.acting_order or "", "from": e.from_state or "", "to": e.to_state or "",
-            "version": e.version or "", "files_sha256": " ".join(e.file_hashes or []),
-            "line_event": e.webhook_event_id or "", "data": json.dumps(e.data, ensure_ascii=False),
-            "hash": e.hash,
-        } for e in entries]
-    if fmt == "json":
-        text = json.dumps(rows, ensure_ascii=False, indent=2)
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buffer.getvalue()
+        rows = export_rows(session, entries)
+    text = export_text(rows, fmt)
     if out:
         with open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
             fh.write(text)

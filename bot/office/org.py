@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.thai.dates import Numerals
 from models import ActingAssignment, GroupChat, GroupCode, Invite, LinkAttempt, Office, Person, Unit
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
@@ -26,7 +27,12 @@ ROLE_NAMES = {
 
 
 class OrgError(ValueError):
-    """An administrative request refused; the message says why."""
+    """An administrative request refused; the message says why (in English for the CLI, and in
+    `thai` for the console's people)."""
+
+    def __init__(self, message: str, thai: str | None = None):
+        super().__init__(message)
+        self.thai = thai or "ทำรายการนี้ไม่ได้ กรุณาตรวจสอบข้อมูลอีกครั้งค่ะ"
 
 
 def roles_of(session: Session, person: Person) -> set[str]:
@@ -71,7 +77,7 @@ def person_by_key(session: Session, key: str, office_id: int | None = None) -> P
         query = query.where(Person.office_id == office_id)
     people = session.scalars(query).all()
     if not people:
-        raise OrgError(f"no person with key '{key}'")
+        raise OrgError(f"no person with key '{key}'", "ไม่พบบุคลากรนี้ในสำนักงานค่ะ")
     if len(people) > 1:
         raise OrgError(f"key '{key}' exists in several offices")
     return people[0]
@@ -82,13 +88,30 @@ def person_by_key(session: Session, key: str, office_id: int | None = None) -> P
 def create_invite(session: Session, person: Person, now: datetime) -> str:
     """A fresh one-time code for `person`; older unused codes for them stop working."""
     if not person.active:
-        raise OrgError(f"{person.key} is not active")
-    for old in session.scalars(select(Invite).where(Invite.person_id == person.id,
-                                                    Invite.used_at.is_(None))):
-        old.expires_at = min(old.expires_at, now)
+        raise OrgError(f"{person.key} is not active",
+                       f"{person.name} ไม่ได้ปฏิบัติงานอยู่แล้ว จึงออกรหัสเชื่อมบัญชีให้ไม่ได้ค่ะ")
+    revoke_invites(session, person, now)
     code = new_code()
     session.add(Invite(person_id=person.id, code_hash=_hash(code), expires_at=now + INVITE_VALID))
     return code
+
+
+def revoke_invites(session: Session, person: Person, now: datetime) -> int:
+    """End every unused code of `person` now; how many were still open."""
+    revoked = 0
+    for old in session.scalars(select(Invite).where(Invite.person_id == person.id,
+                                                    Invite.used_at.is_(None))):
+        revoked += old.expires_at > now
+        old.expires_at = min(old.expires_at, now)
+    return revoked
+
+
+def open_invites(session: Session, office_id: int, now: datetime) -> dict[int, Invite]:
+    """Each person's unused, unexpired code (its row; the code itself is never stored)."""
+    rows = session.scalars(select(Invite).join(Person, Person.id == Invite.person_id).where(
+        Person.office_id == office_id, Invite.used_at.is_(None), Invite.expires_at > now)
+        .order_by(Invite.id))
+    return {row.person_id: row for row in rows}
 
 
 @dataclass
@@ -157,7 +180,8 @@ GROUP_PURPOSES = {"pr": "กลุ่มงานประชาสัมพั�
 
 def create_group_code(session: Session, office: Office, purpose: str, now: datetime) -> str:
     if purpose not in GROUP_PURPOSES:
-        raise OrgError(f"purpose must be one of: {', '.join(GROUP_PURPOSES)}")
+        raise OrgError(f"purpose must be one of: {', '.join(GROUP_PURPOSES)}",
+                       "กรุณาเลือกว่าเป็นกลุ่มงานประชาสัมพันธ์หรือกลุ่มผู้บริหารค่ะ")
     code = new_code()
     session.add(GroupCode(office_id=office.id, purpose=purpose, code_hash=_hash(code),
                           expires_at=now + GROUP_CODE_VALID))
@@ -223,32 +247,51 @@ def set_acting(session: Session, absent: Person, acting: Person, starts_on: date
                order_text: str = "") -> ActingAssignment:
     """Record an acting assignment, refusing overlaps, self-assignment and chains or cycles."""
     if absent.id == acting.id:
-        raise OrgError("a person cannot act for themselves")
+        raise OrgError("a person cannot act for themselves",
+                       "ผู้รักษาราชการแทนต้องไม่ใช่ผู้ที่ไม่อยู่คนเดียวกันค่ะ")
     if ends_on < starts_on:
-        raise OrgError("the end date is before the start date")
+        raise OrgError("the end date is before the start date",
+                       "วันสิ้นสุดอยู่ก่อนวันเริ่ม กรุณาตรวจสอบวันที่อีกครั้งค่ะ")
     if absent.office_id != acting.office_id:
-        raise OrgError("both people must belong to the same office")
+        raise OrgError("both people must belong to the same office",
+                       "ทั้งสองคนต้องอยู่ในสำนักงานเดียวกันค่ะ")
     if not acting.active:
-        raise OrgError(f"{acting.key} is not active")
+        raise OrgError(f"{acting.key} is not active", f"{acting.name} ไม่ได้ปฏิบัติงานอยู่แล้วค่ะ")
 
     def overlapping(**where):
         query = select(ActingAssignment).where(
-            ActingAssignment.starts_on <= ends_on, ActingAssignment.ends_on >= starts_on)
+            ActingAssignment.starts_on <= ends_on, ActingAssignment.ends_on >= starts_on,
+            ActingAssignment.ends_on >= ActingAssignment.starts_on)  # not a cancelled one
         for column, value in where.items():
             query = query.where(getattr(ActingAssignment, column) == value)
         return session.scalars(query).first()
 
     if clash := overlapping(absent_id=absent.id):
+        nm = Numerals.of(absent.office.digits)
         raise OrgError(f"{absent.key} already has {clash.acting.key} acting from "
-                       f"{clash.starts_on} to {clash.ends_on}")
+                       f"{clash.starts_on} to {clash.ends_on}",
+                       f"ช่วงนี้มี{clash.acting.name}รักษาราชการแทน{absent.name}อยู่แล้ว "
+                       f"({nm.date(clash.starts_on, short=True)} – {nm.date(clash.ends_on, short=True)})")
     if overlapping(absent_id=acting.id):
-        raise OrgError(f"{acting.key} is away in that period, so cannot act for anyone (no chains or cycles)")
+        raise OrgError(f"{acting.key} is away in that period, so cannot act for anyone (no chains or cycles)",
+                       f"{acting.name}ไม่อยู่ในช่วงนั้นเอง จึงรักษาราชการแทนผู้อื่นไม่ได้ค่ะ")
     if overlapping(acting_id=absent.id):
-        raise OrgError(f"{absent.key} is acting for someone in that period (no chains or cycles)")
+        raise OrgError(f"{absent.key} is acting for someone in that period (no chains or cycles)",
+                       f"{absent.name}รักษาราชการแทนผู้อื่นอยู่ในช่วงนั้น จึงมีผู้รักษาราชการแทนซ้อนไม่ได้ค่ะ")
     assignment = ActingAssignment(office_id=absent.office_id, absent_id=absent.id,
                                   acting_id=acting.id, starts_on=starts_on, ends_on=ends_on,
                                   order_text=order_text)
     session.add(assignment)
+    return assignment
+
+
+def end_acting(session: Session, assignment: ActingAssignment, today: date) -> ActingAssignment:
+    """End an assignment early: from `today` on, work goes back to the absent person. One that has
+    not started is kept as cancelled (it ends the day before it starts, so it never holds)."""
+    if assignment.ends_on < today or assignment.ends_on < assignment.starts_on:
+        raise OrgError(f"assignment #{assignment.id} has already ended",
+                       "การรักษาราชการแทนนี้สิ้นสุดไปแล้วค่ะ")
+    assignment.ends_on = max(today, assignment.starts_on) - timedelta(days=1)
     return assignment
 
 

@@ -11,14 +11,17 @@ two transactions never chain onto the same predecessor.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from models import AuditEntry, utcnow
+from models import AuditEntry, Person, utcnow
 
 GENESIS = "0" * 64
 LOCK_KEY = 0x61756474  # "audt"
@@ -45,6 +48,9 @@ ACTIONS = frozenset({
     "admin.unit_added", "admin.unit_edited", "admin.unit_deactivated",
     "admin.person_added", "admin.person_edited", "admin.person_moved",
     "admin.person_deactivated", "admin.person_reactivated",
+    # the admin console's pages (bot.admin): codes, acting directors, reminders, resends, digests
+    "admin.invite", "admin.invite_revoked", "admin.unlinked", "admin.group_code", "admin.acting_set",
+    "admin.acting_ended", "admin.reminder", "admin.outbox_retry", "admin.digest_sent",
 })
 
 
@@ -136,3 +142,51 @@ def verify(session: Session, office_id: int | None | object = EVERY_OFFICE) -> V
 def history(session: Session, submission_id: int) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).where(AuditEntry.submission_id == submission_id)
                                 .order_by(AuditEntry.id)))
+
+
+def search(session: Session, office_id: int, *, submission_id: int | None = None,
+           person_id: int | None = None, since: datetime | None = None,
+           until: datetime | None = None, limit: int | None = None) -> list[AuditEntry]:
+    """One office's entries, oldest first, by item, by person (acting or acted for) and by time."""
+    query = select(AuditEntry).where(AuditEntry.office_id == office_id)
+    if submission_id is not None:
+        query = query.where(AuditEntry.submission_id == submission_id)
+    if person_id is not None:
+        query = query.where(or_(AuditEntry.actor_id == person_id, AuditEntry.acting_for_id == person_id))
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.created_at < until)
+    if limit is not None:  # the newest `limit`, still oldest first
+        newest = list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+        return newest[::-1]
+    return list(session.scalars(query.order_by(AuditEntry.id)))
+
+
+def export_rows(session: Session, entries: list[AuditEntry]) -> list[dict]:
+    """Entries as auditors read them: who, acting for whom, what, when, which LINE event."""
+    ids = {e.actor_id for e in entries} | {e.acting_for_id for e in entries}
+    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids - {None}))).all())
+    return [{
+        "id": e.id, "at_utc": e.created_at.isoformat(), "action": e.action,
+        "actor": names.get(e.actor_id, ""), "acting_for": names.get(e.acting_for_id, ""),
+        "acting_order": e.acting_order or "", "from": e.from_state or "", "to": e.to_state or "",
+        "version": e.version or "", "files_sha256": " ".join(e.file_hashes or []),
+        "line_event": e.webhook_event_id or "", "data": json.dumps(e.data, ensure_ascii=False),
+        "hash": e.hash,
+    } for e in entries]
+
+
+EXPORT_FIELDS = ("id", "at_utc", "action", "actor", "acting_for", "acting_order", "from", "to",
+                 "version", "files_sha256", "line_event", "data", "hash")
+
+
+def export_text(rows: list[dict], fmt: str) -> str:
+    """`rows` from export_rows as JSON or CSV (the header even when there are none)."""
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_FIELDS))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

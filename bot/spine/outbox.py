@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, utcnow
 
 MAX_MESSAGES_PER_CALL = 5
+# A row still unsent this long after it was due is "stuck": LINE keeps refusing it with a
+# retryable answer, or no sender is running.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+class RequeueRefused(ValueError):
+    """Only a failed (or still pending) row can be sent again; the message says why."""
 
 
 def _chunks(messages: list[dict]) -> list[list[dict]]:
@@ -60,3 +68,23 @@ def effect(
                         next_attempt_at=not_before or utcnow())
     session.add(row)
     return row
+
+
+def requeue(row: OutboxMessage, now: datetime) -> None:
+    """Send a failed row again, now. It keeps its retry key, so LINE never delivers it twice."""
+    if row.status not in ("failed", "pending"):
+        raise RequeueRefused(f"row {row.id} is {row.status}; only failed rows are requeued")
+    row.status, row.next_attempt_at, row.finished_at = "pending", now, None
+    # A requeued reply has surely lost its token: send it by push.
+    if row.kind == "reply":
+        row.sent_via = "push"
+
+
+def troubled(session: Session, office_id: int | None, now: datetime, limit: int = 200) -> list[OutboxMessage]:
+    """Failed rows, and rows still unsent STUCK_AFTER past their first try, newest first."""
+    stuck = and_(OutboxMessage.status.in_(("pending", "sending")),
+                 OutboxMessage.created_at <= now - STUCK_AFTER)
+    query = select(OutboxMessage).where(or_(OutboxMessage.status == "failed", stuck))
+    if office_id is not None:
+        query = query.where(OutboxMessage.office_id == office_id)
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))

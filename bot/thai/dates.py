@@ -67,6 +67,27 @@ def arabic_digits(s: str) -> str:
     return s.translate(_TO_ARABIC)
 
 
+_TYPED_DATE_RE = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", re.ASCII)
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+
+
+def parse_typed_date(text: str) -> date | None:
+    """A day as an office writes it, ``5/12/2569`` (day/month/B.E. year, Thai digits welcome),
+    or as a date field sends it, ``2026-12-05``; None when it is neither or no such day."""
+    text = arabic_digits((text or "").strip())
+    try:
+        if iso := _ISO_DATE_RE.fullmatch(text):
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if typed := _TYPED_DATE_RE.fullmatch(text):
+            year = int(typed[3])
+            if year < _MIN_BE_YEAR:
+                return None  # a C.E. year: the office writes B.E., so this is a slip
+            return date(year - BE_OFFSET, int(typed[2]), int(typed[1]))
+    except ValueError:
+        return None
+    return None
+
+
 def _day_text(day: date, short: bool) -> str:
     months = THAI_MONTHS_SHORT if short else THAI_MONTHS
     return f"{day.day} {months[day.month - 1]} {day.year + BE_OFFSET}"
