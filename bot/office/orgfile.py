@@ -109,6 +109,8 @@ def _categories(doc: dict, text: str) -> tuple[list[CategorySpec] | None, int | 
     for entry in given:
         if not isinstance(entry, dict):
             _fail(line, "each category must be a mapping with code, name and short")
+        if isinstance(entry.get("code"), float):  # YAML reads 1.10 unquoted as the number 1.1
+            _fail(entry, f"write the category code in quotes, like \"1.10\" (got {entry['code']!r})")
         code = _text(entry, "code")
         if not CATEGORY_CODE.fullmatch(code):
             _fail(entry, f"category code '{code}' must be 1-8 letters, digits, '.' or '-' (quote it: \"1.10\")")
