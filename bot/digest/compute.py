@@ -18,7 +18,7 @@ from bot.digest.sql import count_if, percentiles, seconds_between, unindexed
 from bot.ita.evidence import readiness
 from bot.ita.votes import Tally, quarter_tallies
 from bot.office import categories as office_categories
-from bot.office.org import ROLE_NAMES
+from bot.office.org import ROLE_NAMES, role_name
 from bot.publishing.minimum_set import MinimumItem, minimum_set_status
 from bot.thai.dates import BANGKOK, FiscalQuarter
 from models import (
@@ -292,7 +292,9 @@ def _timings(session: Session, office_id: int, quarter: FiscalQuarter):
         .where(in_q)
     )
     order = [*ROLE_NAMES, PUBLISH_STAGE]
-    stages = [StageTiming(stage, STAGE_LABELS.get(stage, stage), _timing(found))
+    office_row = session.get(Office, office_id)
+    labels = {**STAGE_LABELS, "office_director": role_name(office_row, "office_director")}
+    stages = [StageTiming(stage, labels.get(stage, stage), _timing(found))
               for stage, found in sorted(
                   percentiles(session, select(steps.subquery())).items(),
                   key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))]

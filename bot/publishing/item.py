@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.files.kinds import ALLOWED_DOCUMENT_TYPES
 from bot.files.names import download_filename, safe_display_name
 from bot.office import categories
-from bot.office.org import ROLE_NAMES
+from bot.office.org import role_name
 from bot.spine import audit
 from bot.thai.dates import thai_date
 from bot.thai.text import clip
@@ -136,6 +136,7 @@ def _trail(session: Session, submission: Submission, version: int) -> tuple[Sign
     entries = [e for e in audit.history(session, submission.id) if (e.version or 0) <= version]
     submits = [e for e in entries if e.action in SUBMIT_ACTIONS]
     submitter = session.get(Person, submission.submitter_id)
+    office = session.get(Office, submission.office_id)
     asked_at = submits[-1].created_at if submits else (submission.submitted_at or submission.created_at)
     requester = _signer(submitter, "ผู้ให้ข้อมูล", asked_at)
     roles = {s.position: s.role for s in session.scalars(
@@ -155,7 +156,7 @@ def _trail(session: Session, submission: Submission, version: int) -> tuple[Sign
                 note += f" ({entry.acting_order})"
         role = roles.get(position, "")
         approvals.append(_signer(session.get(Person, entry.actor_id) if entry.actor_id else None,
-                                 ROLE_NAMES.get(role, role or "ผู้อนุมัติ"), entry.created_at, note))
+                                 role_name(office, role) if role else "ผู้อนุมัติ", entry.created_at, note))
     return requester, approvals
 
 
