@@ -212,6 +212,17 @@ def test_removing_a_category_that_has_items_is_refused_and_nothing_changes(two_o
         load_school(session, no_list)
 
 
+def test_a_long_session_sees_a_reload_once_its_transaction_ends(two_offices):
+    changed = SCHOOL_YAML.replace("short: ข่าวประชาสัมพันธ์}", "short: ข่าวสาร}")
+    with two_offices.factory() as session:
+        cm = office_id(session, CHIANG_MAI[1])
+        assert categories.short_name(session, cm, "B1") == "ข่าวประชาสัมพันธ์"
+        session.commit()
+        with transaction(two_offices.factory) as other:
+            load_school(other, changed)
+        assert categories.short_name(session, cm, "B1") == "ข่าวสาร"
+
+
 def test_an_office_reloaded_unchanged_keeps_its_rows(two_offices):
     with two_offices.factory() as session:
         before = [(c.id, c.office_id, c.code) for c in session.scalars(select(Category).order_by(Category.id))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import event, func, select, union_all
 from sqlalchemy.orm import Session
 
 from models import Category, Publication, Submission
@@ -93,6 +93,11 @@ def _cache(session: Session) -> dict[int, list[OfficeCategory]]:
 def forget(session: Session) -> None:
     """Drop the session's cached lists (after the categories changed)."""
     session.info.pop("office_categories", None)
+
+
+# A transaction's end ends the cache too: the next one may follow another process's org load.
+event.listen(Session, "after_commit", forget)
+event.listen(Session, "after_rollback", forget)
 
 
 def all_categories(session: Session, office_id: int) -> list[OfficeCategory]:
