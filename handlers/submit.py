@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from linebot.v3.webhooks import FileMessageContent, ImageMessageContent, MessageEvent
 
 from bot.files.names import title_from_filename
+from bot.office import categories
 from bot.privacy.check import check_of
 from bot.spine import messages, postback
 from bot.spine.context import EventContext
@@ -25,7 +26,7 @@ from bot.workflow.submissions import KIND_NAMES, DraftError
 from handlers.common import THANKS_BACK, is_thanks, refuse_tap, text_of, user_in_chat
 from handlers.prompt import Step, with_buttons
 from handlers.router import Handler
-from models import Category, Submission
+from models import Submission
 
 SKIP = "ข้าม"
 TODAY, YESTERDAY = "วันนี้", "เมื่อวาน"
@@ -132,7 +133,7 @@ def _question(ctx: EventContext, submission: Submission, state: str, data: dict)
     version = submission.version()
     leave = _leave_button(submission)
     if state == "draft_category":
-        picker = cards.category_picker(submission.id)
+        picker = cards.category_picker(ctx.session, submission)
         return [messages.text(ASK_CATEGORY.format(kind=KIND_NAMES[submission.kind])),
                 with_buttons(picker, [leave])]
     if state == "draft_album":
@@ -388,8 +389,8 @@ def on_postback(ctx: EventContext, action: str, params: dict) -> None:
         return
     state = ctx.conversation().state
     if action == "cat":
-        category = ctx.session.get(Category, params.get("c", ""))
-        if category is None:
+        category = categories.category(ctx.session, submission.office_id, params.get("c", ""))
+        if category is None or not category.active:
             _old_card(ctx)
             return
         submission.category_code = category.code

@@ -41,6 +41,9 @@ class Office(Base):
     # How the public reaches the office (told to strangers who write to the bot); optional.
     phone: Mapped[str | None] = mapped_column(String(60))
     website_url: Mapped[str | None] = mapped_column(String(300))  # its public site, for strangers
+    # Its postal address and logo (an image file's path), for the notice's letterhead; optional.
+    address: Mapped[str | None] = mapped_column(Text)
+    logo: Mapped[str | None] = mapped_column(String(500))
     director_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", use_alter=True, name="fk_offices_director_id_people")
     )
@@ -105,15 +108,25 @@ class Person(Base):
 
 
 class Category(Base):
-    """The 18 kinds of information of the announcement (ข้อ ๑.๑–๑.๑๘)."""
+    """A kind of information an office publishes: by default the announcement's 18 (ข้อ ๑.๑–๑.๑๘),
+    or the office's own list from its org file. Items point at (office_id, code)."""
 
     __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("office_id", "code"),)
 
-    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    code: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(Text)
+    # The label of buttons and cards (LINE labels are short); the full name stays the record.
+    short_name: Mapped[str] = mapped_column(String(60))
     sort_order: Mapped[int]
-    # ข้อ ๓.๓: regulations, procurement, structure, executives, plans, manuals, service standards.
+    # ข้อ ๓.๓: the superior's review applies (the office's "regulated" chain).
     regulated: Mapped[bool] = mapped_column(default=False)
+    # Part of the minimum set the website must always carry (ข้อ ๒.๑).
+    minimum: Mapped[bool] = mapped_column(default=False)
+    # False: no longer offered for new items; its items keep it and its page stays.
+    active: Mapped[bool] = mapped_column(default=True)
 
 
 class Invite(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -23,13 +23,15 @@ class Publication(Base):
               sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("ix_publications_live_category", "office_id", "category_code", "published_at", "id",
               sqlite_where=_LIVE, postgresql_where=_LIVE),
+        ForeignKeyConstraint(["office_id", "category_code"], ["categories.office_id", "categories.code"],
+                             name="fk_publications_category_categories"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), unique=True)
     version: Mapped[int]
-    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    category_code: Mapped[str] = mapped_column(String(8), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

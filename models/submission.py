@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, one_of, utcnow
@@ -22,14 +22,19 @@ ATTACHMENT_STATES = ("waiting", "stored", "failed", "refused")
 
 class Submission(Base):
     __tablename__ = "submissions"
-    __table_args__ = (one_of("status", STATES),)
+    # The category is the office's own: (office_id, category_code) names a row of categories.
+    __table_args__ = (
+        one_of("status", STATES),
+        ForeignKeyConstraint(["office_id", "category_code"], ["categories.office_id", "categories.code"],
+                             name="fk_submissions_category_categories"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     submitter_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
+    category_code: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     current_version: Mapped[int] = mapped_column(default=1)
     # The imageSet id of an album being gathered (photos only).

@@ -22,6 +22,7 @@ from bot.digest import render
 from bot.digest.compute import APPROVED_STATES, compute_digest
 from bot.digest.delivery import digest_due, send_digest, send_due_digests
 from bot.digest.links import LINK_VALID, ReportLinks, report_links, report_token
+from bot.office.categories import default_categories, sync_categories
 from bot.publishing.minimum_set import MINIMUM_SET, minimum_set_status
 from bot.sandbox.line_fake.schema import validate_messages
 from bot.spine.config import Config
@@ -239,6 +240,7 @@ def history(office):
         other = Office(key="other", name="สำนักงานอื่น", short_name="อื่น")
         session.add(other)
         session.flush()
+        sync_categories(session, other.id, default_categories(other.name))
         unit = Unit(office_id=other.id, key="x", name="กลุ่มอื่น")
         person = Person(office_id=other.id, key="x", name="คนอื่น")
         session.add_all([unit, person])

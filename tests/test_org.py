@@ -34,9 +34,14 @@ def snapshot(runtime) -> list:
 
 def test_load_builds_the_office_with_the_18_categories(office):
     with office.factory() as session:
-        assert session.query(Category).count() == 18
-        assert session.get(Category, "1.9").name == "ข้อมูลการจัดซื้อจัดจ้าง"
-        assert session.get(Category, "1.9").regulated and not session.get(Category, "1.3").regulated
+        office_id = session.scalars(select(Office.id)).one()
+        assert session.query(Category).filter_by(office_id=office_id).count() == 18
+        cat = {c.code: c for c in session.scalars(select(Category).filter_by(office_id=office_id))}
+        assert cat["1.9"].name == "ข้อมูลการจัดซื้อจัดจ้าง" and cat["1.9"].short_name == "จัดซื้อจัดจ้าง"
+        assert cat["1.9"].regulated and not cat["1.3"].regulated
+        assert cat["1.9"].minimum and not cat["1.3"].minimum
+        # the announcement's own-office wording carries this office's name, from the file
+        assert cat["1.5"].name == "ข้อมูลผู้บริหารสำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒"
         somchai = person_by_key(session, "somchai")
         assert roles_of(session, somchai) == {"staff", "office_director"}
         assert roles_of(session, person_by_key(session, "prasert")) == {"staff", "unit_director"}

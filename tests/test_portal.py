@@ -432,7 +432,7 @@ def test_signed_preview_before_publication(office, client, runtime):
 
 def test_category_names_are_the_announcements(office, client):
     with office.factory() as session:
-        name = session.get(Category, "1.11").name
+        name = session.scalars(select(Category.name).where(Category.code == "1.11")).one()
     assert page(client, "/c/1.11").one("h1").text == f"1.11 {name}"  # verbatim from the seed
 
 

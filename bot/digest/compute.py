@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from bot.digest.sql import count_if, percentiles, seconds_between, unindexed
 from bot.ita.evidence import readiness
 from bot.ita.votes import Tally, quarter_tallies
-from bot.office.org import ROLE_NAMES
+from bot.office import categories as office_categories
+from bot.office.org import ROLE_NAMES, role_name
 from bot.publishing.minimum_set import MinimumItem, minimum_set_status
 from bot.thai.dates import BANGKOK, FiscalQuarter
 from models import (
@@ -150,6 +151,16 @@ class Digest:
     minimum_set: list[MinimumItem]
     ita: ItaLine | None = None
     helpful_by_category: dict[str, Tally] = field(default_factory=dict)
+    # The office's categories as they were: (code, name, short label), in the office's order.
+    categories: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def category_names(self) -> dict[str, str]:
+        return {code: name for code, name, _ in self.categories}
+
+    def category_label(self, code: str) -> str:
+        short = next((s for c, _, s in self.categories if c == code), code)
+        return f"{code} {short}"
 
     def unit_name(self, unit_id: int | None) -> str:
         return next((u.name for u in self.units if u.unit_id == unit_id), NO_UNIT_NAME)
@@ -281,7 +292,9 @@ def _timings(session: Session, office_id: int, quarter: FiscalQuarter):
         .where(in_q)
     )
     order = [*ROLE_NAMES, PUBLISH_STAGE]
-    stages = [StageTiming(stage, STAGE_LABELS.get(stage, stage), _timing(found))
+    office_row = session.get(Office, office_id)
+    labels = {**STAGE_LABELS, "office_director": role_name(office_row, "office_director")}
+    stages = [StageTiming(stage, labels.get(stage, stage), _timing(found))
               for stage, found in sorted(
                   percentiles(session, select(steps.subquery())).items(),
                   key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))]
@@ -378,6 +391,8 @@ def compute_digest(session: Session, office_id: int, quarter: FiscalQuarter,
         minimum_set=minimum_set_status(session, office_id, quarter.end - timedelta(microseconds=1)),
         ita=_ita_line(session, office, quarter),
         helpful_by_category=_by_code(helpful_by_category),
+        categories=tuple((c.code, c.name, c.short_name)
+                         for c in office_categories.all_categories(session, office_id)),
     )
 
 
@@ -392,7 +407,7 @@ def _ita_line(session: Session, office: Office, quarter: FiscalQuarter) -> ItaLi
 
 def _by_code(counts: dict) -> dict:
     """Categories in the announcement's order (1.2 before 1.10)."""
-    return dict(sorted(counts.items(), key=lambda kv: tuple(int(p) for p in kv[0].split("."))))
+    return dict(sorted(counts.items(), key=lambda kv: office_categories.code_key(kv[0])))
 
 
 def _sum_units(units: list[UnitDigest], name: str, timing: Timing) -> UnitDigest:

@@ -15,7 +15,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.digest.compute import Digest, Item, Timing, UnitDigest
 from bot.digest.links import ReportLinks
-from bot.office.categories import CATEGORIES, SHORT_NAMES
 from bot.render import flex
 from bot.spine import messages
 from bot.thai.dates import THAI_MONTHS_SHORT, Numerals, thai_datetime
@@ -24,7 +23,6 @@ from bot.thai.text import clip, printed
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TITLE = "รายงานผลการเผยแพร่ข้อมูลต่อสาธารณะผ่านเว็บไซต์"
 TOTAL = "รวมทั้งสำนักงาน"
-CATEGORY_NAMES = dict(CATEGORIES)
 FLOW_LABELS = (
     ("submitted", "ยื่นขอเผยแพร่"), ("approved", "อนุมัติ"), ("returned", "ส่งกลับแก้ไข"),
     ("rejected", "ไม่อนุมัติ"), ("withdrawn", "ถอนเรื่อง"), ("pending", "ค้าง ณ สิ้นไตรมาส"),
@@ -72,10 +70,6 @@ def short_unit_name(name: str) -> str:
         if first.startswith(prefix) and len(first) > len(prefix) + 2:
             return first[len(prefix):]
     return first
-
-
-def category_label(code: str) -> str:
-    return f"{code} {SHORT_NAMES.get(code, code)}"
 
 
 def minimum_set_count(d: Digest) -> tuple[int, int]:
@@ -187,7 +181,7 @@ def report_html(d: Digest, links: ReportLinks | None = None, chart: bytes | None
     return _jinja().get_template("report/digest.html").render(
         d=d, s=SCREEN, links=links, title=TITLE, flow_labels=FLOW_LABELS,
         chart_src="data:image/png;base64," + base64.b64encode(chart).decode(),
-        category_label=category_label, category_names=CATEGORY_NAMES,
+        category_label=d.category_label, category_names=d.category_names,
         minimum=minimum_set_count(d), feedback_count=feedback_count(d),
         feedback_text=feedback_text, ita_text=ita_text(d, SCREEN), helpful_text=helpful_text,
     )
@@ -220,7 +214,7 @@ def report_pdf(d: Digest, chart: bytes | None = None) -> bytes:
             "จำแนกตามหมวดข้อมูล",
             [],
             [Table(["หมวดข้อมูล (ข้อ ๑)", "จำนวน"],
-                   [[s.digits(category_label(code)), s.n(count)]
+                   [[s.digits(d.category_label(code)), s.n(count)]
                     for code, count in t.by_category.items()] or [["ไม่มีรายการ", s.n(0)]],
                    col_widths=[5, 1])],
         ),
@@ -254,7 +248,7 @@ def report_pdf(d: Digest, chart: bytes | None = None) -> bytes:
              f"ความเห็นของผู้อ่านว่าข้อมูลเป็นประโยชน์หรือไม่: {helpful_text(t.helpful, s)}"],
             [Table(["กลุ่ม/หน่วย และหมวดข้อมูล", "เป็นประโยชน์", "ไม่เป็นประโยชน์"],
                    [[u.name, s.n(u.helpful.yes), s.n(u.helpful.no)] for u in units if u.helpful.total]
-                   + [[s.digits(category_label(code)), s.n(v.yes), s.n(v.no)]
+                   + [[s.digits(d.category_label(code)), s.n(v.yes), s.n(v.no)]
                       for code, v in d.helpful_by_category.items()]
                    or [["ยังไม่มีผู้ให้ความเห็น", "", ""]], col_widths=[4, 1, 1]),
              Table(["ลำดับ", "เรื่อง", "กลุ่ม/หน่วย", "เผยแพร่", "เข้าชม"],
@@ -313,7 +307,7 @@ def report_xlsx(d: Digest) -> bytes:
 
     def item_row(i: int, item: Item) -> list:
         return [i, s.date(item.published_at), item.title, d.unit_name(item.unit_id),
-                category_label(item.category_code), item.views,
+                d.category_label(item.category_code), item.views,
                 s.date(item.retracted_at) if item.retracted_at else ""]
 
     item_header = ["ลำดับ", "วันที่เผยแพร่", "เรื่อง", "กลุ่ม/หน่วย", "หมวด", "ยอดเข้าชม",
@@ -343,7 +337,7 @@ def report_xlsx(d: Digest) -> bytes:
               [unit_row(u) for u in d.units] + [[TOTAL, *unit_row(t)[1:]]]),
         Sheet("ตามหมวด", ["รหัส", "หมวดข้อมูล", "รวม", *(u.name for u in d.units)],
               [[code, name, t.by_category.get(code, 0),
-                *(u.by_category.get(code, 0) for u in d.units)] for code, name in CATEGORIES]),
+                *(u.by_category.get(code, 0) for u in d.units)] for code, name, _ in d.categories]),
         Sheet("ระยะเวลา", ["ขั้นตอน", "จำนวน", "มัธยฐาน (ชม.)", "เปอร์เซ็นไทล์ที่ 90 (ชม.)"],
               [["ตั้งแต่ยื่นจนเผยแพร่", t.to_publication.count, hours(t.to_publication.median),
                 hours(t.to_publication.p90)]]
@@ -354,12 +348,12 @@ def report_xlsx(d: Digest) -> bytes:
         Sheet("เข้าชมสูงสุด", item_header,
               [item_row(i, item) for i, item in enumerate(d.top, start=1)]),
         Sheet("ข้อมูลขั้นต่ำ", ["รายการ (ข้อ ๒.๑)", "หมวด", "สถานะ", "รายการที่มี", "เผยแพร่ล่าสุด"],
-              [[m.label, category_label(m.category_code), "มี" if m.present else "ไม่มี", m.live,
+              [[m.label, d.category_label(m.category_code), "มี" if m.present else "ไม่มี", m.live,
                 s.date(m.latest)] for m in d.minimum_set]),
         Sheet("ความเห็นผู้อ่าน", ["กลุ่ม/หน่วย หรือหมวด", "เป็นประโยชน์", "ไม่เป็นประโยชน์"],
               [[u.name, u.helpful.yes, u.helpful.no] for u in d.units]
               + [[TOTAL, t.helpful.yes, t.helpful.no]]
-              + [[category_label(code), v.yes, v.no] for code, v in d.helpful_by_category.items()]),
+              + [[d.category_label(code), v.yes, v.no] for code, v in d.helpful_by_category.items()]),
         Sheet("ปัญหาและข้อเสนอแนะ", ["กลุ่ม/หน่วย", "ปัญหาอุปสรรคและข้อเสนอแนะ", "วันที่ตอบ"],
               [[u.name, feedback_text(u),
                 s.date(u.feedback.answered_at) if u.feedback and u.feedback.answered else ""]

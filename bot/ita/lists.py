@@ -12,12 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.office.categories import CATEGORIES
-
 DATA = Path(__file__).resolve().parent / "data"
 FREQUENCIES = {"yearly": "ปีละครั้ง", "half-yearly": "ทุก 6 เดือน", "monthly": "ทุกเดือน"}
 _CODE = re.compile(r"^O\d{1,3}$")
-_CATEGORY_CODES = frozenset(code for code, _ in CATEGORIES)
 
 
 class ListError(ValueError):
@@ -108,10 +105,12 @@ def parse(text: str, where: str) -> IndicatorList:
             seen.add(code)
             if entry.get("frequency") not in FREQUENCIES:
                 _fail(where, f"{code}: frequency must be one of {', '.join(FREQUENCIES)}")
-            categories = tuple(str(c) for c in entry.get("categories") or [])
-            unknown = [c for c in categories if c not in _CATEGORY_CODES]
-            if unknown:
-                _fail(where, f"{code}: unknown categories {', '.join(unknown)}")
+            # Codes of the offices' categories (each office has its own list): quoted text, since
+            # YAML reads 1.10 unquoted as the number 1.1.
+            given = entry.get("categories") or []
+            if not isinstance(given, list) or not all(isinstance(c, str) and c.strip() for c in given):
+                _fail(where, f"{code}: categories must be a list of quoted codes such as \"1.10\"")
+            categories = tuple(c.strip() for c in given)
             for field in ("name", "evidence"):
                 if not isinstance(entry.get(field), str) or not entry[field].strip():
                     _fail(where, f"{code}: '{field}' is required")

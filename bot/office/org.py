@@ -26,6 +26,14 @@ ROLE_NAMES = {
 }
 
 
+def role_name(office: Office, role: str) -> str:
+    """What a role is called in this office: its director is the director of *this* office
+    ("ผู้อำนวยการ สพม.เชียงใหม่"), named from its data rather than a kind of office in the code."""
+    if role == "office_director":
+        return f"ผู้อำนวยการ {office.short_name}"
+    return ROLE_NAMES.get(role, role)
+
+
 class OrgError(ValueError):
     """An administrative request refused; the message says why (in English for the CLI, and in
     `thai` for the console's people)."""

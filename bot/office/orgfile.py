@@ -10,15 +10,20 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.office import categories as office_categories
 from bot.office import website as websites
-from bot.office.categories import CATEGORIES, sync_categories
+from bot.office.categories import CategorySpec
 from models import Office, Person, Unit
 from models.org import DEFAULT_CHAINS, ROLES
 
 CHAIN_KINDS = tuple(DEFAULT_CHAINS)
 CHAIN_ROLES = ("unit_director", "office_director")
 FILE_ROLES = tuple(r for r in ROLES if r != "unit_director")
-CATEGORY_CODES = frozenset(code for code, _ in CATEGORIES)
+# A category code is what people type and see ("1.9", "A-3"): short, no spaces.
+CATEGORY_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]{0,7}")
+SHORT_LABEL_MAX = 30  # a LINE button label also carries the code
+MAX_CATEGORIES = 72  # the picker: 12 bubbles of a LINE carousel, 6 buttons each
+LOGO_TYPES = (".png", ".jpg", ".jpeg")
 # An office key goes into addresses (/callback/<key>, /o/<key>/): lower-case letters, digits, '-'.
 OFFICE_KEY = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*")
@@ -69,6 +74,75 @@ class OrgSpec:
     digits: str = "thai"
     key: str | None = None  # None: matched by short_name, or a new key made up (free_key)
     hosts: list[str] = field(default_factory=list)
+    # The office's own list; None: the announcement's 18 with the office's name (default_categories).
+    categories: list[CategorySpec] | None = None
+    categories_line: int | None = None  # where `categories:` is, for refusals at apply time
+    logo: str | None = None  # an image file (absolute path) for the notice's letterhead
+
+    def category_specs(self) -> list[CategorySpec]:
+        if self.categories is not None:
+            return self.categories
+        return office_categories.default_categories(_text(self.office, "name"))
+
+
+def _flag(entry: dict, name: str, default: bool) -> bool:
+    value = entry.get(name, default)
+    if not isinstance(value, bool):
+        _fail(entry, f"'{name}' must be true or false")
+    return value
+
+
+def _categories(doc: dict, text: str) -> tuple[list[CategorySpec] | None, int | None]:
+    """`categories: [{code, name, short, regulated, minimum, active}, ...]`: the office's own list."""
+    found = re.search(r"^categories\s*:", text, re.MULTILINE)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    if "categories" not in doc or doc["categories"] is None:
+        return None, line
+    given = doc["categories"]
+    if not isinstance(given, list) or not given:
+        _fail(line, "'categories' must be a list of {code, name, short} (leave it out for the "
+                    "announcement's 18 categories)")
+    if len(given) > MAX_CATEGORIES:
+        _fail(line, f"at most {MAX_CATEGORIES} categories (the LINE picker shows no more)")
+    specs: list[CategorySpec] = []
+    seen: dict[str, dict] = {}
+    for entry in given:
+        if not isinstance(entry, dict):
+            _fail(line, "each category must be a mapping with code, name and short")
+        if isinstance(entry.get("code"), float):  # YAML reads 1.10 unquoted as the number 1.1
+            _fail(entry, f"write the category code in quotes, like \"1.10\" (got {entry['code']!r})")
+        code = _text(entry, "code")
+        if not CATEGORY_CODE.fullmatch(code):
+            _fail(entry, f"category code '{code}' must be 1-8 letters, digits, '.' or '-' (quote it: \"1.10\")")
+        if code in seen:
+            _fail(entry, f"duplicate category code '{code}' (first at line {seen[code]['__line__']})")
+        seen[code] = entry
+        short = _text(entry, "short")
+        if len(short) > SHORT_LABEL_MAX:
+            _fail(entry, f"'short' of category '{code}' is longer than {SHORT_LABEL_MAX} characters "
+                         "(it is a button label)")
+        specs.append(CategorySpec(
+            code=code, name=_text(entry, "name"), short_name=short,
+            regulated=_flag(entry, "regulated", False), minimum=_flag(entry, "minimum", False),
+            active=_flag(entry, "active", True)))
+    if not any(s.active for s in specs):
+        _fail(line, "at least one category must be active")
+    return specs, line
+
+
+def _logo(office: dict, base_dir: Path | None) -> str | None:
+    """`office: logo: logo.png`: a PNG or JPEG next to the org file, drawn on the notice."""
+    logo = _text(office, "logo", required=False)
+    if not logo:
+        return None
+    path = Path(logo)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if path.suffix.lower() not in LOGO_TYPES:
+        _fail(office, f"'logo' must be a PNG or JPEG file, not '{logo}'")
+    if not path.is_file():
+        _fail(office, f"logo file '{logo}' not found (a path relative to the org file)")
+    return str(path.resolve())
 
 
 def _office_key(office: dict) -> str | None:
@@ -106,15 +180,15 @@ def free_key(session: Session) -> str:
     return key
 
 
-def _unit_categories(entry: dict) -> list[str]:
+def _unit_categories(entry: dict, known: frozenset[str]) -> list[str]:
     given = entry.get("categories") or []
     if not isinstance(given, list):
         _fail(entry, "'categories' must be a list of category codes such as \"1.9\"")
     codes = [str(c) for c in given]
-    unknown = [c for c in codes if c not in CATEGORY_CODES]
+    unknown = [c for c in codes if c not in known]
     if unknown:
-        _fail(entry, f"unknown categories {', '.join(unknown)} for unit '{entry['key']}' "
-                     "(quote them: \"1.10\", not 1.10)")
+        _fail(entry, f"unknown categories {', '.join(unknown)} for unit '{entry['key']}': not in "
+                     "this office's categories (quote them: \"1.10\", not 1.10)")
     entry["categories"] = list(dict.fromkeys(codes))
     return entry["categories"]
 
@@ -175,6 +249,9 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
                 _fail(entry, f"unknown role '{role}' (roles: {', '.join(FILE_ROLES)})")
         entry["roles"] = list(dict.fromkeys(roles))
 
+    categories, categories_line = _categories(doc, text)
+    known = frozenset(c.code for c in categories) if categories is not None \
+        else frozenset(office_categories.DEFAULT_CODES)
     unit_keys: dict[str, dict] = {}
     for entry in units:
         if not isinstance(entry, dict):
@@ -184,7 +261,7 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
             _fail(entry, f"duplicate unit key '{key}' (first at line {unit_keys[key]['__line__']})")
         unit_keys[key] = entry
         _text(entry, "name")
-        _unit_categories(entry)
+        _unit_categories(entry, known)
         director = _text(entry, "director")
         if director not in person_keys:
             _fail(entry, f"director '{director}' of unit '{key}' is not a person in the file")
@@ -196,6 +273,7 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
 
     _text(office, "name")
     _text(office, "short_name")
+    _text(office, "address", required=False)
     website = _text(office, "website", required=False)
     if website and not website.startswith(("https://", "http://")):
         _fail(office, "'website' must be an address starting with https:// or http://")
@@ -226,17 +304,17 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
             _fail(doc["website"], "never write the website password in the file: "
                                   "use `flask --app webhook website password`")
         try:
-            website = websites.parse(doc["website"]).as_json()
+            website = websites.parse(doc["website"], known).as_json()
         except websites.WebsiteError as exc:
             _fail(doc["website"], str(exc))
     return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode,
                    digits=digits, website=website, ita=_ita(doc, base_dir), key=_office_key(office),
-                   hosts=_hosts(doc))
+                   hosts=_hosts(doc), categories=categories, categories_line=categories_line,
+                   logo=_logo(office, base_dir))
 
 
 def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
     """Create or update the office from a parsed file; people/units left out are deactivated."""
-    sync_categories(session)
     short_name = _text(spec.office, "short_name")
     if spec.key:
         office = session.scalars(select(Office).where(Office.key == spec.key)).first()
@@ -254,6 +332,8 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
     office.short_name, office.hosts = short_name, spec.hosts
     office.name = _text(spec.office, "name")
     office.phone = _text(spec.office, "phone", required=False) or None
+    office.address = _text(spec.office, "address", required=False) or None
+    office.logo = spec.logo
     office.website_url = _text(spec.office, "website", required=False) or None
     office.chains, office.publish_mode, office.ita = spec.chains, spec.publish_mode, spec.ita
     office.digits = spec.digits
@@ -262,6 +342,7 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
         office.website_password = None  # a password belongs to its site: never send it to another
     office.website = spec.website
     session.flush()
+    _apply_categories(session, office, spec)
 
     units = {u.key: u for u in session.scalars(select(Unit).where(Unit.office_id == office.id))}
     for entry in spec.units:
@@ -297,6 +378,20 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
             unit.active = False
     return {"office_id": office.id, "created": int(created), "units": len(spec.units),
             "people": len(spec.people), "deactivated": deactivated}
+
+
+def _apply_categories(session: Session, office: Office, spec: OrgSpec) -> None:
+    """The office's categories become the file's; one that items still point at cannot go."""
+    specs = spec.category_specs()
+    refused = office_categories.in_use_removed(session, office.id, specs)
+    if refused:
+        code, count = next(iter(refused.items()))
+        where = spec.categories_line or spec.office.get("__line__")
+        why = ("'categories' leaves out" if spec.categories is not None
+               else "without 'categories' the announcement's 18 apply, which leave out")
+        _fail(where, f"{why} category '{code}', but {count} item(s) of this office are in it: "
+                     "keep it in the list (add 'active: false' to stop offering it for new items)")
+    office_categories.sync_categories(session, office.id, specs)
 
 
 def load(session: Session, text: str) -> dict[str, int]:

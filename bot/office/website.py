@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.office.categories import CATEGORIES
+from bot.office.categories import DEFAULT_CODES, code_key
 
 ENGINES = ("wordpress",)
 RETRACT_TO = ("draft", "trash")
-CODES = tuple(code for code, _ in CATEGORIES)
 
 
 class WebsiteError(ValueError):
@@ -36,8 +35,9 @@ class Website:
                 "on_retract": self.on_retract}
 
 
-def parse(section: object) -> Website:
-    """Check a `website:` mapping and normalise it; raises WebsiteError."""
+def parse(section: object, codes: frozenset[str] | tuple[str, ...] = DEFAULT_CODES) -> Website:
+    """Check a `website:` mapping and normalise it (`codes`: the office's categories); raises
+    WebsiteError."""
     if not isinstance(section, dict):
         raise WebsiteError("'website' must be a mapping with kind, url and user")
     kind = str(section.get("kind") or "")
@@ -59,8 +59,9 @@ def parse(section: object) -> Website:
             continue
         if not isinstance(code, str):  # YAML reads 1.10 as the number 1.1
             raise WebsiteError(f"write category codes in quotes, like '1.10' (got {code!r})")
-        if code not in CODES:
-            raise WebsiteError(f"unknown category code '{code}' (codes: 1.1 … 1.18)")
+        if code not in codes:
+            raise WebsiteError(f"unknown category code '{code}': not one of this office's categories "
+                               f"({', '.join(sorted(codes, key=code_key))})")
         if not isinstance(slug, str) or not slug.strip():
             raise WebsiteError(f"category '{code}' needs the site's category slug")
         categories[code] = slug.strip()

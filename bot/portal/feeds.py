@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort
 from sqlalchemy import select
 
-from bot.office.categories import SHORT_NAMES
+from bot.office import categories
 from bot.portal import listings
 from bot.portal.web import Portal
 from bot.publishing.addresses import Links
 from bot.thai.text import clip, printable
-from models import Category, Office, Publication
+from models import Office, Publication
 
 FEED_SIZE = 50
 ATOM = "http://www.w3.org/2005/Atom"
@@ -56,7 +56,7 @@ def atom(urls: Links, office: Office, title: str, self_path: str, page_path: str
         ET.SubElement(entry, "updated").text = _iso(e.published_at)
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": urls.item(e.id)})
         ET.SubElement(entry, "category", {"term": e.category_code,
-                                          "label": SHORT_NAMES.get(e.category_code, e.category_code)})
+                                          "label": e.category_short or e.category_code})
         _text(ET.SubElement(entry, "author"), "name", e.unit_name or office.name)
         if e.description:
             _text(entry, "summary", clip(printable(e.description), 400))
@@ -77,12 +77,13 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
     def category_feed(code: str):
         with portal.session() as session:
             office = portal.office(session)
-            if session.get(Category, code) is None:
+            cat = categories.category(session, office.id, code)
+            if cat is None:
                 abort(404)
             query = listings.live(office.id).where(Publication.category_code == code)
             entries = listings.entries(session, listings.newest(query).limit(FEED_SIZE))
             urls = portal.links(session)
-        return atom(urls, office, f"{office.name} · หมวด {code} {SHORT_NAMES.get(code, '')}",
+        return atom(urls, office, f"{office.name} · หมวด {code} {cat.short_name}",
                     f"/c/{code}/feed.atom", f"/c/{code}", entries)
 
     @bp.get("/sitemap.xml")
@@ -90,7 +91,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
         with portal.session() as session:
             office = portal.office(session)
             entries = listings.entries(session, listings.newest(listings.live(office.id)))
-            codes = session.scalars(select(Category.code).order_by(Category.sort_order)).all()
+            codes = [c.code for c in categories.office_categories(session, office.id)]
             urls = portal.links(session)
         root = ET.Element("urlset", {"xmlns": SITEMAP})
 

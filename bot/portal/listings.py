@@ -11,6 +11,7 @@ from flask import abort, request
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from bot.office import categories
 from models import Publication, SubmissionVersion, Unit
 
 PAGE_SIZE = 20
@@ -24,13 +25,15 @@ class Entry:
     category_code: str
     unit_name: str
     published_at: datetime
+    category_short: str = ""  # the office's label of the category
 
 
 def live(office_id: int):
     """Published, not retracted items of the office, with their published version."""
     return (
         select(Publication.id, SubmissionVersion.title, SubmissionVersion.description,
-               Publication.category_code, Unit.name.label("unit_name"), Publication.published_at)
+               Publication.category_code, Unit.name.label("unit_name"), Publication.published_at,
+               Publication.office_id)
         .join(SubmissionVersion, and_(SubmissionVersion.submission_id == Publication.submission_id,
                                       SubmissionVersion.number == Publication.version))
         .outerjoin(Unit, Unit.id == Publication.unit_id)
@@ -40,7 +43,9 @@ def live(office_id: int):
 
 def entries(session: Session, query) -> list[Entry]:
     return [Entry(r.id, r.title or "(ไม่มีชื่อเรื่อง)", r.description or "", r.category_code,
-                  r.unit_name or "", r.published_at) for r in session.execute(query)]
+                  r.unit_name or "", r.published_at,
+                  categories.short_name(session, r.office_id, r.category_code))
+            for r in session.execute(query)]
 
 
 def newest(query):

@@ -13,12 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.files.media import make_preview
 from bot.files.names import content_disposition
-from bot.office.categories import SHORT_NAMES
+from bot.office import categories as office_categories
 from bot.portal import listings, verdict
 from bot.portal.web import Portal, page
 from bot.publishing.addresses import Links
@@ -27,7 +26,7 @@ from bot.publishing.item import ItemView, describe, file_view, trail_text
 from bot.publishing.minimum_set import minimum_listing
 from bot.publishing.record import notice_data
 from bot.publishing.website import site_url
-from models import Attachment, Category, Office, Publication, Submission, utcnow
+from models import Attachment, Office, Publication, Submission, utcnow
 
 LATEST = 10
 STYLE_PATH = Path(__file__).resolve().parents[2] / "templates" / "portal" / "style.css"
@@ -106,7 +105,7 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
             office = portal.office(session)
             latest = listings.entries(session, listings.newest(listings.live(office.id)).limit(LATEST))
             counts = portal.category_counts(session, office.id)
-            categories = session.scalars(select(Category).order_by(Category.sort_order)).all()
+            categories = office_categories.office_categories(session, office.id)
             fiscal_year, minimum = minimum_listing(session, office.id, utcnow())
         missing = sum(1 for m in minimum if m.status != "current")
         return page("portal/home.html", office=office, latest=latest, counts=counts,
@@ -116,12 +115,12 @@ def add_routes(bp: Blueprint, portal: Portal) -> None:
     def category(code: str):
         with portal.session() as session:
             office = portal.office(session)
-            cat = session.get(Category, code)
+            cat = office_categories.category(session, office.id, code)
             if cat is None:
                 abort(404)
             paged = listings.paginate(session, office.id, Publication.category_code == code)
         return page("portal/category.html", office=office, category=cat, paged=paged,
-                    page_title=f"หมวด {cat.code} {SHORT_NAMES.get(cat.code, '')}")
+                    page_title=f"หมวด {cat.code} {cat.short_name}")
 
     @bp.get("/minimum")
     def minimum():

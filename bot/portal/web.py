@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from bot.files import links as files
 from bot.files.media import human_size
 from bot.files.store import ContentStore
-from bot.office.categories import SHORT_NAMES
 from bot.portal import listings, place
 from bot.portal.views import WAIT_MS as VIEW_WAIT_MS
 from bot.portal.views import ViewCounter
@@ -186,8 +185,7 @@ def _security_headers(response: Response) -> Response:
 
 
 def _template_helpers() -> dict:
-    return {"thai_date": thai_date, "human_size": human_size, "short_name": SHORT_NAMES.get,
-            "clip": clip}
+    return {"thai_date": thai_date, "human_size": human_size, "clip": clip}
 
 
 def install(bp: Blueprint, portal: Portal) -> None:

@@ -11,15 +11,14 @@ from sqlalchemy.orm import Session
 
 from bot.files.kinds import ALLOWED_DOCUMENT_TYPES
 from bot.files.names import download_filename, safe_display_name
-from bot.office.categories import SHORT_NAMES
-from bot.office.org import ROLE_NAMES
+from bot.office import categories
+from bot.office.org import role_name
 from bot.spine import audit
 from bot.thai.dates import thai_date
 from bot.thai.text import clip
 from models import (
     ApprovalStep,
     Attachment,
-    Category,
     Office,
     Person,
     Publication,
@@ -92,11 +91,12 @@ class ItemView:
     views: int
     files: list[FileView]
     photos: list[FileView]
+    category_short: str = ""  # the office's button label of the category
+    office_address: str = ""  # the office's letterhead, from its org file
+    office_phone: str = ""
+    office_logo: str | None = None
     digits: str = "thai"  # the office's digit style for what people read in LINE (Office.digits)
 
-    @property
-    def category_short(self) -> str:
-        return SHORT_NAMES.get(self.category_code, self.category_name)
 
     @property
     def category_label(self) -> str:
@@ -136,6 +136,7 @@ def _trail(session: Session, submission: Submission, version: int) -> tuple[Sign
     entries = [e for e in audit.history(session, submission.id) if (e.version or 0) <= version]
     submits = [e for e in entries if e.action in SUBMIT_ACTIONS]
     submitter = session.get(Person, submission.submitter_id)
+    office = session.get(Office, submission.office_id)
     asked_at = submits[-1].created_at if submits else (submission.submitted_at or submission.created_at)
     requester = _signer(submitter, "ผู้ให้ข้อมูล", asked_at)
     roles = {s.position: s.role for s in session.scalars(
@@ -155,7 +156,7 @@ def _trail(session: Session, submission: Submission, version: int) -> tuple[Sign
                 note += f" ({entry.acting_order})"
         role = roles.get(position, "")
         approvals.append(_signer(session.get(Person, entry.actor_id) if entry.actor_id else None,
-                                 ROLE_NAMES.get(role, role or "ผู้อนุมัติ"), entry.created_at, note))
+                                 role_name(office, role) if role else "ผู้อนุมัติ", entry.created_at, note))
     return requester, approvals
 
 
@@ -165,7 +166,7 @@ def describe(session: Session, submission: Submission,
     number = publication.version if publication else submission.current_version
     version = submission.version(number)
     office = session.get(Office, submission.office_id)
-    category = session.get(Category, submission.category_code) if submission.category_code else None
+    category = categories.category(session, submission.office_id, submission.category_code)
     unit = session.get(Unit, submission.unit_id) if submission.unit_id else None
     requester, approvals = _trail(session, submission, number)
     stored = [a for a in version.attachments if a.status == "stored" and a.sha256]
@@ -184,7 +185,9 @@ def describe(session: Session, submission: Submission,
         description=version.description.strip(), activity_date=version.activity_date,
         category_code=submission.category_code or "",
         category_name=category.name if category else "",
+        category_short=category.short_name if category else "",
         office_name=office.name, office_short=office.short_name, digits=office.digits,
+        office_address=office.address or "", office_phone=office.phone or "", office_logo=office.logo,
         unit_name=unit.name if unit else (requester.unit or ""),
         submitter=requester, approvals=approvals,
         publisher=publisher,

@@ -1,7 +1,9 @@
 """The minimum set the website must always carry (ข้อ ๒.๑), and whether it does at a given time.
 
-Each required item is satisfied by a live publication in its category (ข้อ ๑.x): published at or
-before `now` and not retracted by then. Structure and authority/duties share category 1.4.
+The office's categories marked `minimum` make it up. Each required item is satisfied by a live
+publication in its category: published at or before `now` and not retracted by then. For the
+announcement's own categories, ข้อ ๒.๑ names the items (structure and authority/duties share 1.4);
+an office's own category is one item named by its label.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.office import categories
 from bot.thai.dates import fiscal_year_bounds, fiscal_year_of
 from models import Publication, SubmissionVersion
 
-# (key, what ข้อ ๒.๑ asks for, the category that carries it)
+# (key, what ข้อ ๒.๑ asks for, the announcement's category that carries it)
 MINIMUM_SET: tuple[tuple[str, str, str], ...] = (
     ("structure", "โครงสร้าง", "1.4"),
     ("duties", "อำนาจหน้าที่", "1.4"),
@@ -26,7 +29,14 @@ MINIMUM_SET: tuple[tuple[str, str, str], ...] = (
     ("manuals", "คู่มือการปฏิบัติงาน", "1.10"),
     ("service_standards", "มาตรฐานการให้บริการ", "1.11"),
 )
-MINIMUM_CATEGORIES = frozenset(code for _, _, code in MINIMUM_SET)
+
+
+def requirements(session: Session, office_id: int) -> list[tuple[str, str, str]]:
+    """(key, label, category code) of each item the office's website must carry, in order."""
+    marked = categories.minimum_categories(session, office_id)
+    announced = {c.code for c in marked if c.short_name == categories.DEFAULT_SHORT_NAMES.get(c.code)}
+    out = [(key, label, code) for key, label, code in MINIMUM_SET if code in announced]
+    return out + [(c.code, c.short_name, c.code) for c in marked if c.code not in announced]
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,12 @@ class MinimumItem:
 
 def minimum_set_status(session: Session, office_id: int, now: datetime) -> list[MinimumItem]:
     """One entry per required item, in the order of ข้อ ๒.๑, as the website stood at `now`."""
+    required = requirements(session, office_id)
     rows = session.execute(
         select(Publication.category_code, func.count(), func.max(Publication.published_at))
         .where(
             Publication.office_id == office_id,
-            Publication.category_code.in_(MINIMUM_CATEGORIES),
+            Publication.category_code.in_({code for _, _, code in required}),
             Publication.published_at <= now,
             or_(Publication.retracted_at.is_(None), Publication.retracted_at > now),
         )
@@ -57,7 +68,7 @@ def minimum_set_status(session: Session, office_id: int, now: datetime) -> list[
     found = {code: (count, latest) for code, count, latest in rows}
     return [
         MinimumItem(key, label, code, *found.get(code, (0, None)))
-        for key, label, code in MINIMUM_SET
+        for key, label, code in required
     ]
 
 
@@ -85,7 +96,7 @@ def minimum_listing(session: Session, office_id: int,
     year_start = fiscal_year_bounds(fiscal_year)[0]
     latest: dict[str, tuple | None] = {}
     entries = []
-    for key, label, code in MINIMUM_SET:
+    for key, label, code in requirements(session, office_id):
         if code not in latest:
             latest[code] = session.execute(
                 select(Publication.id, SubmissionVersion.title, Publication.published_at)

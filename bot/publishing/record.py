@@ -63,5 +63,6 @@ def notice_data(view: ItemView, urls: Links):
         summary=view.description or summary_lines(view), unit_name=view.unit_name or "-",
         published_on=thai_date(view.published_at) if view.published_at else "-",
         url=urls.item(view.publication_id),
+        office_address=view.office_address, office_phone=view.office_phone, logo_path=view.office_logo,
     )
 

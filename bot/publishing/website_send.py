@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from bot.files import links as files
 from bot.office import website as websites
-from bot.office.categories import SHORT_NAMES
 from bot.office.org import registered_group
 from bot.publishing import cards, procedure
 from bot.publishing.addresses import links
@@ -144,7 +143,7 @@ def _category(ctx: SendContext, site: WordPress, job: _Job, known: int | None) -
     if found is None:
         if not job.site.create_missing_categories:
             raise _Fail("category", f"no category '{slug}' on the site")
-        name = SHORT_NAMES.get(job.view.category_code, job.view.category_name)
+        name = job.view.category_short or job.view.category_name
         found = site.create_category(name, slug)
     _store(ctx, job.publication_id, category_id=found["id"])
     return found["id"]

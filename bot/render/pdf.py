@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import qrcode
 from fpdf import FPDF, XPos, YPos
@@ -47,6 +48,11 @@ class NoticeData:
     unit_name: str
     published_on: str
     url: str
+    # The letterhead, from the office's org file: its address and phone under its name, its logo
+    # (a PNG or JPEG file) above it. Empty: not drawn.
+    office_address: str = ""
+    office_phone: str = ""
+    logo_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -389,7 +395,7 @@ def notice_pdf(n: NoticeData) -> bytes:
     """A4 notice for the office's notice board, with a QR code to the published item."""
     pdf = _Document(title=n.title, footer_text=f"{n.office_name} · {PUBLISH_MEASURE}")
     try:
-        pdf.para(n.office_name, 16, bold=True, align="C", color=ACCENT)
+        _letterhead(pdf, n)
         pdf.rule(gap=2, width=0.6)
         pdf.para("ประกาศ/ประชาสัมพันธ์", 26, bold=True, align="C", color=(150, 30, 30), after=2)
         pdf.para(n.title, 20, bold=True, align="C", after=2)
@@ -402,6 +408,37 @@ def notice_pdf(n: NoticeData) -> bytes:
         pdf.close_fonts()  # a layout error must not leave the font files open
         raise
     return pdf.pdf_bytes()
+
+
+LOGO_H = 22  # mm
+
+
+def _letterhead(pdf: _Document, n: NoticeData) -> None:
+    """Logo, name, then address and phone: all the office's own, as its org file gives them."""
+    logo = _logo_bytes(n.logo_path)
+    if logo is not None:
+        with Image.open(io.BytesIO(logo)) as im:
+            px_w, px_h = im.size
+        w = LOGO_H * px_w / px_h
+        pdf.image(io.BytesIO(logo), x=(pdf.w - w) / 2, y=pdf.y, w=w, h=LOGO_H)
+        pdf.set_y(pdf.y + LOGO_H + 2)
+    pdf.para(n.office_name, 16, bold=True, align="C", color=ACCENT)
+    contact = " · ".join(x for x in (n.office_address, f"โทร {n.office_phone}" if n.office_phone else "") if x)
+    if contact:
+        pdf.para(contact, 11, align="C", color=MUTED)
+
+
+def _logo_bytes(path: str | None) -> bytes | None:
+    """The logo file's bytes, or None when it is gone or not an image: a notice still prints."""
+    if not path:
+        return None
+    try:
+        data = Path(path).read_bytes()
+        with Image.open(io.BytesIO(data)) as im:
+            im.verify()
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return data
 
 
 def _notice_details(pdf: _Document, n: NoticeData) -> None:

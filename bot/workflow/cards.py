@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.files.links import attachment_url, gallery_url
 from bot.files.media import human_size
-from bot.office.categories import CATEGORIES, SHORT_NAMES
+from bot.office import categories
 from bot.office.org import is_director, roles_of
 from bot.privacy.check import check_of
 from bot.render import flex
@@ -26,8 +26,9 @@ from bot.thai.text import clip
 from bot.workflow.chain import approver_for, chain_for, current_step, steps_of
 from bot.workflow.machine import ACTIONS
 from bot.workflow.submissions import KIND_NAMES, category_name, photos_of
-from models import ActingAssignment, ApprovalStep, Category, Office, Person, Submission, Unit
+from models import ActingAssignment, ApprovalStep, Office, Person, Submission, Unit
 
+PICKER_BUTTONS = 6  # per bubble; a carousel holds 12 bubbles (orgfile caps the list to fit)
 ACTION_LABELS = {"approve": g.APPROVE, "return": g.RETURN, "reject": g.REJECT}
 STATE_WORDS = {
     "draft": "ร่าง (ยังไม่ได้ส่ง)", "pending": "รอพิจารณา", "returned": "ส่งกลับแก้ไข รอผู้ส่งแก้ไขและส่งใหม่",
@@ -147,12 +148,12 @@ def approval_card(session: Session, submission: Submission, step: ApprovalStep,
                   delegation: ActingAssignment | None, config: Config) -> dict:
     version = submission.version()
     submitter = _person(session, submission.submitter_id)
-    category = session.get(Category, submission.category_code)
+    category = categories.category(session, submission.office_id, submission.category_code)
     total = len(chain_for(session, submission))
     nm = numerals(session, submission.office_id)
     rows = [
         flex.row("ประเภท", KIND_NAMES[submission.kind]),
-        flex.row("หมวด", f"{nm.digits(category.code)} {SHORT_NAMES[category.code]}"),
+        flex.row("หมวด", f"{nm.digits(category.code)} {category.short_name}"),
         flex.row("เรื่อง", _short(version.title, 200)),
     ]
     if version.description:
@@ -378,26 +379,28 @@ def overdue_text(session: Session, director: Person,
 
 # --- the submitter's side -------------------------------------------------------------------------
 
-def category_picker(submission_id: int) -> dict:
-    """All 18 categories as a carousel of three bubbles (quick replies stop at 13)."""
+def category_picker(session: Session, submission: Submission) -> dict:
+    """The office's categories, six to a bubble of a carousel (quick replies stop at 13)."""
+    offered = categories.office_categories(session, submission.office_id)
     bubbles = []
-    for start in range(0, len(CATEGORIES), 6):
+    for start in range(0, len(offered), PICKER_BUTTONS):
         buttons = [
             flex.button(messages.postback_action(
-                _short(f"{code} {SHORT_NAMES[code]}", 40), postback.encode("cat", d=submission_id, c=code),
-                f"หมวด {code} {SHORT_NAMES[code]}"))
-            for code, _ in CATEGORIES[start : start + 6]
+                _short(f"{c.code} {c.short_name}", 40), postback.encode("cat", d=submission.id, c=c.code),
+                f"หมวด {c.code} {c.short_name}"))
+            for c in offered[start : start + PICKER_BUTTONS]
         ]
         bubbles.append(flex.bubble(body=[flex.title("เลือกหมวดข้อมูล", size="sm"), *buttons],
                                    size="kilo"))
-    return messages.flex("เลือกหมวดข้อมูล (ข้อ 1.1–1.18)", flex.carousel(bubbles))
+    span = f" (ข้อ {offered[0].code}–{offered[-1].code})" if len(offered) > 1 else ""
+    return messages.flex(f"เลือกหมวดข้อมูล{span}", flex.carousel(bubbles))
 
 
 def confirmation_card(session: Session, submission: Submission, config) -> dict:
     version = submission.version()
     rows = [flex.row("ประเภท", KIND_NAMES[submission.kind]),
             flex.row("หมวด", numerals(session, submission.office_id).digits(
-                category_name(session, submission.category_code))),
+                category_name(session, submission.office_id, submission.category_code))),
             flex.row("เรื่อง", _short(version.title, 200))]
     if version.description:
         label = "เนื้อหา" if submission.kind == "announcement" else "รายละเอียด"

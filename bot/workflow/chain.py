@@ -9,13 +9,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import ApprovalStep, Category, Office, Person, Submission, Unit
+from bot.office import categories
+from models import ApprovalStep, Office, Person, Submission, Unit
 
 
 def chain_for(session: Session, submission: Submission) -> list[str]:
     """The roles that decide this item, in order (a regulated category overrides the kind)."""
     office = session.get(Office, submission.office_id)
-    category = session.get(Category, submission.category_code) if submission.category_code else None
+    category = categories.category(session, submission.office_id, submission.category_code)
     kind = "regulated" if category is not None and category.regulated else submission.kind
     return list(office.chains.get(kind) or office.chains.get("document") or [])
 

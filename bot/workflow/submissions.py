@@ -11,6 +11,7 @@ from bot.files.kinds import check_document
 from bot.files.links import store
 from bot.files.media import human_size, pdf_page_count, strip_image_metadata
 from bot.files.names import safe_display_name
+from bot.office import categories
 from bot.privacy import check as personal_data
 from bot.spine import audit, messages, outbox
 from bot.spine.config import Config
@@ -18,7 +19,6 @@ from bot.spine.sender import Outcome, SendContext, call_line
 from bot.workflow import states
 from models import (
     Attachment,
-    Category,
     Conversation,
     OutboxMessage,
     Person,
@@ -199,8 +199,8 @@ def cancel(session: Session, submission: Submission, actor: Person | None, now: 
                  version=submission.current_version, event_id=event_id)
 
 
-def category_name(session: Session, code: str | None) -> str:
-    category = session.get(Category, code) if code else None
+def category_name(session: Session, office_id: int, code: str | None) -> str:
+    category = categories.category(session, office_id, code)
     return f"{category.code} {category.name}" if category else "-"
 
 
