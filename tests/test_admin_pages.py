@@ -246,13 +246,13 @@ def test_a_reminder_that_line_refuses_is_shown_and_resent(admin, runtime, line, 
     assert f'id="outbox-{row.id}"' in page and "นายประเสริฐ วงศ์ใหญ่" in page
     assert "The request body has 1 error(s) (messages[0].text: May not be empty)" in page
 
-    assert "ส่งรายการที่" in followed(admin, post(admin, f"/admin/outbox/{row.id}/retry"))
+    assert "ส่งข้อความที่" in followed(admin, post(admin, f"/admin/outbox/{row.id}/retry"))
     line.drain()
     assert any("เรียนเตือน" in t for t in line.texts_to("prasert"))
     with runtime.factory() as session:
         assert session.get(OutboxMessage, row.id).status == "sent"
         assert session.get(ApprovalStep, step.id).reminders_sent == 0  # the daily ones are unchanged
-    assert "ไม่มีรายการที่มีปัญหา" in text_of(admin.get("/admin/outbox"))
+    assert "ไม่มีข้อความที่มีปัญหา" in text_of(admin.get("/admin/outbox"))
     assert "ส่งสำเร็จหรือกำลังส่งอยู่" in followed(admin, post(admin, f"/admin/outbox/{row.id}/retry"))
     assert [a for a, _, _ in audit_actions(runtime)] == ["admin.reminder", "admin.outbox_retry"]
 
@@ -266,10 +266,10 @@ def test_retry_all_resends_every_failed_row_of_the_office(admin, runtime, line, 
         followed(admin, post(admin, f"/admin/queue/{step.id}/remind"))
     line.drain()
     notice = followed(admin, post(admin, "/admin/outbox/retry-failed"))
-    assert "ส่งใหม่ทั้งหมด ๒ รายการแล้วค่ะ" in notice
+    assert "ส่งใหม่ทั้งหมด ๒ ข้อความแล้วค่ะ" in notice
     line.drain()
     assert sum("เรียนเตือน" in t for t in line.texts_to("prasert")) == 2
-    assert "ไม่มีรายการที่ส่งไม่สำเร็จ" in followed(admin, post(admin, "/admin/outbox/retry-failed"))
+    assert "ไม่มีข้อความที่ส่งไม่สำเร็จ" in followed(admin, post(admin, "/admin/outbox/retry-failed"))
 
 
 # --- publications ----------------------------------------------------------------------------
@@ -321,10 +321,10 @@ def test_the_audit_log_filters_exports_and_verifies(admin, runtime, line, fake):
     submit_document(line, title="เรื่องแรก")
     submit_document(line, title="เรื่องที่สอง")
     page = text_of(admin.get("/admin/audit?item=2"))
-    assert "ส่งขออนุมัติ" in page and 'href="/admin/audit?item=2"' in page
+    assert "ส่งขออนุญาตเผยแพร่" in page and 'href="/admin/audit?item=2"' in page
     assert 'href="/admin/audit?item=1"' not in page
     (kanya,) = ids(runtime, "kanya")
-    assert "ส่งขออนุมัติ" in text_of(admin.get(f"/admin/audit?person={kanya}"))
+    assert "ส่งขออนุญาตเผยแพร่" in text_of(admin.get(f"/admin/audit?person={kanya}"))
     today = now_bangkok().date()
     assert "ไม่พบบันทึก" in text_of(admin.get(f"/admin/audit?until={be_typed(today - timedelta(days=3))}"))
     assert "วว/ดด/ปปปป" in text_of(admin.get("/admin/audit?since=yesterday"))
@@ -342,7 +342,7 @@ def test_the_audit_log_filters_exports_and_verifies(admin, runtime, line, fake):
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "submit")).first()
         entry.data = {"edited": True}
         broken = entry.id
-    assert f"ที่รายการเลขที่ {broken}" in text_of(admin.get("/admin/audit?verify=1")).translate(
+    assert f"ที่บันทึกเลขที่ {broken}" in text_of(admin.get("/admin/audit?verify=1")).translate(
         str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
 
 
@@ -548,8 +548,8 @@ def test_an_admin_runs_the_office_from_a_phone(served):
         page.goto(f"{base}/admin/outbox")
         page.get_by_text("The request body has 1 error(s)").wait_for()
         check(page, "outbox")
-        page.get_by_role("button", name=re.compile("ส่งรายการที่ .* ใหม่")).click()
-        page.get_by_text("ไม่มีรายการที่มีปัญหา").wait_for()
+        page.get_by_role("button", name=re.compile("ส่งข้อความที่ .* ใหม่")).click()
+        page.get_by_text("ไม่มีข้อความที่มีปัญหา").wait_for()
         line.drain()
         assert any("เรียนเตือน" in t for t in line.texts_to("prasert"))
 

@@ -4,6 +4,7 @@ categories; examples/school.yaml, its own list and chains) loaded side by side i
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -17,6 +18,7 @@ from bot.digest.compute import compute_digest
 from bot.digest.links import ReportLinks
 from bot.files import links
 from bot.office import categories
+from bot.office.channels import set_channel
 from bot.office.orgfile import OrgFileError, apply, load, parse
 from bot.publishing import addresses
 from bot.publishing import cards as publishing_cards
@@ -38,10 +40,10 @@ from models import (
     utcnow,
 )
 from tests import samples
-from tests.conftest import OFFICE_YAML, ROOT, link
+from tests.conftest import OFFICE_YAML, ROOT, SECRET, link
 from tests.factories import make_item, register_pr_group
 from tests.flex import actions, data
-from tests.line_driver import group_id, user_id
+from tests.line_driver import LineDriver, group_id, sign, user_id
 from tests.test_approvals import latest_card
 from tests.test_submit import start_document
 
@@ -79,22 +81,78 @@ def never_names(text: str, other: tuple[str, str], where: str) -> None:
         assert squash(name) not in squash(text), f"{where} names another office: {name!r}"
 
 
+SEALING_KEY = "test-prakat-secret-key"
+# The school office's own LINE channel; the first office keeps the settings' channel.
+SCHOOL_CHANNEL = {"channel_id": "2000000003", "secret": "secret-of-cm-secondary",
+                  "token": "token-of-cm-secondary", "bot_user_id": "U" + "c" * 32}
+
+
+class RoutingDriver(LineDriver):
+    """LINE as both offices' people use it: the school's people write to the school's bot
+    (its address, secret, destination and reply tokens), everyone else to the first office's."""
+
+    school_users = frozenset(user_id(key) for key in B_PEOPLE)
+
+    def _school(self, event: dict) -> bool:
+        return event.get("source", {}).get("userId") in self.school_users
+
+    def event(self, type_: str, *, reply: bool = True, **fields) -> dict:
+        event = super().event(type_, reply=False, **fields)
+        if reply:
+            source = event["source"]
+            event["replyToken"] = self.fake.issue_reply_token(
+                to=source.get("groupId") or source["userId"],
+                **({"channel": SCHOOL_CHANNEL["token"]} if self._school(event) else {}))
+        return event
+
+    def post(self, *events: dict, signature: str | None = None, raw: bytes | None = None,
+             handle: bool = True):
+        if raw is not None or not events or not all(self._school(e) for e in events):
+            return super().post(*events, signature=signature, raw=raw, handle=handle)
+        body = json.dumps({"destination": SCHOOL_CHANNEL["bot_user_id"], "events": list(events)},
+                          ensure_ascii=False).encode()
+        response = self.client.post("/callback/cm-secondary", data=body, headers={
+            "X-Line-Signature": sign(SCHOOL_CHANNEL["secret"], body), "Content-Type": "application/json"})
+        if handle:
+            self.handle()
+        return response
+
+
 @pytest.fixture
-def two_offices(runtime):
+def config(config):
+    return dataclasses.replace(config, prakat_secret_key=SEALING_KEY)
+
+
+@pytest.fixture
+def line(client, fake, runtime) -> LineDriver:
+    return RoutingDriver(client, fake, runtime, SECRET)
+
+
+def _load_both(runtime, fake, *, school_first: bool):
+    """Both org files into one database, the school with a LINE channel of its own (the other
+    office keeps the settings' channel, whichever was loaded first)."""
+    with transaction(runtime.factory) as session:
+        if not school_first:
+            load(session, OFFICE_YAML)
+        school = session.get(Office, load_school(session)["office_id"])
+        if school_first:
+            load(session, OFFICE_YAML)
+        set_channel(session, school, sealing_key=SEALING_KEY, **SCHOOL_CHANNEL)
+    runtime.channels.invalidate()
+    fake.add_channel(SCHOOL_CHANNEL["token"])  # the fake LINE takes the school bot's token too
+    return runtime
+
+
+@pytest.fixture
+def two_offices(runtime, fake):
     """office.yaml, then school.yaml: two offices in one database (the first one's portal is "/")."""
-    with transaction(runtime.factory) as session:
-        load(session, OFFICE_YAML)
-        load_school(session)
-    return runtime
+    return _load_both(runtime, fake, school_first=False)
 
 
 @pytest.fixture
-def school_first(runtime):
+def school_first(runtime, fake):
     """school.yaml, then office.yaml: the school office is the one the one-office portal serves."""
-    with transaction(runtime.factory) as session:
-        load_school(session)
-        load(session, OFFICE_YAML)
-    return runtime
+    return _load_both(runtime, fake, school_first=True)
 
 
 # --- each office's list ---------------------------------------------------------------------
@@ -334,9 +392,10 @@ def rendered_for(runtime, client, fake, me: tuple[str, str]) -> dict[str, str]:
     """Everything office `me` shows: its cards, its portal (served at "/": it was loaded first),
     its PDFs' text layer and its digest, as text by where it came from."""
     out: dict[str, str] = {}
-    urls = addresses.Links(runtime.config.public_base_url)
     with runtime.factory() as session:
         mine = office_id(session, me[1])
+        prefix = f"/o/{session.get(Office, mine).key}"  # several offices: each under its own address
+        urls = addresses.links(session, runtime.config, mine)
         subs = session.scalars(select(Submission).where(Submission.office_id == mine)).all()
         for s in subs:
             view = describe(session, s, session.scalars(
@@ -373,7 +432,7 @@ def rendered_for(runtime, client, fake, me: tuple[str, str]) -> dict[str, str]:
              *(f"/c/{code}" for code in codes), *(f"/c/{code}/feed.atom" for code in codes)]
     pages += [p for pid in pub_ids for p in (f"/p/{pid}", f"/p/{pid}/notice.pdf")]
     for path in pages:
-        response = client.get(path, headers={"User-Agent": "Mozilla/5.0"})
+        response = client.get(prefix + path, headers={"User-Agent": "Mozilla/5.0"})
         assert response.status_code == 200, path
         body = response.get_data()
         response.close()  # a file the portal streams is closed with its response
@@ -383,13 +442,7 @@ def rendered_for(runtime, client, fake, me: tuple[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("which", ["office", "school"])
 def test_nothing_an_office_shows_names_the_other_office(which, runtime, line, fake, client):
-    first, second = (OFFICE_YAML, SCHOOL_YAML) if which == "office" else (SCHOOL_YAML, OFFICE_YAML)
-    with transaction(runtime.factory) as session:
-        for text in (first, second):
-            if text is SCHOOL_YAML:
-                load_school(session)
-            else:
-                load(session, text)
+    _load_both(runtime, fake, school_first=which == "school")
     walk_both(runtime, line, fake)
     with transaction(runtime.factory) as session:  # more of each: retracted, pending, photos
         store = links.store(runtime.config)

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from bot.files import links as files
 from bot.ita.links import readiness_url
-from bot.office.categories import CATEGORIES
 from bot.office.orgfile import load
 from bot.publishing import addresses, procedure
 from bot.spine.db import transaction
@@ -33,19 +32,12 @@ TAK_HOST = "prakat.tak2.example.go.th"
 KPP_HOST = "prakat.kpp-sec.example.go.th"
 TAK_NAMES = ("สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒", "สพป.ตาก เขต ๒")
 KPP_NAMES = ("สำนักงานเขตพื้นที่การศึกษามัธยมศึกษากำแพงเพชร", "สพม.กำแพงเพชร")
-SHARED_CATEGORY_NAMES = tuple(name for _, name in CATEGORIES if TAK_NAMES[0] in name)
 ADDRESS = re.compile(r'(?:href|src|action)="([^"]*)"')
 
 
 def foreign(body: str, other: Side | tuple[str, ...]) -> list[str]:
-    """The other office's names and titles found in `body`.
-
-    Until categories belong to their office (issue 15 part 1, bot/office/categories, not the
-    portal's), the one shared list's names still carry the seed office's name on every office's
-    category pages; those names are left out here. With per-office categories merged, drop
-    SHARED_CATEGORY_NAMES and this check covers every text again."""
-    for name in SHARED_CATEGORY_NAMES:
-        body = body.replace(name, "")
+    """The other office's names and titles found in `body` (category names included: each
+    office's carry its own name)."""
     words = other if isinstance(other, tuple) else other.words()
     return [word for word in words if word in body]
 

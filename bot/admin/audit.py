@@ -18,7 +18,7 @@ from models import Person
 
 SHOWN = 300
 ACTION_NAMES = {
-    "draft": "เริ่มร่าง", "submit": "ส่งขออนุมัติ", "resubmit": "ส่งฉบับแก้ไข", "approve": "อนุมัติ",
+    "draft": "เริ่มร่าง", "submit": "ส่งขออนุญาตเผยแพร่", "resubmit": "ส่งขออนุญาตเผยแพร่อีกครั้ง", "approve": "อนุมัติ",
     "approve_final": "อนุมัติขั้นสุดท้าย", "return": "ส่งกลับแก้ไข", "reject": "ไม่อนุมัติ",
     "withdraw": "ถอนเรื่อง", "publish": "เผยแพร่", "retract": "ถอนการเผยแพร่",
     "skip_step": "ข้ามขั้น", "reassign": "เปลี่ยนผู้พิจารณา", "refused": "ถูกปฏิเสธ",
@@ -37,12 +37,12 @@ class Filters:
         self.raw = {k: args.get(k, "").strip() for k in ("item", "person", "since", "until")}
         self.problems: list[str] = []
         self.item = self._number("item", "เลขที่เรื่องต้องเป็นตัวเลขค่ะ")
-        self.person = self._number("person", "กรุณาเลือกบุคลากรจากรายการค่ะ")
+        self.person = self._number("person", "กรุณาเลือกบุคลากรจากที่มีให้เลือกค่ะ")
         if self.person is not None:
             person = session.get(Person, self.person)
             if person is None or person.office_id != office_id:  # another office's: not shown
                 self.person = None
-                self.problems.append("กรุณาเลือกบุคลากรจากรายการค่ะ")
+                self.problems.append("กรุณาเลือกบุคลากรจากที่มีให้เลือกค่ะ")
         self.since = self._day("since", 0)
         self.until = self._day("until", 1)  # to the end of that day
 

@@ -31,7 +31,7 @@ def register(bp, runtime) -> None:
     def digest():
         quarter = quarter_of(request.args.get("quarter"))
         if quarter is None:
-            return refused("admin.digest", "ไม่พบไตรมาสนี้ กรุณาเลือกจากรายการค่ะ")
+            return refused("admin.digest", "ไม่พบไตรมาสนี้ กรุณาเลือกไตรมาสที่มีให้เลือกค่ะ")
         now = utcnow()
         current = FiscalQuarter.of(now)
         choices = [current]
@@ -58,7 +58,7 @@ def register(bp, runtime) -> None:
     def digest_send():
         quarter = quarter_of(request.form.get("quarter", "") or "-")
         if quarter is None:
-            return refused("admin.digest", "ไม่พบไตรมาสนี้ กรุณาเลือกจากรายการค่ะ")
+            return refused("admin.digest", "ไม่พบไตรมาสนี้ กรุณาเลือกไตรมาสที่มีให้เลือกค่ะ")
         back, label = {"quarter": quarter.code}, quarter.label(g.office.digits == "thai")
         if quarter.end > to_bangkok(utcnow()):
             # Sent once per quarter: sent now, the quarter's real digest would never go out.

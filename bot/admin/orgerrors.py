@@ -16,7 +16,7 @@ _THAI: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^office key '(.*)' must be", "รหัสสำนักงาน '{0}' ใช้ได้เฉพาะตัวอักษรภาษาอังกฤษตัวเล็ก ตัวเลข และ - (ไม่เกิน 40 ตัว)"),
     (r"^'(.*)' is not a host name", "'{0}' ไม่ใช่ชื่อโฮสต์ (ไม่ต้องมี https:// พอร์ต หรือ path เช่น www.example.go.th)"),
     (r"^unknown categories (.*) for unit '(.*)'", "ไม่มีหมวด {0} (กลุ่มงาน '{1}') หมวดต้องเป็นเลขข้อ เช่น 1.9"),
-    (r"^'categories' must be a list", "หมวดที่ส่งข้อมูลต้องเป็นรายการเลขข้อ เช่น 1.3 1.9"),
+    (r"^'categories' must be a list", "หมวดที่ส่งข้อมูลต้องเป็นเลขข้อ เช่น 1.3 1.9"),
     (r"^duplicate person key '(.*)' \(first at line (\d+)\)", "รหัสบุคลากร '{0}' ซ้ำ (มีแล้วที่บรรทัด {1})"),
     (r"^duplicate unit key '(.*)' \(first at line (\d+)\)", "รหัสกลุ่มงาน '{0}' ซ้ำ (มีแล้วที่บรรทัด {1})"),
     (r"^role 'unit_director' is implied", "ไม่ต้องใส่หน้าที่ unit_director: ผู้อำนวยการกลุ่มกำหนดที่กลุ่มงาน"),
@@ -36,8 +36,8 @@ _THAI: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^YAML error: (.*)", "ไฟล์ YAML เขียนไม่ถูกรูปแบบ ({0})"),
     (r"^the file must be a mapping", "ไฟล์ต้องมีส่วน office, units และ people"),
     (r"^'office' must be a mapping", "ส่วน office ต้องมี name, short_name และ director"),
-    (r"^'units' and 'people' must be lists", "ส่วน units และ people ต้องเป็นรายการ"),
-    (r"^each (person|unit) must be a mapping", "แต่ละรายการใน units และ people ต้องมีรหัสและชื่อ"),
+    (r"^'units' and 'people' must be lists", "ส่วน units และ people ต้องเป็นลิสต์ (list)"),
+    (r"^each (person|unit) must be a mapping", "แต่ละกลุ่มและแต่ละคนใน units และ people ต้องมีรหัสและชื่อ"),
 )]
 
 

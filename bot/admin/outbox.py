@@ -59,9 +59,9 @@ def register(bp, runtime) -> None:
         try:
             outbox.requeue(row, utcnow())
         except outbox.RequeueRefused:
-            return refused("admin.outbox_page", "รายการนี้ส่งสำเร็จหรือกำลังส่งอยู่ จึงไม่ต้องส่งใหม่ค่ะ")
+            return refused("admin.outbox_page", "ข้อความนี้ส่งสำเร็จหรือกำลังส่งอยู่ จึงไม่ต้องส่งใหม่ค่ะ")
         changes.record(g.db, g.admin, "admin.outbox_retry", rows=[row.id])
-        return done("admin.outbox_page", f"ส่งรายการที่ {Numerals.of(g.office.digits).n(row.id)} ใหม่แล้วค่ะ")
+        return done("admin.outbox_page", f"ส่งข้อความที่ {Numerals.of(g.office.digits).n(row.id)} ใหม่แล้วค่ะ")
 
     @bp.post("/outbox/retry-failed")
     @admin_required
@@ -69,8 +69,8 @@ def register(bp, runtime) -> None:
         now = utcnow()
         rows = [r for r in outbox.troubled(g.db, g.office.id, now, limit=1000) if r.status == "failed"]
         if not rows:
-            return refused("admin.outbox_page", "ไม่มีรายการที่ส่งไม่สำเร็จค่ะ")
+            return refused("admin.outbox_page", "ไม่มีข้อความที่ส่งไม่สำเร็จค่ะ")
         for row in rows:
             outbox.requeue(row, now)
         changes.record(g.db, g.admin, "admin.outbox_retry", rows=[r.id for r in rows])
-        return done("admin.outbox_page", f"ส่งใหม่ทั้งหมด {Numerals.of(g.office.digits).n(len(rows))} รายการแล้วค่ะ")
+        return done("admin.outbox_page", f"ส่งใหม่ทั้งหมด {Numerals.of(g.office.digits).n(len(rows))} ข้อความแล้วค่ะ")

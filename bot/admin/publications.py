@@ -33,7 +33,7 @@ def register(bp, runtime) -> None:
             Submission.office_id == g.office.id, Submission.status == "approved")
             .order_by(Submission.finished_at, Submission.id)).all()
         return page("admin/publications.html", publications=rows[:PER_PAGE], number=number,
-                    more=len(rows) > PER_PAGE, links=links(runtime.config), approved=approved)
+                    more=len(rows) > PER_PAGE, links=links(g.db, runtime.config, g.office.id), approved=approved)
 
     @bp.post("/publications/publish/<id:submission_id>")
     @admin_required

@@ -40,7 +40,7 @@ class OrgError(ValueError):
 
     def __init__(self, message: str, thai: str | None = None):
         super().__init__(message)
-        self.thai = thai or "ทำรายการนี้ไม่ได้ กรุณาตรวจสอบข้อมูลอีกครั้งค่ะ"
+        self.thai = thai or "ทำตามที่ขอไม่ได้ กรุณาตรวจสอบข้อมูลอีกครั้งค่ะ"
 
 
 def roles_of(session: Session, person: Person) -> set[str]:
