@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,6 +18,7 @@ from bot.spine import audit
 from bot.spine.db import transaction
 from models import AuditEntry, Office, Person, Unit
 from tests.admin_login import LOGIN_CHANNEL_ID, authorize, login_settings, sign_in, start
+from tests.browser import SHOTS, chromium, needs_chromium, serious_violations
 from tests.conftest import OFFICE_YAML, link
 from webhook import create_app
 
@@ -310,21 +309,10 @@ def _line_id(runtime, key: str) -> str:
 
 # ------------------------------------------------------------------------- in Chromium
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-needs_chromium = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
-                                    reason=f"{CHROMIUM} is not installed (.ci/setup installs it)")
-
-
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture
@@ -335,12 +323,6 @@ def sandbox(database_url, tmp_path):
         yield running
 
 
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} × {len(v['nodes'])}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @needs_chromium

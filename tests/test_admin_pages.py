@@ -32,6 +32,7 @@ from models import (
     utcnow,
 )
 from tests.admin_login import login_settings, sign_in
+from tests.browser import SHOTS, chromium, needs_chromium, serious_violations
 from tests.conftest import OFFICE_YAML, SECRET, link
 from tests.factories import make_item
 from tests.flex import data
@@ -480,17 +481,10 @@ def served(database_url, tmp_path):
         runtime.stop()
 
 
+@needs_chromium
 def test_an_admin_runs_the_office_from_a_phone(served):
     """Sign in through the sandbox LINE Login; invite and link a new person; appoint an acting
     director who then gets the card; resend a refused message; retract; every page passes axe."""
-    import shutil
-
-    from tests.test_sandbox_walk import CHROMIUM, SHOTS, serious_violations
-
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(f"{CHROMIUM} is not installed (.ci/setup installs it)")
-    from playwright.sync_api import sync_playwright
-
     base, runtime, line = served
     fake = runtime.fake_line
     with transaction(runtime.factory) as session:
@@ -503,10 +497,8 @@ def test_an_admin_runs_the_office_from_a_phone(served):
         page.screenshot(path=str(SHOTS / f"admin-{name}.png"), full_page=True)
         problems[name] = serious_violations(page)
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = chromium.new_context(viewport={"width": 390, "height": 844}, locale="th-TH").new_page()
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH").new_page()
         page.set_default_timeout(15_000)
         sign_in(page, "pimchanok", runtime=runtime, base=base)
 
@@ -574,5 +566,4 @@ def test_an_admin_runs_the_office_from_a_phone(served):
         page.goto(f"{base}/admin/audit")
         page.get_by_role("button", name="ตรวจความครบถ้วนของบันทึก").click()
         page.get_by_text("บันทึกครบถ้วน ไม่มีการแก้ไข").wait_for()
-        chromium.close()
     assert {name: found for name, found in problems.items() if found} == {}

@@ -4,20 +4,17 @@ its indicators, and axe-core finds nothing serious on either page."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from bot.files import links
 from bot.spine.db import transaction
 from bot.thai.dates import fiscal_year_of
 from models import ItemVote, Publication, utcnow
+from tests.browser import chromium, needs_chromium, serious_violations
 from tests.factories import make_item
 from tests.sandbox_server import sandbox_app
-from tests.test_sandbox_walk import CHROMIUM, serious_violations
 
-pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
-                                reason=f"{CHROMIUM} is not installed (.ci/setup installs it)")
+pytestmark = needs_chromium
 PHONE = ("Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
          "Chrome/126.0 Mobile Safari/537.36")
 
@@ -25,15 +22,10 @@ PHONE = ("Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, l
 @pytest.fixture
 def pages():
     """A reader's phone without JavaScript (the form must not need it), and one with it for axe."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+    with chromium() as browser:
         phone = {"user_agent": PHONE, "viewport": {"width": 390, "height": 844}}
-        yield (chromium.new_context(java_script_enabled=False, **phone).new_page(),
-               chromium.new_context(**phone).new_page())
-        chromium.close()
+        yield (browser.new_context(java_script_enabled=False, **phone).new_page(),
+               browser.new_context(**phone).new_page())
 
 
 def axe_on(page, url: str) -> list[str]:

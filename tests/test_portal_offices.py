@@ -6,7 +6,6 @@ only that office, stays inside its address space, and answers 404 for the other'
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from bot.spine.db import transaction
 from bot.thai.dates import fiscal_year_of
 from models import Office, Submission, utcnow
 from tests import samples
+from tests.browser import chromium, needs_chromium
 from tests.conftest import OFFICE_YAML
 from tests.factories import make_item
 from tests.test_portal import ATOM, SITEMAP, Reader, Tree, jpeg, pdf_text, squash
@@ -300,13 +300,8 @@ def test_one_office_keeps_its_bare_addresses(office, reader, runtime):
     assert reader.get(f"/o/office/p/{pid}", base_url=BASE).status_code == 200  # its key works too
 
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is not installed")
+@needs_chromium
 def test_a_reader_opens_the_second_office_under_its_key_in_a_browser(database_url, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     from tests.sandbox_server import sandbox_app
 
     with sandbox_app(database_url, tmp_path, demo_on=False) as (base, runtime):
@@ -315,10 +310,8 @@ def test_a_reader_opens_the_second_office_under_its_key_in_a_browser(database_ur
                       approvers=("chaiwat", "arthit"))
         tak = publish(runtime, title="รายงานผลการจัดงานวันครูเขตตาก", submitter="kanya",
                       approvers=("prasert", "somchai"))
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                         args=["--headless", "--no-sandbox", "--disable-gpu"])
-            page = chromium.new_context(java_script_enabled=False).new_page()
+        with chromium() as browser:
+            page = browser.new_context(java_script_enabled=False).new_page()
             page.goto(f"{base}/o/kpp-sec/")
             assert KPP_NAMES[0] in page.locator("header").inner_text()
             page.get_by_role("link", name=kpp.title).first.click()
@@ -329,4 +322,3 @@ def test_a_reader_opens_the_second_office_under_its_key_in_a_browser(database_ur
             page.get_by_role("button", name="ค้นหา").click()
             page.wait_for_url(re.compile(r".*/o/kpp-sec/search\?q=.*"))
             page.get_by_role("link", name=kpp.title).wait_for()
-            chromium.close()

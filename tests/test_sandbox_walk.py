@@ -6,30 +6,21 @@ docs/screenshots/; axe-core checks the pages it passes."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from tests import samples
+from tests.browser import SHOTS, chromium, needs_chromium, serious_violations
 from tests.sandbox_server import sandbox_app
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
-                                reason=f"{CHROMIUM} is not installed (.ci/setup installs it)")
+pytestmark = needs_chromium
 TIMEOUT = 15_000  # ms: a step waits at most this long for the bot's answer
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture
@@ -38,12 +29,6 @@ def sandbox(database_url, tmp_path):
         yield running
 
 
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} × {len(v['nodes'])}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 class Chat:
