@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 from dotenv import load_dotenv
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.admin.blueprint import admin_blueprint
@@ -21,6 +22,7 @@ from bot.spine.db import ping
 from bot.spine.ids import IdConverter
 from bot.spine.intake import handle_callback
 
+log = logging.getLogger("prakat.webhook")
 MAX_BODY = 1024 * 1024
 PLAIN = [("Content-Type", "text/plain; charset=utf-8")]
 
@@ -64,13 +66,19 @@ class CallbackFirst:
         if len(body) > MAX_BODY:  # chunked, with no length given
             return _answer(start_response, 413, "body too large")
         signature = environ.get("HTTP_X_LINE_SIGNATURE")
-        if key:
-            channel = self.channels.by_key(key)
-            if channel is None:
-                return _answer(start_response, 400, "unknown office")
-            result = handle_callback(body, signature, recorder=self.recorder, channel=channel)
-        else:
-            result = handle_callback(body, signature, recorder=self.recorder, resolve=self._resolve)
+        try:
+            if key:
+                channel = self.channels.by_key(key)
+                if channel is None:
+                    return _answer(start_response, 400, "unknown office")
+                result = handle_callback(body, signature, recorder=self.recorder, channel=channel)
+            else:
+                result = handle_callback(body, signature, recorder=self.recorder, resolve=self._resolve)
+        except SQLAlchemyError as exc:
+            # The channels could not be read (a first lookup, or a miss, during an outage): not
+            # acknowledged, so LINE redelivers and nothing is lost.
+            log.error("webhook could not look up its channel: %s", type(exc).__name__)
+            return _answer(start_response, 503, "database unavailable")
         return _answer(start_response, result.status, result.message)
 
 

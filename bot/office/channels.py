@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.spine.sealed import SealError, seal, unseal
@@ -123,7 +124,14 @@ class ChannelDirectory:
             # deployment without offices has no traffic worth caching for).
             if force or self._snapshot is None or not self._snapshot.by_office \
                     or self.clock() - self._loaded_at >= self.ttl:
-                self._snapshot = self._load()
+                try:
+                    self._snapshot = self._load()
+                except SQLAlchemyError:
+                    if self._snapshot is None:
+                        raise  # nothing known yet: the webhook answers 503, LINE redelivers
+                    # The database is down: the channels known a moment ago still hold (a
+                    # secret is checked against them, nothing is written until it is back).
+                    log.warning("channels could not be re-read; keeping the ones known")
                 self._loaded_at = self.clock()
             return self._snapshot
 
