@@ -143,6 +143,24 @@ def person(runtime, key: str) -> Person:
         return person_by_key(session, key)
 
 
+@pytest.fixture
+def browser():
+    """A headless Chromium (tests/browser.py), for the tests that drive pages."""
+    from tests.browser import chromium
+
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(database_url, tmp_path):
+    """The app in sandbox mode on a free port, with the fake LINE: (base URL, runtime)."""
+    from tests.sandbox_server import sandbox_app
+
+    with sandbox_app(database_url, tmp_path) as running:
+        yield running
+
+
 # CI installs Chromium, Tesseract and WordPress (.ci/setup), so there a test that skips for want
 # of one is a broken setup, not a missing option: REQUIRE_TEST_TOOLS=1 turns those skips into
 # failures. On a developer's machine without them they stay skips.

@@ -18,7 +18,7 @@ from bot.spine import audit
 from bot.spine.db import transaction
 from models import AuditEntry, Office, Person, Unit
 from tests.admin_login import LOGIN_CHANNEL_ID, authorize, login_settings, sign_in, start
-from tests.browser import SHOTS, chromium, needs_chromium, serious_violations
+from tests.browser import SHOTS, needs_chromium, serious_violations
 from tests.conftest import OFFICE_YAML, link
 from webhook import create_app
 
@@ -308,20 +308,6 @@ def _line_id(runtime, key: str) -> str:
 
 
 # ------------------------------------------------------------------------- in Chromium
-
-@pytest.fixture
-def browser():
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox(database_url, tmp_path):
-    from tests.sandbox_server import sandbox_app
-
-    with sandbox_app(database_url, tmp_path) as running:
-        yield running
-
 
 
 

@@ -7,26 +7,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests import samples
-from tests.browser import SHOTS, chromium, needs_chromium, serious_violations
-from tests.sandbox_server import sandbox_app
+from tests.browser import SHOTS, needs_chromium, serious_violations
 
 pytestmark = needs_chromium
 TIMEOUT = 15_000  # ms: a step waits at most this long for the bot's answer
-
-
-@pytest.fixture
-def browser():
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox(database_url, tmp_path):
-    with sandbox_app(database_url, tmp_path) as running:
-        yield running
 
 
 
