@@ -93,6 +93,12 @@ def _settled(runtime) -> bool:
     return pending == 0 and unsent == 0
 
 
+def _settle(runtime, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not _settled(runtime) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("outage", [
     pytest.param(SqliteLock, id="sqlite-locked",
                  marks=pytest.mark.skipif(bool(PG_URL), reason="a SQLite file to lock")),
@@ -117,12 +123,21 @@ def test_an_outage_answers_503_and_after_it_nothing_is_lost_or_done_twice(outage
             time.sleep(max(0.0, cut_at + 1.5 - time.monotonic()))  # the stage and sender keep trying
         finally:
             down.restore()
+        _settle(runtime)  # the backlog worked off: the next body meets no writer at all
         first += [_post(client, e) for _, e in events[BEFORE + DURING :]]
+        # LINE redelivers whatever was not answered 200. A body posted while the stage handles
+        # the one before may still meet its write lock for longer than this test's 0.2 s wait
+        # (on a busy machine, one process's threads share the GIL) and get a 503 too: it is
+        # redelivered like the rest, and must end the same way.
         refused = [n for n, status in enumerate(first) if status != 200]
-        resent = {n: _post(client, events[n][1], redelivery=True) for n in refused}
-        deadline = time.monotonic() + 30
-        while not _settled(runtime) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        resent: dict[int, int] = {}
+        for _round in range(5):
+            _settle(runtime)
+            resent.update((n, _post(client, events[n][1], redelivery=True))
+                          for n in refused if resent.get(n) != 200)
+            if all(resent[n] == 200 for n in refused):
+                break
+        _settle(runtime)
     finally:
         runtime.stop()
 
@@ -144,8 +159,9 @@ def test_an_outage_answers_503_and_after_it_nothing_is_lost_or_done_twice(outage
           f"handled={sum(1 for o in outcomes.values() if o != 'pending')} delivered={delivered} "
           f"duplicates={duplicates} lost={lost} acknowledged-then-lost="
           f"{sum(1 for i in acknowledged if outcomes.get(i) in (None, 'pending'))}")
-    assert first[:BEFORE] == [200] * BEFORE and first[BEFORE + DURING :] == [200] * AFTER
+    assert first[:BEFORE] == [200] * BEFORE and first[BEFORE + DURING] == 200
     assert first[BEFORE : BEFORE + DURING] == [503] * DURING  # LINE is told to redeliver
+    assert set(first[BEFORE + DURING :]) <= {200, 503}
     assert set(resent.values()) == {200}
     assert len(outcomes) == len(events) and set(outcomes.values()) == {"refused"}
     assert all(answers.get(e["webhookEventId"]) == 1 for _, e in events) and unsent == 0
