@@ -115,8 +115,9 @@ def seed(stack: Stack, count: int, chief: str = "somchai") -> list[Item]:
         thread.start()
     for thread in threads:
         thread.join()
-    if errors:
-        raise errors[0]
+    if errors:  # with what the worker and the web workers last said: why nothing came
+        raise BenchError(f"{errors[0]}\n--- worker ---\n{stack.procs.log_tail('worker', 40)}"
+                         f"\n--- gunicorn ---\n{stack.procs.log_tail('gunicorn', 20)}") from errors[0]
     return items
 
 
