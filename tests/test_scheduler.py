@@ -13,10 +13,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, text
 
 import bot.schedule.jobs
+from bot.app.runtime import Runtime
 from bot.digest.delivery import digest_due
 from bot.schedule import scheduler
 from bot.schedule.jobs import JOBS
-from bot.schedule.scheduler import RUN_ARGS, Scheduled, start_scheduler, stop_scheduler
+from bot.schedule.scheduler import (
+    RUN_ARGS,
+    Scheduled,
+    start_scheduler,
+    stop_scheduler,
+    tend_scheduler,
+)
 from bot.spine.db import transaction
 from bot.thai.dates import BANGKOK, FiscalQuarter, WorkingCalendar
 from models import DigestRun, GroupChat, Office
@@ -113,6 +120,32 @@ def test_a_stopped_scheduler_frees_its_lock_at_once(runtime):
         key = {"k": scheduler.ADVISORY_LOCK_KEY}
         assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), key).scalar() is True
         other.execute(text("SELECT pg_advisory_unlock(:k)"), key)
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_a_worker_takes_the_jobs_over_when_the_holder_is_gone_and_the_holder_lets_go(runtime, config):
+    """Two workers: the second only tries. The first's database session is cut (its backend
+    killed, as in a crash or a restart): the second's minute check takes the lock and the jobs,
+    and the first's own check stops its scheduler instead of running beside it."""
+    worker = Runtime.build(config)  # another worker process, on the same database
+    try:
+        holder = start_scheduler(runtime, [])
+        assert holder is not None and tend_scheduler(worker, [], None) is None  # held: waits
+        assert tend_scheduler(runtime, [], holder) is holder  # the holder keeps it
+        pid = runtime._scheduler_lock.execute(text("SELECT pg_backend_pid()")).scalar()
+        with worker.engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        deadline = time.monotonic() + 5  # the server frees the lock once the backend has gone
+        taken = None
+        while taken is None and time.monotonic() < deadline:
+            taken = tend_scheduler(worker, [], None)
+            time.sleep(0.05)
+        assert taken is not None and taken.running and worker._scheduler_lock is not None
+        assert tend_scheduler(runtime, [], holder) is None  # lost it: stops, does not retake
+        assert not holder.running and runtime._scheduler_lock is None
+        stop_scheduler(worker, taken)
+    finally:
+        worker.stop()
 
 
 @pytest.fixture

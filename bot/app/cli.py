@@ -30,7 +30,7 @@ from bot.office.orgfile import OrgFileError, apply, parse
 from bot.office.richmenus import relink_changed, unlink
 from bot.publishing import cli as publishing_cli
 from bot.schedule.jobs import JOBS
-from bot.schedule.scheduler import start_scheduler, stop_scheduler
+from bot.schedule.scheduler import start_scheduler, stop_scheduler, tend_scheduler
 from bot.spine import outbox
 from bot.spine.audit import export_rows, export_text, history, verify
 from bot.spine.config import MAX_SENDER_THREADS
@@ -43,6 +43,7 @@ from models import ActingAssignment, InboundEvent, Office, OutboxMessage, Person
 
 BOT_USER_ID = re.compile(r"U[0-9a-f]{32}")
 CHANNEL_ID = re.compile(r"[0-9]{1,20}")
+SCHEDULER_CHECK_SECONDS = 60.0  # how often a worker without the scheduler tries to take it over
 
 
 def runtime():
@@ -122,8 +123,9 @@ def worker_cli(no_scheduler: bool, senders: int | None):
     pool = rt.sender_pool(stop=stop).start()
     click.echo(f"worker started ({rt.config.sender_threads} senders)")
     try:
-        while not stop.wait(1.0):
-            pass
+        while not stop.wait(SCHEDULER_CHECK_SECONDS):
+            if not no_scheduler:  # take the jobs over if their holder has gone
+                scheduler = tend_scheduler(rt, JOBS, scheduler)
     finally:
         pool.stop()
         if scheduler is not None:

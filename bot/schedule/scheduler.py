@@ -3,7 +3,8 @@
 Jobs live in the app's database (SQLAlchemyJobStore), so a run missed while the server was down
 runs once when it comes back (coalesce, no grace limit). Each job is idempotent by data: running
 it twice, or from two processes, changes nothing the second time. On PostgreSQL only the process
-holding an advisory lock runs the scheduler.
+holding an advisory lock runs the scheduler; the workers that do not try again every minute
+(`tend_scheduler`), so when the holder dies another takes over.
 
 The store keeps a job as its textual reference ("module:function"), never the runtime, which
 cannot be pickled: each run is called as job(runtime, now) by bot.schedule.executor.
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.spine.db import is_postgres
 from models import utcnow
@@ -92,6 +93,36 @@ def start_scheduler(runtime, jobs: Iterable[Scheduled], *,
     return scheduler
 
 
+def _lock_lost(runtime) -> bool:
+    """The session holding the lock has gone (the database restarted, or cut it): the server
+    freed the lock with it, and another worker may hold it now."""
+    lock = getattr(runtime, "_scheduler_lock", None)
+    if lock is None:
+        return False
+    try:
+        lock.execute(text("SELECT 1")).scalar()
+    except SQLAlchemyError:
+        return True
+    return False
+
+
+def tend_scheduler(runtime, jobs: Iterable[Scheduled],
+                   scheduler: BackgroundScheduler | None) -> BackgroundScheduler | None:
+    """A worker's minute check: without the scheduler, try to take it over (its holder may have
+    died); with it, let go at once if the lock's session was lost, so two never run together."""
+    if scheduler is not None and _lock_lost(runtime):
+        log.warning("the scheduler lock's database session was lost; stopping the jobs here")
+        stop_scheduler(runtime, scheduler)
+        scheduler = None
+    if scheduler is None:
+        try:
+            return start_scheduler(runtime, jobs)
+        except SQLAlchemyError as exc:  # the database is down: try again next minute
+            log.warning("could not try the scheduler lock: %s", type(exc).__name__)
+            return None
+    return scheduler
+
+
 def stop_scheduler(runtime, scheduler: BackgroundScheduler | None) -> None:
     """Stop running jobs here (waiting for a running one) and free the PostgreSQL lock."""
     if scheduler is not None and scheduler.running:
@@ -102,7 +133,7 @@ def stop_scheduler(runtime, scheduler: BackgroundScheduler | None) -> None:
         # has gone, so a scheduler started right after this could still find the lock taken.
         try:
             lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
-        except DBAPIError:
+        except SQLAlchemyError:
             log.warning("could not unlock the scheduler lock; it goes with the session")
         # Close it outright: the job store's shutdown has disposed the engine's pool, so
         # returning the connection would orphan it.
