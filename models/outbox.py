@@ -23,6 +23,9 @@ class OutboxMessage(Base):
         # Small whatever the history: only unfinished rows, looked up by chat.
         Index("ix_outbox_unfinished_target", "target", "id", sqlite_where=UNFINISHED,
               postgresql_where=UNFINISHED),
+        # Offices in turns (bot/spine/claims.py): the next office with a due row, by one seek.
+        Index("ix_outbox_unfinished_office", "office_id", "id", sqlite_where=UNFINISHED,
+              postgresql_where=UNFINISHED),
         one_of("status", OUTBOX_STATES),
     )
 

@@ -1,11 +1,13 @@
 """One office's burst must not hold up another office's events: the handler stage takes each
-office's oldest pending event in turn, not the deployment's oldest events first (FIFO by id would
-handle a burst of N events of one office before the next office's one event)."""
+office's oldest pending event in turn, and the sender each office's oldest due rows in turn, not
+the deployment's oldest first (FIFO by id would handle, then send, a burst of N of one office
+before the next office's one)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import pytest
 from sqlalchemy import select
@@ -36,11 +38,11 @@ def two_offices(config):
     runtime.stop()
 
 
-def _text(client, office, user: str, n: int) -> None:
+def _text(client, office, user: str, n: int, reply_token: str | None = None) -> None:
     body = {"destination": office.bot_user_id, "events": [{
-        "type": "message", "mode": "active", "timestamp": 1_700_000_000_000 + n,
+        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000) + n,
         "source": {"type": "user", "userId": user}, "webhookEventId": new_event_id(),
-        "deliveryContext": {"isRedelivery": False}, "replyToken": f"r{n:031d}",
+        "deliveryContext": {"isRedelivery": False}, "replyToken": reply_token or f"r{n:031d}",
         "message": {"type": "text", "id": str(900_000 + n), "text": "สวัสดี", "quoteToken": f"q{n}"}}]}
     raw = json.dumps(body, ensure_ascii=False).encode()
     answer = client.post(f"/callback/{office.key}", data=raw,
@@ -71,3 +73,26 @@ def test_a_burst_of_one_office_does_not_queue_another_offices_event_behind_it(tw
     assert stage.run_until_idle() == BURST + 1 - len(order)  # the rest of the burst follows
     with runtime.factory() as session:
         assert session.scalars(select(InboundEvent).where(InboundEvent.outcome == "pending")).first() is None
+
+
+def test_the_sender_sends_the_quiet_offices_reply_in_the_first_turns_not_after_the_burst(two_offices, fake):
+    app, runtime, (busy, quiet) = two_offices
+    client = app.test_client()
+    for office in (busy, quiet):
+        fake.add_channel(office.token)
+    stage = runtime.stage()
+    for n in range(BURST):
+        user = user_id(f"busy-{n}")
+        _text(client, busy, user, n, fake.issue_reply_token(user, channel=busy.token))
+    assert stage.run_until_idle() == BURST  # the burst's replies are written: the oldest rows
+    quiet_user = user_id("quiet")
+    _text(client, quiet, quiet_user, BURST, fake.issue_reply_token(quiet_user, channel=quiet.token))
+    assert stage.run_until_idle() == 1
+    sender = runtime.sender(worker="w")
+    while sender.run_once(limit=4):  # claims of four, as a slow LINE would leave them queued
+        pass
+    order = [d.to for d in fake.deliveries]
+    assert [d.kind for d in fake.deliveries] == ["reply"] * (BURST + 1)  # each by its own channel's token
+    # The second claim is the quiet office's turn: its reply goes fifth, not thirteenth.
+    assert order.index(quiet_user) == 4, order
+    assert sorted(order) == sorted([user_id(f"busy-{n}") for n in range(BURST)] + [quiet_user])

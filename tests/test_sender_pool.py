@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.spine import outbox
-from bot.spine.claims import claimable
+from bot.spine.claims import claim_statement, claimable
 from bot.spine.db import transaction
 from bot.spine.waker import Waker, wake_on_commit
 from models import OutboxMessage, utcnow
-from tests.conftest import SECRET
+from tests.conftest import PG_URL, SECRET
 from tests.line_driver import LineDriver, user_id
 from webhook import create_app
 
@@ -125,7 +125,7 @@ def test_a_claimed_row_holds_back_its_chat_until_it_is_recorded(runtime):
 
 
 def test_the_order_check_reads_the_index_of_unfinished_rows(runtime):
-    query = claimable(utcnow(), runtime.sender(worker="w").lanes).limit(4)
+    query = claimable(runtime.sender(worker="w").lanes).limit(4).params(now=utcnow())
     with runtime.engine.connect() as conn:
         compiled = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
         if conn.dialect.name == "postgresql":
@@ -134,6 +134,17 @@ def test_the_order_check_reads_the_index_of_unfinished_rows(runtime):
         else:
             plan = "\n".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + compiled)))
     assert "ix_outbox_unfinished_target" in plan, plan
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's planner; SQLite picks ix_outbox_due on an empty table")
+def test_the_office_turn_finds_the_next_office_by_the_index_of_unfinished_rows(runtime):
+    query = claim_statement(runtime.sender(worker="w").lanes, 4, office_turn=True)
+    with runtime.engine.connect() as conn:
+        compiled = str(query.params(now=utcnow(), after_office=0).compile(
+            conn, compile_kwargs={"literal_binds": True}))
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + compiled)))
+    assert "Index Scan using ix_outbox_unfinished_office on outbox due_office" in plan, plan
 
 
 # --------------------------------------------------------------------------- waking

@@ -26,7 +26,7 @@ import urllib3
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.spine.claims import MESSAGE_LANE, claimable
+from bot.spine.claims import MESSAGE_LANE, claim_statement
 from bot.spine.db import DATABASE_FAULTS
 from bot.spine.line_api import LineClients
 from bot.spine.line_sdk import api_exception, messaging
@@ -269,13 +269,17 @@ class Sender:
         self.ctx = SendContext(factory=factory, clients=clients, config=config, now=now, group_sizes={})
         # Several offices: each row goes with its office's token. Without: every row with `clients`.
         self.clients_for = clients_for or (lambda _office_id: clients)
+        self.last_office = 0  # the office the last claim served: the next claim starts after it
 
     def claim(self, limit: int | None = None) -> list[OutboxMessage]:
+        """Up to `limit` rows, the next office's oldest (offices in turns), else the oldest."""
         limit, now = limit or self.batch, self.now()
         with self.factory() as session, session.begin():
-            rows = session.scalars(
-                claimable(now, self.lanes).limit(limit).with_for_update(skip_locked=True)
-            ).all()
+            params = {"now": now, "after_office": self.last_office}
+            rows = session.scalars(claim_statement(self.lanes, limit, office_turn=True), params).all() \
+                or session.scalars(claim_statement(self.lanes, limit, office_turn=False), params).all()
+            if rows and rows[0].office_id is not None:
+                self.last_office = rows[0].office_id
             for row in rows:
                 row.status = "sending"
                 row.lease_until = now + LEASE
