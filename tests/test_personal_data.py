@@ -18,7 +18,7 @@ from bot.spine.audit import history
 from bot.spine.db import transaction
 from bot.thai.dates import thai_digits
 from models import Attachment, FileScan, OutboxMessage, utcnow
-from tests import pii_samples
+from tests import pii_samples, samples
 from tests.flex import actions, data, joined
 from tests.line_driver import user_id
 from tests.test_approvals import latest_card, submit_document
@@ -52,6 +52,19 @@ def test_a_scan_larger_than_its_budget_says_what_it_left_unread():
     result = check_bytes(pii_samples.scanned_pdf(), "pdf", Budget(ocr_pages=1))
     assert (result.status, result.pages, result.pages_read) == ("partial", 2, 1)
     assert result.findings == []  # page 2, the one with the ID, was not read: and it says so
+
+
+def test_a_blank_scanned_page_is_read_without_tesseract_and_a_written_one_with_it(monkeypatch):
+    import pytesseract
+
+    asked = []
+    real = pytesseract.image_to_string
+    monkeypatch.setattr(pytesseract, "image_to_string",
+                        lambda image, **kw: asked.append(image.size) or real(image, **kw))
+    blank = check_bytes(samples.pdf(2), "pdf")  # two white pages: nothing on them to find
+    assert (blank.status, blank.pages_read, blank.findings, asked) == ("done", 2, [], [])
+    written = check_bytes(pii_samples.scanned_pdf(), "pdf")
+    assert len(asked) == 2 and [f["page"] for f in written.findings if f["kind"] == "national_id"] == [2]
 
 
 def test_a_file_that_runs_out_of_time_is_partial_not_clear():

@@ -13,6 +13,7 @@ from PIL import Image
 
 LANGUAGES = "tha+eng"
 MAX_SIDE = 3500  # about A4 at 300 dpi: enough for 12-point Thai, not a 50 MP photo
+INK = 128  # a picture with no pixel darker than this has no writing on it
 
 
 class OcrUnavailable(RuntimeError):
@@ -30,11 +31,14 @@ def prepare(image: Image.Image) -> Image.Image:
 def read(image: Image.Image, timeout: float) -> str:
     """The picture's text; raises TimeoutError past `timeout` seconds, OcrUnavailable when
     Tesseract cannot run."""
+    image = prepare(image)
+    if image.getextrema()[0] >= INK:  # a blank page (a separator, a back side): nothing to read,
+        return ""  # and Tesseract would take a third of a second a page to say so
     import pytesseract  # loaded by the worker's first scan only
 
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by the tesseract process
     try:
-        return pytesseract.image_to_string(prepare(image), lang=LANGUAGES, timeout=max(1.0, timeout))
+        return pytesseract.image_to_string(image, lang=LANGUAGES, timeout=max(1.0, timeout))
     except pytesseract.TesseractNotFoundError as exc:
         raise OcrUnavailable("tesseract is not installed") from exc
     except pytesseract.TesseractError as exc:  # e.g. the Thai model missing
