@@ -399,6 +399,19 @@ def test_one_office_without_a_channel_uses_the_settings_on_either_address(office
         assert session.scalar(select(InboundEvent.office_id)) == session.scalar(select(Office.id))
 
 
+def test_an_office_without_a_channel_is_named_in_the_log_once_not_at_every_re_read(runtime, caplog):
+    with transaction(runtime.factory) as session:
+        load(session, OFFICE_YAML)  # takes the settings' channel
+        load(session, SCHOOL_YAML)  # has none: the webhook cannot take its bodies
+    with caplog.at_level("WARNING", logger="prakat.channels"):
+        for _ in range(3):  # three re-reads (the directory re-reads twice a minute)
+            runtime.channels.invalidate()
+            assert runtime.channels.by_key("school") is None and runtime.channels.by_key("office")
+    said = [r.getMessage() for r in caplog.records if "no LINE channel" in r.getMessage()]
+    assert said == ["office school has no LINE channel of its own: store one with "
+                    "`flask --app webhook org channel school`"]
+
+
 def test_the_old_deployment_wide_chain_still_verifies_and_each_office_goes_on_from_it(offices, runtime):
     with transaction(runtime.factory) as session:
         before = session.scalar(select(func.count()).select_from(AuditEntry))

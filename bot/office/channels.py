@@ -84,6 +84,7 @@ class ChannelDirectory:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._loaded_at = float("-inf")
+        self._said: set[tuple[str, str]] = set()  # (office, problem) already logged by this process
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -135,6 +136,12 @@ class ChannelDirectory:
                 self._loaded_at = self.clock()
             return self._snapshot
 
+    def _say_once(self, key: str, problem: str, level: int, message: str, *args) -> None:
+        """A channel problem is logged when first met, not at every re-read (twice a minute)."""
+        if (key, problem) not in self._said:
+            self._said.add((key, problem))
+            log.log(level, message, *args)
+
     def _load(self) -> _Snapshot:
         with self.factory() as session:
             offices = session.execute(
@@ -151,14 +158,16 @@ class ChannelDirectory:
                     channel = Channel(office_id, key, unseal(self.sealing_key, sealed_secret),
                                       unseal(self.sealing_key, sealed_token), bot_user_id, channel_id)
                 except SealError as exc:  # never the secret itself: only which office and why
-                    log.error("office %s: its LINE channel cannot be opened: %s", key, exc)
+                    self._say_once(key, "sealed", logging.ERROR,
+                                   "office %s: its LINE channel cannot be opened: %s", key, exc)
                     continue
                 by_destination[bot_user_id] = channel
             elif fallback is None and self.secret:
                 channel = fallback = Channel(office_id, key, self.secret, self.token, own=False)
             else:
-                log.warning("office %s has no LINE channel of its own: store one with "
-                            "`flask --app webhook org channel %s`", key, key)
+                self._say_once(key, "none", logging.WARNING,
+                               "office %s has no LINE channel of its own: store one with "
+                               "`flask --app webhook org channel %s`", key, key)
                 continue
             by_key[key] = by_office[office_id] = channel
         if not offices and self.secret:
