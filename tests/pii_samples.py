@@ -93,3 +93,13 @@ def photo() -> bytes:
     out = io.BytesIO()
     page.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def memo_pdf(*lines: str) -> bytes:
+    """One page of text, as an office's memo prints it (its letterhead's lines first)."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("Sarabun", fname=str(sarabun_path()))
+    pdf.set_font("Sarabun", size=14)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "\n".join(lines))
+    return bytes(pdf.output())

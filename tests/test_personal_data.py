@@ -107,6 +107,25 @@ def test_what_is_not_found(text):
     assert detect.find(text, 1) == []
 
 
+def test_an_offices_published_number_is_not_personal_in_any_way_it_is_written():
+    public = detect.phone_numbers("0 5500 0000 ต่อ 12, โทรสาร ๐ ๕๕๐๐ ๐๐๐๑")
+    assert public == {"055000000", "055000001"}
+    text = "โทร. 055-000-000 โทรสาร +66 5500 0001 ผู้ประสานงาน 081-234-5678"
+    assert [f.masked for f in detect.find(text, 1, public)] == ["xxx-xxx-5678"]
+    assert len(detect.find(text, 1)) == 3  # without the office's numbers: all three
+
+
+def test_the_letterhead_phone_of_the_office_is_not_flagged_but_a_persons_number_is(people, line, runtime):
+    memo = pii_samples.memo_pdf("สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒ โทร. ๐ ๕๕๐๐ ๐๐๐๐",
+                                "เรื่อง ประชาสัมพันธ์การรับสมัคร")
+    card = document_to_confirmation(line, "kanya", title="ประกาศรับสมัคร", content=memo)[-1]
+    assert "ตรวจแล้ว ไม่พบ" in joined(card) and "เบอร์โทรศัพท์" not in joined(card)
+    memo = pii_samples.memo_pdf("โทร. ๐ ๕๕๐๐ ๐๐๐๐", "ติดต่อคุณกัญญา 081-234-5678")
+    card = document_to_confirmation(line, "manee", title="ประกาศรับสมัคร ๒", content=memo)[-1]
+    assert thai_digits("พบเบอร์โทรศัพท์ 1 รายการ") in joined(card) and "5678" in joined(card).translate(
+        str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
+
+
 def test_values_are_masked():
     found = detect.find("1-1017-00203-45-0 081-234-5678 kanya.s@gmail.com 123-4-56789-0", 1)
     assert [f.masked for f in found] == ["x-xxxx-xxxxx-45-0", "xxx-x-xx789-0", "xxx-xxx-5678",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.privacy import detect
 from bot.privacy.extract import SUPPORTED
+from bot.privacy.scan import public_numbers
 from bot.spine import outbox
 from bot.spine.db import insert_ignoring_conflicts
 from models import FileScan, SubmissionVersion, utcnow
@@ -117,7 +118,8 @@ def check_of(session: Session, version: SubmissionVersion, kind: str,
             notes.append(f"ไฟล์ {(attachment.kind or '').upper()} ตรวจอัตโนมัติไม่ได้ กรุณาตรวจด้วยตนเอง")
         elif scan.status == "failed":
             notes.append("ตรวจไฟล์ไม่สำเร็จ กรุณาตรวจด้วยตนเอง")
-    for item in detect.find(f"{version.title}\n{version.description or ''}", TEXT_PLACE):
+    for item in detect.find(f"{version.title}\n{version.description or ''}", TEXT_PLACE,
+                            public_numbers(session)):
         found[item.kind].append((TEXT_PLACE, item.masked))
     for name in detect.KINDS:
         if name in found:

@@ -3,7 +3,8 @@ numbers, bank account numbers and e-mail addresses. Pure functions; a value leav
 
 Patterns are strict on purpose: a check that cries wolf on every date and document number is
 soon ignored. An ID must carry its check digit; a bank account needs its usual dashes or the word
-บัญชี/ธนาคาร nearby; an address at a government domain (.go.th) is the office's own contact.
+บัญชี/ธนาคาร nearby; an address at a government domain (.go.th) is the office's own contact,
+and so is a phone number an office publishes (its letterhead's, given as `public`).
 """
 
 from __future__ import annotations
@@ -70,8 +71,22 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + "#" * (end - start) + text[end:]
 
 
-def find(text: str, page: int) -> list[Finding]:
-    """Everything personal in one page's text, each distinct value once per page."""
+def _phones(text: str):
+    """(match, the number from its leading 0) for every phone number in `text`."""
+    for pattern in (_MOBILE, _LANDLINE):
+        for match in pattern.finditer(text):
+            digits = re.sub(r"\D", "", match.group())
+            yield match, "0" + digits[2:] if digits.startswith("66") else digits
+
+
+def phone_numbers(text: str) -> frozenset[str]:
+    """The phone numbers written in `text` (an office's contact line), as `find` compares them."""
+    return frozenset(number for _, number in _phones(text.translate(THAI_DIGITS)))
+
+
+def find(text: str, page: int, public: frozenset[str] = frozenset()) -> list[Finding]:
+    """Everything personal in one page's text, each distinct value once per page; a phone
+    number in `public` (an office's own, see phone_numbers) is not personal."""
     text = text.translate(THAI_DIGITS)
     found: list[Finding] = []
     seen: set[tuple[str, str]] = set()
@@ -89,12 +104,10 @@ def find(text: str, page: int) -> list[Finding]:
     for match in list(_BANK_DASHED.finditer(text)):
         add("bank_account", re.sub(r"\D", "", match.group()), mask_digits(match.group(), 4))
         text = _blank(text, *match.span())
-    for pattern in (_MOBILE, _LANDLINE):
-        for match in list(pattern.finditer(text)):
-            digits = re.sub(r"\D", "", match.group())
-            add("phone", "0" + digits[2:] if digits.startswith("66") else digits,
-                mask_digits(match.group(), 4))
-            text = _blank(text, *match.span())
+    for match, number in list(_phones(text)):
+        if number not in public:
+            add("phone", number, mask_digits(match.group(), 4))
+        text = _blank(text, *match.span())
     for word in _BANK_WORD.finditer(text):
         window = text[word.end() : word.end() + _BANK_WINDOW]
         for match in _BANK_NEAR_WORD.finditer(window):

@@ -30,7 +30,9 @@ DONE_TEXT = "ตรวจข้อมูลส่วนบุคคลในไ�
 def scan(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """Read and check the file outside any transaction; keep the result in the recording one."""
     sha, config = row.payload["sha256"], ctx.config
-    result = file_scan.read(config, sha, row.payload["kind"])
+    with ctx.factory() as session:  # a glance, before the long read: no transaction held
+        public = file_scan.public_numbers(session)
+    result = file_scan.read(config, sha, row.payload["kind"], public=public)
 
     def keep(session: Session, outbox_row: OutboxMessage) -> None:
         file_scan.save(session, sha, result)
