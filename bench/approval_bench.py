@@ -36,7 +36,7 @@ from bench.procs import BenchError, stop_on_sigterm
 from bench.stacks import SECRET, Stack, prakat_stack, register_group
 from bot.spine.config import Config
 from models import InboundEvent, Publication, Submission
-from tests.flex import actions, data, joined
+from tests.flex import actions, arabic, data, joined
 from tests.line_driver import group_id
 from tests.samples import pdf
 
@@ -83,7 +83,7 @@ def _submit(chat: Chat, item: Item, chief: str) -> None:
     """One document from the staff member's first message to the card waiting at its final step."""
     said = chat.send(chat.file_event(item.submitter, f"{item.title}.pdf", pdf(1), "application/pdf"))
     picker = next(m for m in said if m["type"] == "flex")
-    chat.tap(item.submitter, data(picker, next(k for k in actions(picker) if k.startswith(CATEGORY + " "))))
+    chat.tap(item.submitter, data(picker, next(k for k in actions(picker) if arabic(k).startswith(CATEGORY + " "))))
     chat.text(item.submitter, item.title)
     card = chat.text(item.submitter, "ข้าม")[-1]
     submit = data(card, "ส่งขออนุญาตเผยแพร่")

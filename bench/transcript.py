@@ -28,7 +28,7 @@ from bot.thai.dates import FiscalQuarter
 from bot.workflow.reminders import send_reminders
 from models import ApprovalStep, Office, utcnow
 from tests import samples
-from tests.flex import actions, data, texts
+from tests.flex import actions, arabic, data, texts
 from tests.line_driver import LineDriver, group_id, user_id
 from webhook import create_app
 
@@ -151,7 +151,7 @@ def _play(t: Transcript, runtime, fake: FakeLine, out: Path) -> None:
     said = t.send("kanya", "ส่งไฟล์ รายงานผลการดำเนินงาน.pdf",
                   t.line.file_event("kanya", "รายงานผลการดำเนินงาน.pdf", samples.pdf(3), "application/pdf"))
     picker = next(m for m in said if m["type"] == "flex")
-    said = t.tap("kanya", picker, next(a for a in actions(picker) if a.startswith("1.12 ")))
+    said = t.tap("kanya", picker, next(a for a in actions(picker) if arabic(a).startswith("1.12 ")))
     t.text("kanya", "รายงานผลการดำเนินงานตามแผนปฏิบัติราชการ ประจำปีงบประมาณ พ.ศ. ๒๕๖๙ จำนวน ๑๒ โครงการ")
     said = t.text("kanya", "ข้าม")
     said = t.tap("kanya", said[-1], "ส่งขออนุญาตเผยแพร่")
@@ -183,9 +183,9 @@ def _play(t: Transcript, runtime, fake: FakeLine, out: Path) -> None:
     t.text("kanya", "อบรมครูวิทยาศาสตร์ระดับประถมศึกษา")
     said = t.text("kanya", "วันนี้")
     said = t.text("kanya", "ครูจากโรงเรียนในสังกัด ๔๐ คนร่วมอบรมการสอนวิทยาศาสตร์แบบลงมือทำ")
-    flex = _first(said, "1.3 กิจกรรม โครงการ") if any("1.3 กิจกรรม โครงการ" in actions(m) for m in said) else None
+    flex = _first(said, "๑.๓ กิจกรรม โครงการ") if any("๑.๓ กิจกรรม โครงการ" in actions(m) for m in said) else None
     if flex is not None:
-        said = t.tap("kanya", flex, "1.3 กิจกรรม โครงการ")
+        said = t.tap("kanya", flex, "๑.๓ กิจกรรม โครงการ")
     t.tap("kanya", _first(said, "ส่งขออนุญาตเผยแพร่"), "ส่งขออนุญาตเผยแพร่")
     card = _first(fake.messages_to(user_id("prasert")), "อนุมัติ")
     gallery = next((a for a in actions(card) if a.startswith("ดูภาพทั้งหมด")), None)

@@ -45,5 +45,21 @@ def actions(message: dict) -> dict[str, dict]:
     return found
 
 
+ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def arabic(text: str) -> str:
+    """`text` with Thai digits read as Arabic ones (to find a label whatever the office's digits)."""
+    return text.translate(ARABIC)
+
+
 def data(message: dict, label: str) -> str:
-    return actions(message)[label]["data"]
+    """The postback data of the button labelled `label`; a label written with Arabic digits also
+    finds the one button that says it in Thai digits (an office that writes ๑.๓ for 1.3)."""
+    found = actions(message)
+    if label in found:
+        return found[label]["data"]
+    same = [action for text, action in found.items() if arabic(text) == arabic(label)]
+    if len(same) != 1:
+        raise KeyError(label)
+    return same[0]["data"]

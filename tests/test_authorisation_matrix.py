@@ -42,7 +42,7 @@ from models import (
 )
 from tests import samples
 from tests.conftest import ROOT, link
-from tests.flex import actions, data, joined
+from tests.flex import actions, arabic, data, joined
 from tests.line_driver import group_id, user_id
 from tests.test_approvals import latest_card, submit_document
 from tests.test_submit import document_to_confirmation, start_document
@@ -229,7 +229,7 @@ def revise(t: Tapper) -> Card:
 
 def category(t: Tapper) -> Card:
     picker = next(m for m in start_document(t.line) if m["type"] == "flex")
-    label = next(label for label in actions(picker) if label.startswith("1.3 "))
+    label = next(label for label in actions(picker) if arabic(label).startswith("1.3 "))
     return Card(data(picker, label), "owner", "กรุณาพิมพ์ชื่อเรื่อง", STALE)
 
 
@@ -253,7 +253,7 @@ def resume(t: Tapper) -> Card:
 
 def switch(t: Tapper) -> Card:
     said = start_document(t.line)
-    t.line.tap("kanya", data(said[-1], next(label for label in actions(said[-1]) if label.startswith("1.3 "))))
+    t.line.tap("kanya", data(said[-1], next(label for label in actions(said[-1]) if arabic(label).startswith("1.3 "))))
     busy = start_document(t.line, name="คำสั่ง.pdf")[-1]  # a second file at the title step
     return Card(data(busy, "เริ่มเรื่องใหม่"), "owner", "ได้รับไฟล์ \"คำสั่ง.pdf\" แล้วค่ะ", STALE, stale=STALE)
 

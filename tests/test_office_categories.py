@@ -42,7 +42,7 @@ from models import (
 from tests import samples
 from tests.conftest import OFFICE_YAML, ROOT, SECRET, link
 from tests.factories import make_item, register_pr_group
-from tests.flex import actions, data
+from tests.flex import actions, arabic, data
 from tests.line_driver import LineDriver, group_id, sign, user_id
 from tests.test_approvals import latest_card
 from tests.test_submit import start_document
@@ -308,8 +308,8 @@ def submit_document(line, submitter: str, code: str, title: str) -> list[str]:
     """Send a PDF, pick category `code`, title it, send it for approval; the labels the picker offered."""
     said = start_document(line, submitter)
     picker = next(m for m in said if m["type"] == "flex")
-    offered = [label for label in actions(picker) if re.match(r"[0-9A-Z]", label)]  # not ยกเลิก
-    line.tap(submitter, data(picker, next(label for label in offered if label.startswith(code + " "))))
+    offered = [label for label in actions(picker) if re.match(r"[0-9๐-๙A-Z]", label)]  # not ยกเลิก
+    line.tap(submitter, data(picker, next(label for label in offered if arabic(label).startswith(code + " "))))
     line.text(submitter, title)
     card = line.text(submitter, "ข้าม")[-1]
     line.tap(submitter, data(card, "ส่งขออนุญาตเผยแพร่"))
@@ -343,9 +343,9 @@ def walk_both(runtime, line, fake) -> None:
     submit_document(line, "oranuch", "B3", "ประกาศรับสมัครนักเรียน ปีการศึกษา ๒๕๗๐")
     for key in ("thanakorn", "prasert", "weerachai", "anucha", "somchai"):
         approve(line, fake, key)
-    assert [label.split()[0] for label in offered_a] == list(categories.DEFAULT_CODES)
-    assert [label.split()[0] for label in offered_b] == SCHOOL_CODES
-    assert "A4 แผนและผลการดำเนินงาน" in offered_b
+    assert [arabic(label.split()[0]) for label in offered_a] == list(categories.DEFAULT_CODES)
+    assert [arabic(label.split()[0]) for label in offered_b] == SCHOOL_CODES
+    assert "A๔ แผนและผลการดำเนินงาน" in offered_b  # both offices write Thai digits
     assert chain_of(runtime, "แผนปฏิบัติการประจำปี ๒๕๗๐") == [(1, "thanakorn"), (2, "anucha")]
     assert chain_of(runtime, "ประกาศรับสมัครนักเรียน ปีการศึกษา ๒๕๗๐") == [(1, "weerachai")]
     line.drain()

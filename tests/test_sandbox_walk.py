@@ -74,7 +74,7 @@ def test_a_document_goes_from_staff_chat_to_the_portal_in_a_browser(browser, san
     chat.be("นางสาวกัญญา พึ่งบุญ")
     chat.attach("รายงานผลการดำเนินงาน.pdf", samples.pdf(3))
     chat.sees("ได้รับไฟล์")
-    chat.tap("1.3 กิจกรรม โครงการ")
+    chat.tap("๑.๓ กิจกรรม โครงการ")
     chat.quick("ใช้ชื่อไฟล์")
     chat.sees("รายละเอียด")
     chat.type("ข้าม")

@@ -16,7 +16,7 @@ from bot.spine.db import transaction
 from bot.workflow.submissions import expire_idle_drafts
 from models import ApprovalStep, Attachment, OutboxMessage, Submission, utcnow
 from tests import samples
-from tests.flex import actions, data, joined
+from tests.flex import actions, arabic, data, joined
 from tests.line_driver import user_id
 
 
@@ -30,7 +30,7 @@ def start_document(line, key="kanya", name="รายงาน_ผลการ�
 def document_to_confirmation(line, key="kanya", category="1.3", title=None, content=None):
     said = start_document(line, key, content=content)
     picker = next(m for m in said if m["type"] == "flex")
-    said = line.tap(key, data(picker, next(label for label in actions(picker) if label.startswith(category + " "))))
+    said = line.tap(key, data(picker, next(label for label in actions(picker) if arabic(label).startswith(category + " "))))
     if title is None:
         said = line.text(key, actions(said[-1])["ใช้ชื่อไฟล์"]["text"])
     else:
@@ -44,8 +44,10 @@ def test_document_path_to_the_confirmation_card(people, line):
     picker = said[1]
     assert picker["contents"]["type"] == "carousel"
     labels = [label for label in actions(picker)]
-    assert len([label for label in labels if label[0] == "1"]) == 18  # all 18 categories, paged
-    said = line.tap("kanya", data(picker, "1.3 กิจกรรม โครงการ"))
+    # all 18 categories, paged, their codes in the office's Thai digits (the data keeps "1.3")
+    assert len([label for label in labels if label[0] == "๑"]) == 18 and "๑.๓ กิจกรรม โครงการ" in labels
+    assert picker["altText"] == "เลือกหมวดข้อมูล (ข้อ ๑.๑–๑.๑๘)"
+    said = line.tap("kanya", data(picker, "๑.๓ กิจกรรม โครงการ"))
     suggestion = actions(said[-1])["ใช้ชื่อไฟล์"]
     assert suggestion["text"] == "รายงาน ผลการดำเนินงาน ไตรมาส1"
     said = line.text("kanya", suggestion["text"])

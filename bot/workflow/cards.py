@@ -382,17 +382,18 @@ def overdue_text(session: Session, director: Person,
 def category_picker(session: Session, submission: Submission) -> dict:
     """The office's categories, six to a bubble of a carousel (quick replies stop at 13)."""
     offered = categories.office_categories(session, submission.office_id)
+    nm = numerals(session, submission.office_id)  # the codes in the office's digits; the data keeps them as stored
     bubbles = []
     for start in range(0, len(offered), PICKER_BUTTONS):
         buttons = [
             flex.button(messages.postback_action(
-                _short(f"{c.code} {c.short_name}", 40), postback.encode("cat", d=submission.id, c=c.code),
-                f"หมวด {c.code} {c.short_name}"))
+                _short(f"{nm.digits(c.code)} {c.short_name}", 40), postback.encode("cat", d=submission.id, c=c.code),
+                f"หมวด {nm.digits(c.code)} {c.short_name}"))
             for c in offered[start : start + PICKER_BUTTONS]
         ]
         bubbles.append(flex.bubble(body=[flex.title("เลือกหมวดข้อมูล", size="sm"), *buttons],
                                    size="kilo"))
-    span = f" (ข้อ {offered[0].code}–{offered[-1].code})" if len(offered) > 1 else ""
+    span = f" (ข้อ {nm.digits(offered[0].code)}–{nm.digits(offered[-1].code)})" if len(offered) > 1 else ""
     return messages.flex(f"เลือกหมวดข้อมูล{span}", flex.carousel(bubbles))
 
 
