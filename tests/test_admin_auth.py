@@ -4,10 +4,12 @@ in Chromium with axe-core's checks at the end of the file."""
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import time
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -437,3 +439,27 @@ def test_the_fake_line_login_verifies_id_tokens_as_line_does(client, fake, runti
         "client_secret": "test-login-channel-secret-0123456789",
         "redirect_uri": "https://prakat.example.go.th/admin/callback"}, timeout=10)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def _reasons(path: Path, callee: str, arg: int) -> list[str]:
+    """Every literal reason passed to `callee` in `path`, its f-string holes filled with "7"."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == callee and len(node.args) > arg:
+            given = node.args[arg]
+            if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                found.append(given.value)
+            elif isinstance(given, ast.JoinedStr):
+                found.append("".join(v.value if isinstance(v, ast.Constant) else "7" for v in given.values))
+    return found
+
+
+def test_every_reason_the_org_file_and_its_website_part_can_give_has_thai_words():
+    from bot.admin.orgerrors import thai
+
+    root = Path(__file__).resolve().parent.parent
+    reasons = _reasons(root / "bot/office/orgfile.py", "_fail", 1) + \
+        _reasons(root / "bot/office/website.py", "WebsiteError", 0)
+    assert len(reasons) > 50  # the walk found them
+    untranslated = [r for r in reasons if thai(f"line 3: {r}") == f"บรรทัด 3: {r}"]  # no pattern took it
+    assert untranslated == []

@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 
 FIELDS = {"name": "ชื่อ", "short_name": "ชื่อย่อ", "director": "ผู้อำนวยการ", "key": "รหัส",
-          "position": "ตำแหน่ง", "website": "เว็บไซต์", "phone": "โทรศัพท์"}
+          "position": "ตำแหน่ง", "website": "เว็บไซต์", "phone": "โทรศัพท์", "code": "รหัสหมวด",
+          "short": "ชื่อย่อของหมวด", "address": "ที่อยู่", "logo": "ตราสำนักงาน",
+          "regulated": "regulated (หมวดที่กฎหมายกำหนด)", "minimum": "minimum (หมวดที่ต้องมีเสมอ)",
+          "active": "active (เปิดให้เลือก)"}
 LINE = re.compile(r"^line (\d+): ")
 
 _THAI: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
@@ -15,8 +18,45 @@ _THAI: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^'(\w+)' must be text$", "{field} ต้องเป็นข้อความ"),
     (r"^office key '(.*)' must be", "รหัสสำนักงาน '{0}' ใช้ได้เฉพาะตัวอักษรภาษาอังกฤษตัวเล็ก ตัวเลข และ - (ไม่เกิน 40 ตัว)"),
     (r"^'(.*)' is not a host name", "'{0}' ไม่ใช่ชื่อโฮสต์ (ไม่ต้องมี https:// พอร์ต หรือ path เช่น www.example.go.th)"),
-    (r"^unknown categories (.*) for unit '(.*)'", "ไม่มีหมวด {0} (กลุ่มงาน '{1}') หมวดต้องเป็นเลขข้อ เช่น 1.9"),
+    (r"^'(\w+)' must be true or false$", "{field} ต้องเป็น true หรือ false"),
+    (r"^unknown categories (.*) for unit '(.*)'", "ไม่มีหมวด {0} (กลุ่มงาน '{1}') ในหมวดของสำนักงานนี้ "
+                                                  "ใส่รหัสหมวดในเครื่องหมายคำพูด เช่น \"1.10\""),
+    (r"^'categories' must be a list of \{code",
+     "ส่วน categories ต้องเป็นลิสต์ของหมวด (code, name, short) หรือไม่ต้องใส่ เพื่อใช้ 18 หมวดตามประกาศ"),
     (r"^'categories' must be a list", "หมวดที่ส่งข้อมูลต้องเป็นเลขข้อ เช่น 1.3 1.9"),
+    (r"^at most (\d+) categories", "ใส่หมวดได้ไม่เกิน {0} หมวด (ปุ่มเลือกหมวดใน LINE แสดงได้เท่านี้)"),
+    (r"^each category must be a mapping", "แต่ละหมวดต้องมี code, name และ short"),
+    (r"^write the category code in quotes, like \"1\.10\" \(got (.*)\)$",
+     "ใส่รหัสหมวดในเครื่องหมายคำพูด เช่น \"1.10\" (ที่เขียนไว้อ่านได้เป็น {0})"),
+    (r"^category code '(.*)' must be 1-8",
+     "รหัสหมวด '{0}' ต้องยาว 1–8 ตัว ใช้ได้เฉพาะอักษรภาษาอังกฤษ ตัวเลข . และ - (ใส่ในเครื่องหมายคำพูด เช่น \"1.10\")"),
+    (r"^duplicate category code '(.*)' \(first at line (\d+)\)", "รหัสหมวด '{0}' ซ้ำ (มีแล้วที่บรรทัด {1})"),
+    (r"^'short' of category '(.*)' is longer than (\d+)",
+     "ชื่อย่อของหมวด '{0}' ยาวเกิน {1} ตัวอักษร (ใช้เป็นข้อความบนปุ่ม)"),
+    (r"^at least one category must be active", "ต้องเปิดให้เลือกอย่างน้อยหนึ่งหมวด"),
+    (r"category '(.*)', but (\d+) item\(s\) of this office are in it",
+     "หมวด '{0}' ยังมีเรื่องของสำนักงานนี้อยู่ {1} เรื่อง จึงเอาออกไม่ได้ ให้คงไว้และใส่ active: false "
+     "เพื่อไม่ให้เลือกสำหรับเรื่องใหม่"),
+    (r"^'logo' must be a PNG or JPEG file, not '(.*)'$", "ตราสำนักงานต้องเป็นไฟล์ PNG หรือ JPEG (ไม่ใช่ '{0}')"),
+    (r"^logo file '(.*)' not found", "ไม่พบไฟล์ตราสำนักงาน '{0}' (ระบุตำแหน่งเทียบกับไฟล์โครงสร้าง)"),
+    (r"^'portal' must be a mapping", "ส่วน portal ต้องมี hosts"),
+    (r"^'portal: hosts' must be a list", "portal: hosts ต้องเป็นลิสต์ของชื่อโฮสต์"),
+    (r"^'ita' must be a mapping", "ส่วน ita ต้องมี lists"),
+    (r"^'ita: lists' must map", "ita: lists ต้องจับคู่ปีงบประมาณ (เช่น 2570) กับชื่อชุดข้อ OIT หรือไฟล์"),
+    (r"^'ita: lists' entry (.*): a Buddhist Era year", "ita: lists ข้อ {0}: ต้องเป็นปี พ.ศ. คู่กับชื่อชุดข้อ OIT หรือไฟล์"),
+    (r"^'roles' must be a list", "หน้าที่ (roles) ต้องเป็นลิสต์"),
+    (r"^'chains' must be a mapping", "ส่วน chains ต้องจับคู่ประเภทเรื่องกับลำดับผู้พิจารณา"),
+    (r"^'website' must be a mapping", "ส่วน website ต้องมี kind, url และ user"),
+    (r"^website kind must be one of: (.*)$", "ชนิดเว็บไซต์ (kind) ต้องเป็น {0}"),
+    (r"^website url must be", "url ของเว็บไซต์ต้องเป็นที่อยู่เว็บ เช่น https://www.example.go.th"),
+    (r"^website user is required", "ต้องระบุ user ของเว็บไซต์ (ผู้ใช้ WordPress ที่เป็นเจ้าของรหัสผ่าน)"),
+    (r"^website categories must map", "website: categories ต้องจับคู่รหัสหมวดกับ slug หมวดของเว็บไซต์"),
+    (r"^write category codes in quotes, like '1\.10' \(got (.*)\)$",
+     "ใส่รหัสหมวดในเครื่องหมายคำพูด เช่น '1.10' (ที่เขียนไว้อ่านได้เป็น {0})"),
+    (r"^unknown category code '(.*)': not one of", "ไม่มีหมวด '{0}' ในหมวดของสำนักงานนี้"),
+    (r"^category '(.*)' needs the site's category slug", "หมวด '{0}' ต้องระบุ slug หมวดของเว็บไซต์"),
+    (r"^website create_missing_categories must be", "create_missing_categories ต้องเป็น true หรือ false"),
+    (r"^website on_retract must be", "on_retract ต้องเป็น draft หรือ trash"),
     (r"^duplicate person key '(.*)' \(first at line (\d+)\)", "รหัสบุคลากร '{0}' ซ้ำ (มีแล้วที่บรรทัด {1})"),
     (r"^duplicate unit key '(.*)' \(first at line (\d+)\)", "รหัสกลุ่มงาน '{0}' ซ้ำ (มีแล้วที่บรรทัด {1})"),
     (r"^role 'unit_director' is implied", "ไม่ต้องใส่หน้าที่ unit_director: ผู้อำนวยการกลุ่มกำหนดที่กลุ่มงาน"),
