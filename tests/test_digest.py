@@ -39,6 +39,7 @@ from models import (
     Submission,
     SubmissionVersion,
     Unit,
+    utcnow,
 )
 from tests.flex import actions, joined, texts
 from tests.line_driver import group_id, user_id
@@ -677,10 +678,16 @@ def test_cli_previews_writes_files_and_sends_once(management, app, tmp_path, lin
     assert html.exit_code == 0 and "<!doctype html>" in html.output
     assert runner.invoke(args=["digest", "--format", "xlsx"]).exit_code != 0  # needs --out
     assert runner.invoke(args=["digest", "--quarter", "2570Q5"]).exit_code != 0
-    sent = runner.invoke(args=["digest", "--quarter", Q.code, "--send"])
+    running = FiscalQuarter.of(utcnow())  # not over: refused, as the console refuses it
+    early = runner.invoke(args=["digest", "--quarter", running.code, "--send"])
+    assert early.exit_code != 0 and "has not ended yet: nothing sent" in early.output
+    ended = running.previous()
+    sent = runner.invoke(args=["digest", "--quarter", ended.code, "--send"])
     assert "queued for 2 chat(s)" in sent.output
-    again = runner.invoke(args=["digest", "--quarter", Q.code, "--send"])
+    again = runner.invoke(args=["digest", "--quarter", ended.code, "--send"])
     assert again.exit_code == 0 and "already sent" in again.output and "by cli" in again.output
+    with app.extensions["prakat"].factory() as session:
+        assert [r.quarter for r in session.scalars(select(DigestRun))] == [ended.code]
     line.drain()
     assert len(fake.messages_to(group_id(BOSSES))) == 1
 

@@ -60,11 +60,10 @@ def register(bp, runtime) -> None:
         if quarter is None:
             return refused("admin.digest", "ไม่พบไตรมาสนี้ กรุณาเลือกไตรมาสที่มีให้เลือกค่ะ")
         back, label = {"quarter": quarter.code}, quarter.label(g.office.digits == "thai")
-        if quarter.end > to_bangkok(utcnow()):
-            # Sent once per quarter: sent now, the quarter's real digest would never go out.
-            return refused("admin.digest", f"{label}ยังไม่จบ จึงยังส่งไม่ได้ ระบบจะส่งให้เองหลังจบไตรมาสค่ะ", **back)
         result = send_digest(g.db, runtime.config, g.office.id, quarter, now=utcnow(),
                              sent_by=f"console:{g.admin.key}")
+        if result.reason == "not_ended":
+            return refused("admin.digest", f"{label}ยังไม่จบ จึงยังส่งไม่ได้ ระบบจะส่งให้เองหลังจบไตรมาสค่ะ", **back)
         if result.reason == "already_sent":
             return refused("admin.digest", f"รายงาน{label}ส่งไปแล้ว จึงไม่ส่งซ้ำค่ะ", **back)
         if result.reason == "no_recipients":

@@ -72,6 +72,9 @@ def _send(runtime, office_id: int, quarter: FiscalQuarter, now) -> None:
         result = send_digest(session, runtime.config, office_id, quarter, now=now, sent_by="cli")
     if result.reason == "sent":
         click.echo(f"digest {quarter.code} queued for {result.recipients} chat(s)")
+    elif result.reason == "not_ended":
+        raise click.ClickException(f"{quarter.code} has not ended yet: nothing sent (the scheduler sends "
+                                   "each quarter's digest once it has ended)")
     elif result.reason == "already_sent":
         click.echo(f"digest {quarter.code} was already sent at "
                    f"{thai_datetime(result.run.sent_at)} by {result.run.sent_by}: nothing sent")

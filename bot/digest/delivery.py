@@ -51,7 +51,7 @@ def digest_sent(session: Session, office_id: int, quarter: FiscalQuarter) -> Dig
 @dataclass
 class SendResult:
     sent: bool
-    reason: str  # sent | already_sent | no_recipients
+    reason: str  # sent | already_sent | no_recipients | not_ended
     run: DigestRun | None = None
     recipients: int = 0
 
@@ -92,7 +92,11 @@ def digest_recipients(session: Session, office: Office, now: datetime) -> list[s
 
 def send_digest(session: Session, config: Config, office_id: int, quarter: FiscalQuarter, *,
                 now: datetime, sent_by: str) -> SendResult:
-    """Queue the digest for the office's management once; a second call changes nothing."""
+    """Queue the digest for the office's management once; a second call changes nothing. A
+    quarter still running is refused, whoever asks: it goes once, so sent early, the quarter's
+    whole digest would never go out."""
+    if quarter.end > now.astimezone(BANGKOK):
+        return SendResult(False, "not_ended")
     if (run := digest_sent(session, office_id, quarter)) is not None:
         return SendResult(False, "already_sent", run)
     office = session.get(Office, office_id)
