@@ -35,7 +35,7 @@ from models import (
 )
 from tests.conftest import OFFICE_YAML, SECRET, TOKEN, link
 from tests.factories import register_pr_group
-from tests.flex import data, joined
+from tests.flex import actions, data, joined
 from tests.line_driver import LineDriver, group_id, sign, user_id
 from tests.test_approvals import latest_card
 from tests.test_submit import document_to_confirmation
@@ -397,6 +397,18 @@ def test_one_office_without_a_channel_uses_the_settings_on_either_address(office
     assert fake.deliveries and all(d.token == TOKEN for d in fake.deliveries)
     with runtime.factory() as session:
         assert session.scalar(select(InboundEvent.office_id)) == session.scalar(select(Office.id))
+
+
+def test_a_cards_file_link_lives_under_its_own_offices_address_and_opens_only_there(offices, school, fake, client):
+    card = document_to_confirmation(school, "kru_orn", category="1.3", title="ประกาศรับสมัครนักเรียน")[-1]
+    school.tap("kru_orn", data(card, "ส่งขออนุญาตเผยแพร่"))
+    link = actions(latest_card(fake, "boonsong"))["เปิดดูไฟล์"]["uri"]
+    assert link.startswith("https://prakat.example.go.th/o/school/f/"), link
+    path = link.removeprefix("https://prakat.example.go.th")
+    opened = client.get(path, base_url="https://prakat.example.go.th")
+    assert opened.status_code == 200 and opened.data[:5] == b"%PDF-"
+    elsewhere = client.get(path.replace("/o/school/", "/o/office/"), base_url="https://prakat.example.go.th")
+    assert elsewhere.status_code == 404  # another office's address never serves it
 
 
 def test_an_office_without_a_channel_is_named_in_the_log_once_not_at_every_re_read(runtime, caplog):

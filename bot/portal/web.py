@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from bot.files import links as files
 from bot.files.media import human_size
 from bot.files.store import ContentStore
+from bot.office.address import office_base
 from bot.portal import listings, place
 from bot.portal.views import WAIT_MS as VIEW_WAIT_MS
 from bot.portal.views import ViewCounter
-from bot.publishing.addresses import Links, office_base
+from bot.publishing.addresses import Links
 from bot.spine.config import Config
 from bot.spine.db import brief_sessionmaker
 from bot.thai.dates import thai_date

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.files.links import PREVIEW_TTL
+from bot.office.address import office_address
 from bot.spine import signing
 from bot.spine.config import Config
 from bot.spine.ids import is_id
-from models import Office
 
 RECORD_LINK_SECONDS = 24 * 3600
 PREVIEW_LINK_SECONDS = PREVIEW_TTL  # the preview's files open through links that last as long
@@ -58,28 +57,9 @@ class Links:
         return f"{self.base}/preview/{token}"
 
 
-def office_base(public_base_url: str, office: Office, *, alone: bool) -> str:
-    """Where `office`'s portal lives: its first host name (with PUBLIC_BASE_URL's scheme), else
-    PUBLIC_BASE_URL itself for the one office of a deployment, else PUBLIC_BASE_URL/o/<key>."""
-    if office.hosts:
-        scheme = public_base_url.split("://", 1)[0]
-        return f"{scheme}://{office.hosts[0]}"
-    if alone:
-        return public_base_url
-    return f"{public_base_url}/o/{office.key}"
-
-
-def is_alone(session: Session) -> bool:
-    """The deployment holds one office (its addresses need no /o/<key>)."""
-    return len(session.scalars(select(Office.id).limit(2)).all()) == 1
-
-
 def links(session: Session, config: Config, office_id: int) -> Links:
     """The addresses of office `office_id`'s portal."""
-    office = session.get(Office, office_id)
-    if office is None:
-        raise ValueError(f"no office {office_id}")
-    return Links(office_base(config.public_base_url, office, alone=is_alone(session)))
+    return Links(office_address(session, config.public_base_url, office_id))
 
 
 def record_url(config: Config, publication_id: int, urls: Links | None = None) -> str:

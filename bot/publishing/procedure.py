@@ -79,10 +79,11 @@ def on_final_approval(session: Session, submission: Submission, *, actor_id: int
             return None
     actor = session.get(Person, actor_id) if actor_id else None
     view = describe(session, submission)
-    hero = None
-    if view.photos and config.public_base_url.startswith("https://"):
-        hero = signed.attachment_url(config, view.photos[0].id, audience="publisher", preview=True)
-    card = cards.publish_request_card(view, preview_url(config, submission.id, links(session, config, office.id)), hero)
+    hero, urls = None, links(session, config, office.id)
+    if view.photos and urls.base.startswith("https://"):  # LINE shows images only over https
+        hero = signed.attachment_url(config, view.photos[0].id, audience="publisher", preview=True,
+                                     base=urls.base)
+    card = cards.publish_request_card(view, preview_url(config, submission.id, urls), hero)
     people = ict_people(session, office.id)
     for person in people:
         if reply is not None and actor is not None and person.line_user_id == actor.line_user_id:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.files.links import attachment_url, gallery_url
 from bot.files.media import human_size
 from bot.office import categories
+from bot.office.address import office_address
 from bot.office.org import is_director, roles_of
 from bot.privacy.check import check_of
 from bot.render import flex
@@ -77,11 +78,12 @@ def attachment_rows(session: Session, submission: Submission, config,
     every photo on one page ("ดูภาพทั้งหมด (n ภาพ)") so nobody approves photos they did not see."""
     version = submission.version()
     nm = numerals(session, submission.office_id)
+    base = office_address(session, config.public_base_url, submission.office_id)  # the office's own
     if submission.kind == "photos":
         photos = [p for p in photos_of(version) if p.status in ("stored", "waiting")]
         stored = [p for p in photos if p.status == "stored"]
-        https = config.public_base_url.startswith("https://")  # LINE shows images only over https
-        hero = (attachment_url(config, stored[0].id, audience=audience, preview=True)
+        https = base.startswith("https://")  # LINE shows images only over https
+        hero = (attachment_url(config, stored[0].id, audience=audience, preview=True, base=base)
                 if stored and https else None)
         waiting = len(photos) - len(stored)
         count = g.photos(nm.n(len(photos))) + (f" (กำลังรับอีก {g.photos(nm.n(waiting))})" if waiting else "")
@@ -92,7 +94,7 @@ def attachment_rows(session: Session, submission: Submission, config,
         if stored:
             buttons.append(flex.button(flex.uri(
                 f"ดูภาพทั้งหมด ({g.photos(nm.n(len(stored)))})",
-                gallery_url(config, version.id, audience=audience))))
+                gallery_url(config, version.id, audience=audience, base=base))))
         return rows, hero, buttons
     if submission.kind == "announcement":
         return [], None, []
@@ -106,7 +108,7 @@ def attachment_rows(session: Session, submission: Submission, config,
     if a.page_count:
         detail += f" · {nm.n(a.page_count)} หน้า"
     rows = [flex.row("ไฟล์", _short(a.filename, 80)), flex.row("ชนิด/ขนาด", detail)]
-    button = flex.button(flex.uri("เปิดดูไฟล์", attachment_url(config, a.id, audience=audience)))
+    button = flex.button(flex.uri("เปิดดูไฟล์", attachment_url(config, a.id, audience=audience, base=base)))
     return rows, None, [button]
 
 
