@@ -6,6 +6,9 @@ the portal; a director may still approve, and the log says so."""
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -230,6 +233,52 @@ def test_a_check_that_takes_too_long_lets_the_item_go_and_its_card_follows(peopl
     again = cards[-1]
     assert len(cards) == 2 and FOUND in joined(again)
     assert data(again, "อนุมัติ") == data(first, "อนุมัติ")  # the same step: either card works
+
+
+def test_scans_queued_together_run_one_at_a_time_and_all_finish(people, line, fake, runtime, monkeypatch):
+    """Three sender threads, three scanned files: OCR is taken a slot at a time (SCAN_SLOTS is one
+    on two cores), the others wait as short retries, and every file is checked in the end."""
+    import bot.privacy.ocr as ocr
+    from bot.workflow import personal_data
+
+    running, most, lock, real = [0], [0], threading.Lock(), ocr.read
+
+    def counted(image, timeout):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.2)  # long enough for the other threads to try
+            return real(image, timeout)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(ocr, "read", counted)
+    monkeypatch.setattr(personal_data, "SLOT_WAIT_SECONDS", 0.1)
+    for n, key in enumerate(("kanya", "wanpen", "manee")):
+        line.post(line.file_event(key, f"สแกน{n}.pdf", pii_samples.scanned_pdf() + b" " * n))
+    line.handle()  # the replies and the downloads (each queues its scan) wait in the outbox
+
+    def sender_thread(n: int) -> None:  # each takes one row at a time, as a busy pool's threads do
+        sender, deadline = runtime.sender(worker=f"t{n}"), time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with runtime.factory() as session:  # downloaded, then checked
+                if session.scalar(select(func.count()).select_from(FileScan)
+                                  .where(FileScan.status == "done")) == 3:
+                    return
+            sender.run_once(limit=1) or time.sleep(0.05)
+
+    threads = [threading.Thread(target=sender_thread, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with runtime.factory() as session:
+        assert [s.status for s in session.scalars(select(FileScan))] == ["done"] * 3
+        waited = session.scalar(select(func.max(OutboxMessage.attempts)).where(OutboxMessage.kind == "scan"))
+    assert most[0] == personal_data.SCAN_SLOTS == max(1, (os.cpu_count() or 2) - 1)
+    assert waited > 1  # at least one scan found the slot taken and came back for it
 
 
 def test_the_same_file_is_read_once(people, line, fake, runtime):

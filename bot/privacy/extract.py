@@ -123,12 +123,24 @@ def _pdf(data: bytes, budget: Budget) -> Extraction:
 
         with _pdfium_lock:
             document = pypdfium2.PdfDocument(data)
-            try:
-                for index in thin:
-                    _ocr_into(result, index + 1, lambda i=index: _render(document[i]), budget)
-            finally:
+        try:
+            for index in thin:
+                _ocr_into(result, index + 1, lambda i=index: _rendered(document, i), budget)
+        finally:
+            with _pdfium_lock:
                 document.close()
     return result
+
+
+def _rendered(document, index: int) -> Image.Image:
+    """One page as a picture. Only PDFium's own calls hold the lock: Tesseract reads the picture
+    after it is let go, so another thread's PDF is not kept waiting for this one's OCR."""
+    with _pdfium_lock:
+        page = document[index]
+        shared = _render(page)  # a grayscale picture shares the bitmap's memory (frombuffer)
+        image = shared.copy()  # so copy it, and let PDFium free page and bitmap under the lock
+        del shared, page
+    return image
 
 
 def _render(page) -> Image.Image:

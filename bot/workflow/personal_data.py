@@ -3,6 +3,9 @@ or a handler), and whoever looked at the item before the check ended is shown it
 
 from __future__ import annotations
 
+import os
+import threading
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,14 +28,25 @@ from models import (
 )
 
 DONE_TEXT = "ตรวจข้อมูลส่วนบุคคลในไฟล์เสร็จแล้วค่ะ"
+# Scans one process runs at once. OCR is a CPU-bound Tesseract process per page; eight sender
+# threads each OCRing would take every core from the web and the other threads' replies, and
+# push each scan past its time budget. A scan that finds no free slot waits a moment as a retry.
+SCAN_SLOTS = max(1, (os.cpu_count() or 2) - 1)
+SLOT_WAIT_SECONDS = 2.0
+_slots = threading.BoundedSemaphore(SCAN_SLOTS)
 
 
 def scan(ctx: SendContext, row: OutboxMessage) -> Outcome:
     """Read and check the file outside any transaction; keep the result in the recording one."""
-    sha, config = row.payload["sha256"], ctx.config
-    with ctx.factory() as session:  # a glance, before the long read: no transaction held
-        public = file_scan.public_numbers(session)
-    result = file_scan.read(config, sha, row.payload["kind"], public=public)
+    if not _slots.acquire(blocking=False):
+        return Outcome("retry", error="waiting for a free scan slot", retry_after=SLOT_WAIT_SECONDS)
+    try:
+        sha, config = row.payload["sha256"], ctx.config
+        with ctx.factory() as session:  # a glance, before the long read: no transaction held
+            public = file_scan.public_numbers(session)
+        result = file_scan.read(config, sha, row.payload["kind"], public=public)
+    finally:
+        _slots.release()
 
     def keep(session: Session, outbox_row: OutboxMessage) -> None:
         file_scan.save(session, sha, result)
