@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from models import (
     ActingAssignment,
     ApprovalStep,
     AuditEntry,
+    Category,
     DigestRun,
     GroupChat,
     Invite,
@@ -39,6 +41,8 @@ from tests.flex import data
 from tests.line_driver import LineDriver, group_id, user_id
 from tests.test_approvals import latest_card, submit_document
 from webhook import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -567,3 +571,42 @@ def test_an_admin_runs_the_office_from_a_phone(served):
         page.get_by_role("button", name="ตรวจความครบถ้วนของบันทึก").click()
         page.get_by_text("บันทึกครบถ้วน ไม่มีการแก้ไข").wait_for()
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+# --- editing keeps what the form does not show ----------------------------------------------------
+
+def _what_a_form_does_not_show(runtime, key: str) -> tuple:
+    with runtime.factory() as session:
+        office = session.scalars(select(Office).where(Office.key == key)).one()
+        rows = session.scalars(select(Category).where(Category.office_id == office.id)
+                               .order_by(Category.sort_order)).all()
+        return (office.address, office.logo, office.phone,
+                [(c.code, c.name, c.short_name, c.regulated, c.minimum, c.active) for c in rows])
+
+
+def test_adding_a_person_keeps_the_offices_own_categories_address_and_logo(runtime, client, tmp_path):
+    """The console edits by exporting the office and loading it back: everything the export left
+    out would be reset (its own categories to the announcement's 18, or refused once an item is
+    in one)."""
+    from PIL import Image
+
+    from bot.office.orgfile import load
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (40, 40), (20, 60, 120)).save(logo)
+    school = (ROOT / "examples" / "school.yaml").read_text(encoding="utf-8")
+    b5 = '  - {code: "B5", name: ข้อมูลอื่นที่เป็นประโยชน์ต่อสาธารณะ, short: ข้อมูลอื่น ๆ}\n'
+    assert b5 in school
+    school = school.replace("  # logo: logo.png", f"  logo: {logo}").replace(
+        b5, b5 + '  - {code: "B6", name: ข้อมูลที่เลิกใช้, short: เลิกใช้, active: false}\n')
+    with transaction(runtime.factory) as session:
+        load(session, school)
+    before = _what_a_form_does_not_show(runtime, "cm-secondary")
+    assert before[0] and before[1] == str(logo) and before[3][0][0] == "A1"
+    assert ("B6", "ข้อมูลที่เลิกใช้", "เลิกใช้", False, False, False) in before[3]
+    link(runtime, "pakorn")
+    assert sign_in(client, "pakorn", runtime=runtime).status_code == 302
+    added = post(client, "/admin/people", key="somsri", name="นางสมศรี ใจงาม", unit="sec-adm",
+                 **{"role-staff": "on"})
+    assert "เพิ่ม นางสมศรี ใจงาม แล้วค่ะ" in followed(client, added)
+    assert _what_a_form_does_not_show(runtime, "cm-secondary") == before

@@ -8,6 +8,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.office import categories
 from models import Office, Person, Unit
 
 
@@ -25,9 +26,16 @@ def document(session: Session, office: Office) -> dict:
         head["phone"] = office.phone
     if office.website_url:
         head["website"] = office.website_url
+    if office.address:
+        head["address"] = office.address
+    if office.logo:
+        head["logo"] = office.logo  # an absolute path: it means the same from any directory
     doc: dict = {"office": head}
     if office.hosts:
         doc["portal"] = {"hosts": list(office.hosts)}
+    own = _categories(session, office)
+    if own is not None:
+        doc["categories"] = own
     doc["publish_mode"] = office.publish_mode
     doc["digits"] = office.digits
     doc["chains"] = {kind: list(steps) for kind, steps in (office.chains or {}).items()}
@@ -39,6 +47,25 @@ def document(session: Session, office: Office) -> dict:
     doc["units"] = [_unit(u, keys) for u in units]
     doc["people"] = [_person(p, unit_keys) for p in people]
     return doc
+
+
+def _categories(session: Session, office: Office) -> list[dict] | None:
+    """The office's own categories, retired ones too (an item may be in one); None when they are
+    the announcement's 18 as the office's name gives them, which a file without `categories:`
+    means (and keeps following a renamed office)."""
+    rows = categories.all_categories(session, office.id)
+    mine = [categories.CategorySpec(c.code, c.name, c.short_name, c.regulated, c.minimum, c.active)
+            for c in rows]
+    if mine == categories.default_categories(office.name):
+        return None
+    out = []
+    for c in mine:
+        entry = {"code": c.code, "name": c.name, "short": c.short_name}
+        entry.update({flag: True for flag in ("regulated", "minimum") if getattr(c, flag)})
+        if not c.active:
+            entry["active"] = False
+        out.append(entry)
+    return out
 
 
 def _unit(unit: Unit, keys: dict[int, str]) -> dict:
