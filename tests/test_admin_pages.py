@@ -6,6 +6,7 @@ audit log, preview and send the digest; another office's rows are never reached.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from dataclasses import replace
@@ -610,3 +611,64 @@ def test_adding_a_person_keeps_the_offices_own_categories_address_and_logo(runti
                  **{"role-staff": "on"})
     assert "เพิ่ม นางสมศรี ใจงาม แล้วค่ะ" in followed(client, added)
     assert _what_a_form_does_not_show(runtime, "cm-secondary") == before
+
+
+def _png(color=(20, 60, 120), size=(900, 900)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_logo_is_uploaded_checked_shown_and_taken_off(admin, runtime, config):
+    def logo() -> str | None:
+        with runtime.factory() as session:
+            return session.scalars(select(Office)).one().logo
+
+    forged = admin.post("/admin/office/logo", data={"csrf_token": csrf(admin),
+                                                    "logo": (io.BytesIO(b"<?php echo 1; ?>"), "logo.png")})
+    assert "เปิดไฟล์นี้เป็นภาพไม่ได้ค่ะ" in followed(admin, forged) and logo() is None
+    gif = io.BytesIO()
+    __import__("PIL.Image", fromlist=["Image"]).new("RGB", (8, 8)).save(gif, "GIF")
+    refused = admin.post("/admin/office/logo", data={"csrf_token": csrf(admin),
+                                                     "logo": (io.BytesIO(gif.getvalue()), "logo.gif")})
+    assert "ต้องเป็นไฟล์ PNG หรือ JPEG" in followed(admin, refused) and logo() is None
+
+    saved = admin.post("/admin/office/logo", data={"csrf_token": csrf(admin),
+                                                   "logo": (io.BytesIO(_png()), "ตรา.png")})
+    page = followed(admin, saved)
+    assert "บันทึกตราสำนักงานแล้วค่ะ" in page and 'alt="ตราของสพป.ตาก เขต ๒"' in page
+    kept = Path(logo())
+    assert kept.parent == (Path(config.data_dir) / "logos").resolve() and kept.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+    with Image.open(kept) as image:
+        assert max(image.size) == 600  # scaled for a letterhead
+    shown = admin.get("/admin/office/logo.png")
+    assert shown.status_code == 200 and shown.mimetype == "image/png" and shown.data == kept.read_bytes()
+    assert ("admin.logo_set", ids(runtime, "pimchanok")[0], {"file": kept.name, "via": "console"}) \
+        in audit_actions(runtime)
+
+    removed = post(admin, "/admin/office/logo", remove="1")
+    assert "นำตราสำนักงานออกแล้วค่ะ" in followed(admin, removed) and logo() is None
+    assert admin.get("/admin/office/logo.png").status_code == 404
+
+
+def test_the_office_page_lists_its_own_categories_and_saves_its_address(admin, runtime):
+    from bot.office.orgfile import load
+
+    with transaction(runtime.factory) as session:
+        load(session, (ROOT / "examples" / "school.yaml").read_text(encoding="utf-8"))
+    page = text_of(admin.get("/admin/"))
+    assert page.count("<tr><td>1.") == 18 and "<tr><td>A1" not in page and "กฎหมาย ระเบียบ" not in page
+    saved = post(admin, "/admin/office/edit", name="สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตาก เขต ๒",
+                 short_name="สพป.ตาก เขต ๒", director="somchai", address="๑๒๓ ถนนพหลโยธิน\r\n  อำเภอเมือง ตาก",
+                 phone="0 5500 0000", publish_mode="portal", digits="thai",
+                 **{"chain-document-unit_director": "1", "chain-document-office_director": "1",
+                    "chain-announcement-unit_director": "1", "chain-announcement-office_director": "1",
+                    "chain-photos-unit_director": "1",
+                    "chain-regulated-unit_director": "1", "chain-regulated-office_director": "1"})
+    assert "บันทึกข้อมูลสำนักงานแล้วค่ะ" in followed(admin, saved)
+    with runtime.factory() as session:
+        office = session.scalars(select(Office).where(Office.key == "office")).one()
+        assert office.address == "๑๒๓ ถนนพหลโยธิน อำเภอเมือง ตาก"

@@ -3,14 +3,27 @@ org file's checks; import and export the whole office as an org file."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
-from bot.admin import changes, orgedit
+from bot.admin import changes, logos, orgedit
 from bot.admin.auth import admin_required
+from bot.office import categories as office_categories
 from bot.office import orgexport
 from bot.office.orgfile import CHAIN_KINDS, CHAIN_ROLES
-from models import Category, Person, Unit
+from models import Person, Unit
 
 CHAIN_NAMES = {"document": "เอกสาร", "announcement": "ประกาศ", "photos": "ภาพกิจกรรม",
                "regulated": "เอกสารตามข้อ ๓.๓"}
@@ -27,9 +40,8 @@ def register(bp: Blueprint, runtime) -> None:
         db, office = g.db, g.office
         units = list(db.scalars(select(Unit).where(Unit.office_id == office.id,
                                                    Unit.active.is_(True)).order_by(Unit.id)))
-        supplied = {code: [u.name for u in units if code in (u.categories or [])]
-                    for code in db.scalars(select(Category.code))}
-        categories = list(db.scalars(select(Category).order_by(Category.sort_order)))
+        categories = office_categories.all_categories(db, office.id)  # this office's, retired too
+        supplied = {c.code: [u.name for u in units if c.code in (u.categories or [])] for c in categories}
         return render_template("admin/office.html", office=office, categories=categories,
                                supplied=supplied, director=db.get(Person, office.director_id)
                                if office.director_id else None, **_names())
@@ -45,8 +57,10 @@ def register(bp: Blueprint, runtime) -> None:
         if request.method == "POST":
             form = request.form
             head = doc["office"]
-            for field in ("name", "short_name", "phone", "website", "director"):
+            for field in ("name", "short_name", "phone", "website", "address", "director"):
                 value = form.get(field, "").strip()
+                if field == "address":  # one line on the letterhead, however the box wrapped it
+                    value = " ".join(value.split())
                 if value:
                     head[field] = value
                 else:
@@ -74,6 +88,45 @@ def register(bp: Blueprint, runtime) -> None:
         return render_template("admin/office_edit.html", office=office, doc=doc, people=people,
                                error=error, chain_kinds=CHAIN_KINDS, chain_roles=CHAIN_ROLES,
                                **_names()), 400 if error else 200
+
+    @bp.get("/office/logo.png")
+    @admin_required
+    def office_logo_image():
+        """The logo as the notice draws it, for the office page (not public: the notice is)."""
+        if not g.office.logo or not Path(g.office.logo).is_file():
+            abort(404)
+        return Response(Path(g.office.logo).read_bytes(), mimetype="image/png" if g.office.logo.endswith(".png")
+                        else "image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+    @bp.post("/office/logo")
+    @admin_required
+    def office_logo():
+        """The notice's letterhead logo: a PNG or JPEG, checked and stored as a clean PNG, then
+        set the way an org file's `logo:` is; or taken off."""
+        db, office = g.db, g.office
+        doc = orgedit.current(db, office)
+        if request.form.get("remove"):
+            doc["office"].pop("logo", None)
+            done_text, detail = "นำตราสำนักงานออกแล้วค่ะ", {"removed": True}
+        else:
+            upload = request.files.get("logo")
+            try:
+                path = logos.store(runtime.config, office, upload.read(logos.MAX_BYTES + 1) if upload else b"")
+            except logos.LogoRefused as exc:
+                flash(str(exc), "error")
+                return redirect(url_for("admin.office"))
+            doc["office"]["logo"] = str(path)
+            done_text, detail = "บันทึกตราสำนักงานแล้วค่ะ จะแสดงบนหัวประกาศฉบับต่อไป", {"file": path.name}
+        try:
+            orgedit.save(db, office, doc)
+        except orgedit.EditRefused as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("admin.office"))
+        changes.record(db, g.admin, "admin.logo_set", **detail)
+        db.commit()
+        flash(done_text)
+        return redirect(url_for("admin.office"))
 
     @bp.post("/office/import")
     @admin_required

@@ -44,7 +44,7 @@ ACTIONS = frozenset({
     # ITA evidence (bot.ita): an item tagged with an indicator or untagged, the weekly push
     "ita.tagged", "ita.untagged", "ita.reminded",
     # the admin console (bot.admin.changes): who signed in or was turned away, what they changed
-    "admin.signed_in", "admin.refused", "admin.office_edited", "admin.org_imported",
+    "admin.signed_in", "admin.refused", "admin.office_edited", "admin.logo_set", "admin.org_imported",
     "admin.unit_added", "admin.unit_edited", "admin.unit_deactivated",
     "admin.person_added", "admin.person_edited", "admin.person_moved",
     "admin.person_deactivated", "admin.person_reactivated",
