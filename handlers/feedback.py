@@ -28,7 +28,7 @@ from bot.thai.dates import BANGKOK, FiscalQuarter, thai_datetime
 from handlers.common import user_in_chat
 from handlers.prompt import Prompt
 from handlers.router import Handler
-from models import Unit
+from models import Office, Unit
 
 STATE = "feedback_text"
 
@@ -49,7 +49,8 @@ def _check(ctx: EventContext) -> Postback | None:
 
 
 def _due_text(ctx: EventContext, quarter: FiscalQuarter) -> str:
-    return thai_datetime(digest_due(quarter, working_calendar(ctx.config)))
+    office = ctx.session.get(Office, ctx.office_id) if ctx.office_id else None
+    return thai_datetime(digest_due(quarter, working_calendar(ctx.config, office)))
 
 
 def _refuse(ctx: EventContext, reason: str, quarter: FiscalQuarter | None,

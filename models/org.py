@@ -43,6 +43,8 @@ class Office(Base):
     website_url: Mapped[str | None] = mapped_column(String(300))  # its public site, for strangers
     # Its postal address and logo (an image file's path), for the notice's letterhead; optional.
     address: Mapped[str | None] = mapped_column(Text)
+    # Its own holidays (ISO dates: a provincial day), beside the deployment's HOLIDAYS_FILE.
+    holidays: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     logo: Mapped[str | None] = mapped_column(String(500))
     director_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", use_alter=True, name="fk_offices_director_id_people")

@@ -447,3 +447,45 @@ def test_the_old_deployment_wide_chain_still_verifies_and_each_office_goes_on_fr
         session.execute(update(AuditEntry).where(AuditEntry.id == school_row.id).values(per_office=False))
     with runtime.factory() as session:
         assert audit.verify(session).broken_id == school_row.id
+
+
+def test_an_offices_own_holiday_holds_its_reminders_and_not_the_others(offices, tak, school, fake, runtime):
+    from datetime import UTC, datetime
+
+    from bot.workflow.reminders import send_reminders
+
+    for driver, key, title in ((tak, "kanya", "รายงานผลงานของเขต"), (school, "kru_orn", "ประกาศรับสมัครนักเรียน")):
+        card = document_to_confirmation(driver, key, category="1.3", title=title)[-1]
+        driver.tap(key, data(card, "ส่งขออนุญาตเผยแพร่"))
+    with transaction(runtime.factory) as session:
+        session.get(Office, offices["school"]).holidays = ["2026-11-30"]  # a provincial day off
+        for step in session.scalars(select(ApprovalStep).where(ApprovalStep.status == "waiting")):
+            step.waiting_since = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # a Thursday
+
+    def reminded() -> dict[str, int]:
+        with runtime.factory() as session:
+            return {session.get(Person, s.approver_id).key: s.reminders_sent
+                    for s in session.scalars(select(ApprovalStep).where(ApprovalStep.status == "waiting"))}
+
+    monday, tuesday = datetime(2026, 11, 30, 2, tzinfo=UTC), datetime(2026, 12, 1, 2, tzinfo=UTC)  # 09:00
+    with transaction(runtime.factory) as session:
+        assert send_reminders(session, runtime.config, monday) == 1
+    assert reminded() == {"prasert": 1, "boonsong": 0}  # the school is off today
+    with transaction(runtime.factory) as session:
+        assert send_reminders(session, runtime.config, tuesday) == 2
+    # One working day each (REMINDER_AFTER_WORKING_DAYS): the district's second is due (Friday,
+    # Monday), the school's first comes now, its Monday not counted.
+    assert reminded() == {"prasert": 2, "boonsong": 1}
+
+
+def test_an_offices_own_holiday_puts_its_digest_on_its_next_working_day(offices, runtime):
+    from datetime import UTC, datetime
+
+    from bot.digest.delivery import send_due_digests
+
+    with transaction(runtime.factory) as session:
+        session.get(Office, offices["school"]).holidays = ["2027-01-01"]
+    friday = datetime(2027, 1, 1, 3, tzinfo=UTC)  # 10:00 on the first day after 2570Q1
+    assert [office for office, _ in send_due_digests(runtime, friday)] == [offices["office"]]
+    monday = datetime(2027, 1, 4, 3, tzinfo=UTC)
+    assert [office for office, _ in send_due_digests(runtime, monday)] == [offices["office"], offices["school"]]

@@ -299,3 +299,30 @@ def test_a_registered_group_ignores_further_codes(office):
         assert session.scalars(select(GroupChat)).one().purpose == "pr"
     with transaction(office.factory) as session:  # and the ignored code is still good elsewhere
         assert register_by_text(session, group_id("bosses"), management_code, utcnow()).purpose == "management"
+
+
+def test_an_office_keeps_its_own_holidays_from_a_list_or_a_file(office, tmp_path):
+    from bot.admin.orgerrors import thai
+    from bot.office.orgexport import document, to_yaml
+    from bot.office.orgfile import parse
+
+    listed = OFFICE_YAML + '\nholidays:\n  - 2027-01-16\n  - "๒๐๒๗-๐๒-๑๒ วันมาฆบูชา"\n'
+    with transaction(office.factory) as session:
+        load(session, listed)
+    with office.factory() as session:
+        row = session.scalars(select(Office)).one()
+        assert row.holidays == ["2027-01-16", "2027-02-12"]
+        assert parse(to_yaml(document(session, row))).holidays == row.holidays  # the console round trip
+    days = tmp_path / "local.txt"
+    days.write_text("# วันหยุดท้องถิ่น\n2027-03-01 วันสถาปนาจังหวัด\n", encoding="utf-8")
+    assert parse(OFFICE_YAML + "\nholidays: local.txt\n", base_dir=tmp_path).holidays == ["2027-03-01"]
+    with transaction(office.factory) as session:
+        load(session, OFFICE_YAML)  # a file without `holidays:` has none of its own
+    with office.factory() as session:
+        assert session.scalars(select(Office)).one().holidays == []
+    for bad, reason in ((" - 2570-01-16", "has a B.E. year"), (" - 16/01/2027", "expected a date like"),
+                        (" - 2027-02-30", "is not a real date")):
+        with pytest.raises(OrgFileError) as refused:
+            parse(OFFICE_YAML + f"\nholidays:\n {bad}\n")
+        assert reason in str(refused.value) and str(refused.value).startswith("line ")
+        assert thai(str(refused.value)).startswith("บรรทัด ") and "วันหยุด" in thai(str(refused.value))

@@ -32,9 +32,10 @@ log = logging.getLogger("prakat.digest")
 DIGEST_HOUR = 9  # on the first working day after the quarter, Bangkok time
 
 
-def working_calendar(config: Config) -> WorkingCalendar:
-    """The approval reminders' calendar: weekdays minus the public holidays of HOLIDAYS_FILE."""
-    return reminders.calendar(config)
+def working_calendar(config: Config, office: Office | None = None) -> WorkingCalendar:
+    """The approval reminders' calendar: weekdays minus the public holidays of HOLIDAYS_FILE
+    and, for `office`, its own."""
+    return reminders.calendar(config, office)
 
 
 def digest_due(quarter: FiscalQuarter, calendar: WorkingCalendar) -> datetime:
@@ -124,13 +125,16 @@ def send_due_digests(runtime, now: datetime) -> list[tuple[int, SendResult]]:
     """Send the last quarter's digest for every office once its due time has come."""
     quarter = FiscalQuarter.of(now).previous()
     if now < digest_due(quarter, working_calendar(runtime.config)):
-        return []
+        return []  # an office's own holidays only ever put its day later
     with runtime.factory() as session:
-        offices = session.execute(select(Office.id, Office.created_at)).all()
+        offices = [(o.id, o.created_at, working_calendar(runtime.config, o))
+                   for o in session.scalars(select(Office).order_by(Office.id))]
     results = []
-    for office_id, created_at in offices:
+    for office_id, created_at, days in offices:
         if created_at >= quarter.end:
             continue  # the office did not exist in that quarter
+        if now < digest_due(quarter, days):
+            continue  # its first working day after the quarter has not come yet
         with transaction(runtime.factory) as session:
             result = send_digest(session, runtime.config, office_id, quarter, now=now,
                                  sent_by="scheduler")

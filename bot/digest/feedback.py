@@ -92,7 +92,7 @@ def request_feedback(session: Session, config: Config, office_id: int, now: date
     days = config.feedback_days_before
     if now < quarter.end - timedelta(days=days) or digest_sent(session, office_id, quarter):
         return 0
-    due = digest_due(quarter, working_calendar(config))
+    due = digest_due(quarter, working_calendar(config, session.get(Office, office_id)))
     asked = 0
     for unit in session.scalars(select(Unit).where(
             Unit.office_id == office_id, Unit.active.is_(True), Unit.director_id.is_not(None))
@@ -116,7 +116,7 @@ def remind_feedback(session: Session, config: Config, office_id: int, now: datet
     remind_from = quarter.end - timedelta(days=REMIND_DAYS_BEFORE)
     if now < remind_from or digest_sent(session, office_id, quarter):
         return 0
-    due = digest_due(quarter, working_calendar(config))
+    due = digest_due(quarter, working_calendar(config, session.get(Office, office_id)))
     reminded = 0
     for row in session.scalars(select(QuarterFeedback).where(
             QuarterFeedback.office_id == office_id, QuarterFeedback.quarter == quarter.code,

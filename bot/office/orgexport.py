@@ -36,6 +36,8 @@ def document(session: Session, office: Office) -> dict:
     own = _categories(session, office)
     if own is not None:
         doc["categories"] = own
+    if office.holidays:
+        doc["holidays"] = list(office.holidays)  # ISO dates: read back as the same days
     doc["publish_mode"] = office.publish_mode
     doc["digits"] = office.digits
     doc["chains"] = {kind: list(steps) for kind, steps in (office.chains or {}).items()}

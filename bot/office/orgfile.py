@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.office import categories as office_categories
 from bot.office import website as websites
 from bot.office.categories import CategorySpec
+from bot.thai.dates import holiday_line, load_holidays
 from models import Office, Person, Unit
 from models.org import DEFAULT_CHAINS, ROLES
 
@@ -34,7 +36,14 @@ class OrgFileError(ValueError):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that remembers the line of each mapping, for error messages."""
+    """A SafeLoader that remembers the line of each mapping, for error messages, and reads a
+    date as the text it is: YAML's own dates fail without a line (2027-02-30 raises while the
+    file is read), so `holidays:` checks each one itself."""
+
+
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def _mapping_with_line(loader, node, deep=False):
@@ -78,6 +87,7 @@ class OrgSpec:
     categories: list[CategorySpec] | None = None
     categories_line: int | None = None  # where `categories:` is, for refusals at apply time
     logo: str | None = None  # an image file (absolute path) for the notice's letterhead
+    holidays: list[str] = field(default_factory=list)  # the office's own (ISO dates), sorted
 
     def category_specs(self) -> list[CategorySpec]:
         if self.categories is not None:
@@ -143,6 +153,40 @@ def _logo(office: dict, base_dir: Path | None) -> str | None:
     if not path.is_file():
         _fail(office, f"logo file '{logo}' not found (a path relative to the org file)")
     return str(path.resolve())
+
+
+def _holidays(doc: dict, text: str, base_dir: Path | None) -> list[str]:
+    """`holidays:` the office's own days off beside the deployment's HOLIDAYS_FILE (a provincial
+    day): a list of dates (`2027-01-16`, or `"2027-01-16 วันครู"`), or a file in the holidays
+    file's format (a path relative to the org file)."""
+    given = doc.get("holidays")
+    found = re.search(r"^holidays\s*:", text, re.MULTILINE)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    if given is None:
+        return []
+    days: set[date] = set()
+    if isinstance(given, str):
+        path = Path(given)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        if not path.is_file():
+            _fail(line, f"holidays file '{given}' not found (a path relative to the org file)")
+        try:
+            days.update(load_holidays(path))
+        except ValueError as exc:
+            _fail(line, f"holidays: {exc}")
+    elif isinstance(given, list):
+        for n, entry in enumerate(given, start=1):
+            try:
+                day = holiday_line(str(entry), f"holiday {n}")
+            except ValueError as exc:
+                _fail(line, f"holidays: {exc}")
+            if day is None:
+                _fail(line, f"holidays: holiday {n} is empty")
+            days.add(day)
+    else:
+        _fail(line, "'holidays' must be a list of dates (2027-01-16) or a holidays file")
+    return [d.isoformat() for d in sorted(days)]
 
 
 def _office_key(office: dict) -> str | None:
@@ -310,7 +354,7 @@ def parse(text: str, base_dir: Path | None = None) -> OrgSpec:
     return OrgSpec(office=office, units=units, people=people, chains=chains, publish_mode=publish_mode,
                    digits=digits, website=website, ita=_ita(doc, base_dir), key=_office_key(office),
                    hosts=_hosts(doc), categories=categories, categories_line=categories_line,
-                   logo=_logo(office, base_dir))
+                   logo=_logo(office, base_dir), holidays=_holidays(doc, text, base_dir))
 
 
 def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
@@ -334,6 +378,7 @@ def apply(session: Session, spec: OrgSpec) -> dict[str, int]:
     office.phone = _text(spec.office, "phone", required=False) or None
     office.address = _text(spec.office, "address", required=False) or None
     office.logo = spec.logo
+    office.holidays = spec.holidays
     office.website_url = _text(spec.office, "website", required=False) or None
     office.chains, office.publish_mode, office.ita = spec.chains, spec.publish_mode, spec.ita
     office.digits = spec.digits

@@ -293,23 +293,26 @@ def load_holidays(path: str | Path) -> list[date]:
     path = Path(path)
     holidays: set[date] = set()
     for lineno, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        line = arabic_digits(raw.split("#", 1)[0]).strip()
-        if not line:
-            continue
-        match = _HOLIDAY_RE.fullmatch(line)
-        where = f"{path}, line {lineno}"
-        if match is None:
-            raise ValueError(f"{where}: expected a date like 2026-12-05, got {raw.strip()!r}")
-        token = match[1]
-        year = int(token[:4])
-        if year >= _MIN_BE_YEAR:
-            raise ValueError(
-                f"{where}: {token} has a B.E. year; write it in C.E. "
-                f"({year - BE_OFFSET}{token[4:]})"
-            )
-        try:
-            day = date.fromisoformat(token)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {token} is not a real date") from exc
-        holidays.add(day)
+        day = holiday_line(raw, f"{path}, line {lineno}")
+        if day is not None:
+            holidays.add(day)
     return sorted(holidays)
+
+
+def holiday_line(raw: str, where: str) -> date | None:
+    """One holiday as a holidays file writes it (`2026-12-05 วันพ่อแห่งชาติ`, Thai digits too);
+    None for a blank or comment line; ValueError, starting with `where`, for anything else."""
+    line = arabic_digits(raw.split("#", 1)[0]).strip()
+    if not line:
+        return None
+    match = _HOLIDAY_RE.fullmatch(line)
+    if match is None:
+        raise ValueError(f"{where}: expected a date like 2026-12-05, got {raw.strip()!r}")
+    token = match[1]
+    year = int(token[:4])
+    if year >= _MIN_BE_YEAR:
+        raise ValueError(f"{where}: {token} has a B.E. year; write it in C.E. ({year - BE_OFFSET}{token[4:]})")
+    try:
+        return date.fromisoformat(token)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {token} is not a real date") from exc

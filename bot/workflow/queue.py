@@ -15,7 +15,7 @@ from bot.spine.config import Config
 from bot.thai.dates import to_bangkok
 from bot.workflow import cards
 from bot.workflow.reminders import calendar
-from models import ActingAssignment, ApprovalStep, Person, Submission
+from models import ActingAssignment, ApprovalStep, Office, Person, Submission
 
 
 @dataclass
@@ -34,7 +34,7 @@ class NotWaiting(ValueError):
 
 def waiting(session: Session, config: Config, office_id: int, now: datetime) -> list[Waiting]:
     """The office's waiting steps, longest waiting first."""
-    days = calendar(config)
+    days = calendar(config, session.get(Office, office_id))
     today = to_bangkok(now).date()
     rows = session.execute(
         select(ApprovalStep, Submission).join(Submission, Submission.id == ApprovalStep.submission_id)
