@@ -257,6 +257,26 @@ def test_the_bare_address_lists_the_offices_and_old_links_find_their_office(two,
     assert f"Sitemap: https://{KPP_HOST}/sitemap.xml" in robots
 
 
+def test_the_bare_address_finds_an_office_by_a_piece_of_its_name(two, reader):
+    a, b = sides(two, "host")
+
+    def listed(query: str) -> tuple[int, str, set[str]]:
+        answer = reader.get("/", query_string={"office": query}, base_url=BASE)
+        text = answer.get_data(as_text=True)
+        return answer.status_code, text, {n.attrs["href"] for n in Tree(text).root.all("a")}
+
+    status, text, hrefs = listed("กำแพง")
+    assert status == 200 and b.names[0] in text and a.names[0] not in text
+    assert f"https://{KPP_HOST}/" in hrefs and f"https://{TAK_HOST}/" not in hrefs and "พบ 1 สำนักงาน" in text
+    status, text, _ = listed("  สพป.ตาก  ")  # a short name, with the spaces a phone adds
+    assert a.names[0] in text and b.names[0] not in text
+    status, text, hrefs = listed("%")  # a wildcard is a character like any other
+    assert status == 200 and "ไม่พบสำนักงานที่ชื่อมีคำว่า “%” ค่ะ" in text
+    assert f"https://{KPP_HOST}/" not in hrefs and f"https://{TAK_HOST}/" not in hrefs
+    status, text, _ = listed("")
+    assert a.names[0] in text and b.names[0] in text and "noindex" not in text
+
+
 def test_addresses_publishing_hands_out_name_the_office(two, runtime):
     with runtime.factory() as session:
         (tak_id, _), (kpp_id, kpp) = two["tak"], two["kpp"]
@@ -312,6 +332,12 @@ def test_a_reader_opens_the_second_office_under_its_key_in_a_browser(database_ur
                       approvers=("prasert", "somchai"))
         with chromium() as browser:
             page = browser.new_context(java_script_enabled=False).new_page()
+            page.goto(f"{base}/")  # the deployment's own address: find an office by its name
+            page.fill("#office-name", "ตาก")
+            page.get_by_role("button", name="ค้นหาสำนักงาน").click()
+            assert page.get_by_role("link", name=KPP_NAMES[0]).count() == 0
+            page.get_by_role("link", name=TAK_NAMES[0]).click()
+            page.wait_for_url(f"{base}/o/tak2/")
             page.goto(f"{base}/o/kpp-sec/")
             assert KPP_NAMES[0] in page.locator("header").inner_text()
             page.get_by_role("link", name=kpp.title).first.click()

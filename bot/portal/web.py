@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.files import links as files
@@ -37,6 +37,7 @@ HTML_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action '
 # PDF viewers do not run under a restrictive CSP, so PDFs get none; everything else gets one.
 FILE_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 COUNTS_SECONDS = 60.0
+OFFICES_LISTED = 100  # at the bare address: more than this, and the reader narrows by name
 
 
 class Portal:
@@ -123,10 +124,18 @@ class Portal:
         looking for one office: a list of them, each linked to its own portal, gets them there,
         where a 404 would leave them nowhere. The home page answers 200 with it; any other
         page, which only an office has, answers 404 with the same list."""
-        offices = session.scalars(select(Office).order_by(Office.name, Office.id)).all()
-        entries = [(o.name, o.short_name, self._home_of(session, o)) for o in offices]
         status = 200 if place.inner_path().split("?", 1)[0] == "/" else 404
-        body = render_template("portal/offices.html", office=None, offices=entries,
+        wanted = " ".join(request.args.get("office", "").split())[:100] if status == 200 else ""
+        query = select(Office)
+        if wanted:  # a province's deployment may hold hundreds of schools: find one by its name
+            like = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(or_(Office.name.ilike(like, escape="\\"),
+                                    Office.short_name.ilike(like, escape="\\")))
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        offices = session.scalars(query.order_by(Office.name, Office.id).limit(OFFICES_LISTED)).all()
+        entries = [(o.name, o.short_name, self._home_of(session, o)) for o in offices]
+        body = render_template("portal/offices.html", office=None, offices=entries, wanted=wanted,
+                               total=total, listed=OFFICES_LISTED,
                                page_title="สำนักงานที่เผยแพร่ข้อมูลผ่านระบบนี้", status=status)
         return Response(body, status, mimetype="text/html")
 
