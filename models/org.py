@@ -194,6 +194,9 @@ class ActingAssignment(Base):
     ends_on: Mapped[date]
     order_text: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it was ended ahead of its dates (ends_on then says the last day it held); None: it
+    # runs, or ran, as ordered. Tells "ended early" from "called off before it began".
+    ended_at: Mapped[datetime | None]
 
     absent: Mapped[Person] = relationship(foreign_keys=[absent_id])
     acting: Mapped[Person] = relationship(foreign_keys=[acting_id])

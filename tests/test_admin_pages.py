@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.office.org import person_by_key
+from bot.office.org import acting_for, person_by_key
 from bot.spine.db import transaction
 from bot.thai.dates import FiscalQuarter, now_bangkok
 from models import (
@@ -224,10 +224,22 @@ def test_the_acting_director_gets_the_next_card_until_ended_early(admin, runtime
 
     ended = followed(admin, post(admin, f"/admin/acting/{assignment.id}/end"))
     assert "งานกลับไปที่นายสมชาย ใจดีตั้งแต่วันนี้" in ended
+    # It held this morning (manee had a card): the record says it ended early, not that it never began.
+    row = ended.split('id="acting-')[1]
+    assert "สิ้นสุดก่อนกำหนด" in row and "ยกเลิกก่อนเริ่ม" not in row
     submit_document(line, title="คู่มือการปฏิบัติงาน")
     line.tap("prasert", data(latest_card(fake, "prasert"), "อนุมัติ"))
     assert "คู่มือการปฏิบัติงาน" in json.dumps(latest_card(fake, "somchai"), ensure_ascii=False)
     assert [a for a, _, _ in audit_actions(runtime)] == ["admin.acting_set", "admin.acting_ended"]
+    # One for next week, called off before it began: it says so, and it never holds.
+    later = {**form, "starts": be_typed(today + timedelta(days=7)), "ends": be_typed(today + timedelta(days=9))}
+    followed(admin, post(admin, "/admin/acting", **later))
+    with runtime.factory() as session:
+        future = session.scalars(select(ActingAssignment).order_by(ActingAssignment.id.desc())).first()
+    page = followed(admin, post(admin, f"/admin/acting/{future.id}/end"))
+    assert "ยกเลิกก่อนเริ่ม" in page.split(f'id="acting-{future.id}"')[1].split("</tr>")[0]
+    with runtime.factory() as session:
+        assert acting_for(session, somchai, today + timedelta(days=8)) is None
 
 
 # --- the queue and the outbox ----------------------------------------------------------------

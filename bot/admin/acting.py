@@ -13,13 +13,16 @@ from bot.admin.auth import admin_required
 from bot.admin.rows import done, owned, page, refused
 from bot.office.org import OrgError, end_acting, set_acting
 from bot.spine.ids import parse_id
-from bot.thai.dates import Numerals, now_bangkok, parse_typed_date
+from bot.thai.dates import Numerals, now_bangkok, parse_typed_date, to_bangkok
 from models import ActingAssignment, Office, Person, Unit
 
 
 def standing(assignment: ActingAssignment, today: date) -> str:
     """How an assignment stands today, in the words an office uses."""
-    if assignment.ends_on < assignment.starts_on:
+    if assignment.ended_at is not None:  # ended by hand: before its first day, or while it held
+        began = to_bangkok(assignment.ended_at).date() >= assignment.starts_on
+        return "สิ้นสุดก่อนกำหนด" if began else "ยกเลิกก่อนเริ่ม"
+    if assignment.ends_on < assignment.starts_on:  # ended before ended_at was kept
         return "ยกเลิกก่อนเริ่ม"
     if assignment.ends_on < today:
         return "สิ้นสุดแล้ว"

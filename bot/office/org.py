@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.thai.dates import Numerals
-from models import ActingAssignment, GroupChat, GroupCode, Invite, LinkAttempt, Office, Person, Unit
+from models import (
+    ActingAssignment,
+    GroupChat,
+    GroupCode,
+    Invite,
+    LinkAttempt,
+    Office,
+    Person,
+    Unit,
+    utcnow,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
 CODE_LENGTH = 10
@@ -293,13 +303,16 @@ def set_acting(session: Session, absent: Person, acting: Person, starts_on: date
     return assignment
 
 
-def end_acting(session: Session, assignment: ActingAssignment, today: date) -> ActingAssignment:
+def end_acting(session: Session, assignment: ActingAssignment, today: date,
+               now: datetime | None = None) -> ActingAssignment:
     """End an assignment early: from `today` on, work goes back to the absent person. One that has
-    not started is kept as cancelled (it ends the day before it starts, so it never holds)."""
-    if assignment.ends_on < today or assignment.ends_on < assignment.starts_on:
+    not started never holds (it ends the day before it starts); `ended_at` says when, so the
+    record tells one called off before it began from one that held, even for part of a day."""
+    if assignment.ends_on < today or assignment.ends_on < assignment.starts_on or assignment.ended_at:
         raise OrgError(f"assignment #{assignment.id} has already ended",
                        "การรักษาราชการแทนนี้สิ้นสุดไปแล้วค่ะ")
     assignment.ends_on = max(today, assignment.starts_on) - timedelta(days=1)
+    assignment.ended_at = now or utcnow()
     return assignment
 
 
