@@ -8,22 +8,13 @@ backlog is what fairness costs when the workers are far behind.
 
 from __future__ import annotations
 
-import argparse
-import random
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import insert, or_, select
 
-from bench.stacks import empty_postgres
-from bot.spine.config import Config
-from bot.spine.db import make_engine, make_sessionmaker, migrate
+from bench import turns
 from bot.spine.stage import CANDIDATES, PENDING, Stage
-from models import InboundEvent, Office, utcnow
-
-REPEAT = 20
+from models import InboundEvent, utcnow
 
 
 def oldest_first(session, now):
@@ -39,53 +30,23 @@ def in_turns(session, now):
     return stage._due(session, now)
 
 
-def run(database_url: str, offices: int, backlogs: list[int]) -> list[tuple[int, float, float]]:
-    """(backlog, ms a query in turns, ms a query oldest first) for each backlog."""
-    engine = make_engine(Config(database_url=database_url).validated().database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    rng, out, made = random.Random(1), [], 0
+def grow(factory, office_ids, rng, first: int, last: int) -> None:
     with factory() as session, session.begin():
-        session.add_all(Office(key=f"o{n}", name=f"o{n}", short_name=f"o{n}", hosts=[]) for n in range(offices))
+        session.execute(insert(InboundEvent), [
+            {"webhook_event_id": f"q{i}", "type": "message", "chat_key": f"U{i % 997}", "timestamp_ms": i,
+             "outcome": "pending", "payload": {}, "office_id": rng.choice(office_ids), "received_at": utcnow()}
+            for i in range(first, last)])
+
+
+def timed(factory, in_turns_: bool, _office_ids) -> float:
     with factory() as session:
-        office_ids = list(session.scalars(select(Office.id)))
-    for backlog in sorted(backlogs):
-        with factory() as session, session.begin():
-            session.execute(insert(InboundEvent), [
-                {"webhook_event_id": f"q{i}", "type": "message", "chat_key": f"U{i % 997}", "timestamp_ms": i,
-                 "outcome": "pending", "payload": {}, "office_id": rng.choice(office_ids), "received_at": utcnow()}
-                for i in range(made, backlog)])
-        made = backlog
-        timings = []
-        for query in (in_turns, oldest_first):
-            with factory() as session:
-                query(session, utcnow())  # warm
-                started = time.perf_counter()
-                for _ in range(REPEAT):
-                    query(session, utcnow())
-                timings.append((time.perf_counter() - started) / REPEAT * 1000)
-        out.append((backlog, *timings))
-    engine.dispose()
-    return out
+        started = time.perf_counter()
+        (in_turns if in_turns_ else oldest_first)(session, utcnow())
+        return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", help="a PostgreSQL URL the bench owns (its public schema is dropped); "
-                                           "default: a new SQLite file")
-    parser.add_argument("--offices", type=int, default=50)
-    parser.add_argument("--backlog", type=int, nargs="+", default=[100, 1000, 10000])
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    with tempfile.TemporaryDirectory(prefix="stage-query-") as workdir:
-        if args.database and args.database != "sqlite":
-            empty_postgres(args.database)
-            url = args.database
-        else:
-            url = f"sqlite:///{Path(workdir) / 'q.db'}"
-        rows = run(url, args.offices, args.backlog)
-    print("| pending events | in turns | oldest first |\n|---|---|---|")
-    for backlog, turns, fifo in rows:
-        print(f"| {backlog} | {turns:.1f} ms | {fifo:.1f} ms |")
+    turns.main(__doc__, "pending events", grow, timed, argv)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from linebot.v3 import WebhookParser
 
-from bench import offices_bench, stage_query_bench
+from bench import claim_query_bench, offices_bench, stage_query_bench, turns
 from bench.offices_bench import MIX, OfficeTraffic, phase, schedule
 from bench.offices_data import make_offices, office_names, org_file, person_line_id
 from bot.office.orgfile import parse
@@ -85,7 +85,8 @@ def test_quick_run_answers_every_event_by_reply_on_its_own_offices_channel(tmp_p
     assert "fairness:" in offices_bench.report(result)
 
 
-def test_the_stage_query_bench_times_both_orders_at_each_backlog(tmp_path):
-    rows = stage_query_bench.run(f"sqlite:///{tmp_path / 'q.db'}", 3, [30, 10])
+@pytest.mark.parametrize("bench", [stage_query_bench, claim_query_bench], ids=["stage", "claim"])
+def test_the_query_benches_time_both_orders_at_each_backlog(bench, tmp_path):
+    rows = turns.run(f"sqlite:///{tmp_path / 'q.db'}", 3, [30, 10], bench.grow, bench.timed)
     assert [backlog for backlog, _turns, _fifo in rows] == [10, 30]
-    assert all(turns > 0 and fifo > 0 for _backlog, turns, fifo in rows)
+    assert all(in_turns > 0 and fifo > 0 for _backlog, in_turns, fifo in rows)
