@@ -43,17 +43,16 @@ def test_a_burst_of_300_replies_with_line_at_250_ms_all_go_as_replies_in_the_win
         for n, (to, token) in enumerate(zip(users, tokens, strict=True)):
             outbox.reply(session, token, to, [{"type": "text", "text": f"รับเรื่องที่ {n} แล้วค่ะ"}],
                          event_time=queued, window_seconds=runtime.config.reply_window_seconds)
-    started = time.monotonic()
     runtime.start_background(scheduler=False)
     rows = wait_until_sent(runtime, 300, timeout=90)
-    took = time.monotonic() - started
 
     assert [r.status for r in rows] == ["sent"] * 300
+    # Every one a reply: a row still queued when its window closed would have gone by push, so
+    # this is the window held (no wall-clock bound here: the machine's load is not the code's).
     assert {r.sent_via for r in rows} == {"reply"}, f"{sum(r.sent_via == 'push' for r in rows)} pushed"
     assert [d.kind for d in fake.deliveries] == ["reply"] * 300 and fake.pushes_count == 0
     for n, to in enumerate(users):
         assert fake.messages_to(to) == [{"type": "text", "text": f"รับเรื่องที่ {n} แล้วค่ะ"}]
-    assert took < runtime.config.reply_window_seconds
     assert 1 < len({r.claimed_by for r in rows}) <= runtime.config.sender_threads
 
 
