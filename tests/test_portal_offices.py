@@ -277,6 +277,23 @@ def test_the_bare_address_finds_an_office_by_a_piece_of_its_name(two, reader):
     assert a.names[0] in text and b.names[0] in text and "noindex" not in text
 
 
+def test_an_offices_digest_links_live_on_its_host_and_its_report_opens_nowhere_else(two, reader, runtime):
+    from bot.digest.links import report_links
+    from bot.thai.dates import FiscalQuarter
+
+    kpp_id = two["kpp"][0]
+    with runtime.factory() as session:
+        links = report_links(runtime.config, kpp_id, FiscalQuarter.of(utcnow()), utcnow(), session)
+    assert links.html.startswith(f"https://{KPP_HOST}/reports/{kpp_id}/")
+    assert links.ita.startswith(f"https://{KPP_HOST}/ita/")
+    path = links.html.removeprefix(f"https://{KPP_HOST}")
+    own = reader.get(path, base_url=f"https://{KPP_HOST}")
+    assert own.status_code == 200 and KPP_NAMES[0] in own.get_data(as_text=True)
+    assert f'href="https://{KPP_HOST}/reports/{kpp_id}/' in own.get_data(as_text=True)  # its own links too
+    assert reader.get(path, base_url=BASE).status_code == 200  # the deployment's address: as sent before
+    assert reader.get(path, base_url=f"https://{TAK_HOST}").status_code == 404  # another office's host
+
+
 def test_addresses_publishing_hands_out_name_the_office(two, runtime):
     with runtime.factory() as session:
         (tak_id, _), (kpp_id, kpp) = two["tak"], two["kpp"]

@@ -39,7 +39,7 @@ def register(bp, runtime) -> None:
             choices.append(choices[-1].previous())
         summary = render.text_summary(compute_digest(g.db, g.office.id, quarter, now))
         return page("admin/digest.html", quarter=quarter, choices=choices, summary=summary,
-                    links=report_links(runtime.config, g.office.id, quarter, now),
+                    links=report_links(runtime.config, g.office.id, quarter, now, g.db),
                     sent=digest_sent(g.db, g.office.id, quarter), ended=quarter.end <= to_bangkok(now))
 
     @bp.get("/digest/<quarter>/preview")
@@ -50,7 +50,7 @@ def register(bp, runtime) -> None:
             abort(404)
         now = utcnow()
         body = render.report_html(compute_digest(g.db, g.office.id, fq, now),
-                                  report_links(runtime.config, g.office.id, fq, now))
+                                  report_links(runtime.config, g.office.id, fq, now, g.db))
         return Response(body, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
 
     @bp.post("/digest/send")

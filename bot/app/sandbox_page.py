@@ -68,7 +68,7 @@ def digest_preview(runtime) -> str:
         if office is None or group is None:
             return "ยังไม่มีกลุ่มผู้บริหารที่ลงทะเบียนไว้ค่ะ"
         digest = compute_digest(session, office.id, quarter, now)
-        message = flex_summary(digest, report_links(runtime.config, office.id, quarter, now))
+        message = flex_summary(digest, report_links(runtime.config, office.id, quarter, now, session))
         outbox.push(session, group.group_id, [message], office_id=office.id,
                     purpose=f"digest-preview:{quarter.code}")
     return f"ส่งตัวอย่างรายงานไตรมาส {quarter.code} เข้ากลุ่มผู้บริหารแล้วค่ะ"

@@ -48,7 +48,7 @@ def digest_command(get_runtime: Callable[[], object]) -> click.Command:
                 raise click.ClickException("no such office" if ids else
                                            "no office yet: run `flask --app webhook org load` first")
             digest = compute_digest(session, office_id, quarter, now)
-        links = report_links(runtime.config, office_id, quarter, now)
+            links = report_links(runtime.config, office_id, quarter, now, session)
         body: str | bytes = {
             "text": lambda: render.text_summary(digest),
             "html": lambda: render.report_html(digest, links),

@@ -111,7 +111,7 @@ def send_digest(session: Session, config: Config, office_id: int, quarter: Fisca
     except IntegrityError:
         return SendResult(False, "already_sent", digest_sent(session, office_id, quarter))
     digest = compute_digest(session, office_id, quarter, now)
-    message = flex_summary(digest, report_links(config, office_id, quarter, now),
+    message = flex_summary(digest, report_links(config, office_id, quarter, now, session),
                            Style.for_line(office.digits))
     for target in targets:
         outbox.push(session, target, [message], office_id=office_id, purpose=f"digest:{quarter.code}")

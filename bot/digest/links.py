@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
 
 from bot.ita.links import readiness_url
+from bot.office.address import host_base, office_address
 from bot.spine.config import Config
 from bot.thai.dates import FiscalQuarter
+from models import Office
 
 LINK_VALID = timedelta(days=120)  # until well after the next quarter's digest
 
@@ -52,13 +55,21 @@ def token_problem(secret: str, token: str, office_id: int, quarter: FiscalQuarte
     return None
 
 
-def links_for(config: Config, office_id: int, quarter: FiscalQuarter, token: str) -> ReportLinks:
-    base = f"{config.public_base_url}/reports/{office_id}/{quarter.code}"
+def links_for(config: Config, office_id: int, quarter: FiscalQuarter, token: str,
+              session: Session | None = None) -> ReportLinks:
+    """The report's addresses. With `session`, under the office's own address (its host name;
+    the ITA view under its portal); without, under PUBLIC_BASE_URL, where they open too."""
+    reports = portal = None
+    office = session.get(Office, office_id) if session is not None else None
+    if office is not None:
+        reports = host_base(config.public_base_url, office)
+        portal = office_address(session, config.public_base_url, office_id)
+    base = f"{reports or config.public_base_url}/reports/{office_id}/{quarter.code}"
     return ReportLinks(*(f"{base}.{ext}?t={token}" for ext in ("html", "pdf", "xlsx", "png")),
-                       ita=readiness_url(config, office_id, quarter.fiscal_year))
+                       ita=readiness_url(config, office_id, quarter.fiscal_year, portal))
 
 
 def report_links(config: Config, office_id: int, quarter: FiscalQuarter,
-                 now: datetime) -> ReportLinks:
+                 now: datetime, session: Session | None = None) -> ReportLinks:
     return links_for(config, office_id, quarter,
-                     report_token(config.secret_key, office_id, quarter, now))
+                     report_token(config.secret_key, office_id, quarter, now), session)

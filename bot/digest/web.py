@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
+from sqlalchemy import select
 
 from bot.digest import render
 from bot.digest.compute import compute_digest
@@ -23,6 +24,14 @@ REFUSED_PAGE = {
 }
 
 
+def _another_offices_host(session, office_id: int) -> bool:
+    """The request came to a host name of another office: its report is not served there (the
+    deployment's own address, or the office's own host, serves it)."""
+    host = (request.host or "").rsplit(":", 1)[0].lower().rstrip(".")
+    return any(host in (hosts or []) for other, hosts in session.execute(select(Office.id, Office.hosts))
+               if other != office_id)
+
+
 def reports_blueprint(runtime) -> Blueprint:
     """The report route, reading `runtime`'s database and secret."""
     bp = Blueprint("reports", __name__)
@@ -40,13 +49,14 @@ def reports_blueprint(runtime) -> Blueprint:
         if problem:
             return Response(REFUSED_PAGE[problem], 403, mimetype="text/plain")
         with runtime.read_factory() as session:  # a report only reads: never behind a writer
-            if session.get(Office, office_id) is None:
+            if session.get(Office, office_id) is None or _another_offices_host(session, office_id):
                 abort(404)
             digest = compute_digest(session, office_id, fq)
+            links = links_for(runtime.config, office_id, fq, token, session) if fmt == "html" else None
         if fmt == "png":
             body = render.chart_png(digest)
         elif fmt == "html":
-            body = render.report_html(digest, links_for(runtime.config, office_id, fq, token))
+            body = render.report_html(digest, links)
         elif fmt == "pdf":
             body = render.report_pdf(digest)
         else:

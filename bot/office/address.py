@@ -21,6 +21,14 @@ def office_base(public_base_url: str, office: Office, *, alone: bool) -> str:
     return f"{public_base_url}/o/{office.key}"
 
 
+def host_base(public_base_url: str, office: Office) -> str:
+    """The office's own host name (PUBLIC_BASE_URL's scheme), else PUBLIC_BASE_URL: for pages
+    served at the same path whatever the office (the digest's reports), never under /o/<key>."""
+    if office.hosts:
+        return f"{public_base_url.split('://', 1)[0]}://{office.hosts[0]}"
+    return public_base_url
+
+
 def is_alone(session: Session) -> bool:
     """The deployment holds one office (its addresses need no /o/<key>)."""
     return len(session.scalars(select(Office.id).limit(2)).all()) == 1
