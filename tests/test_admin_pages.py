@@ -684,3 +684,26 @@ def test_the_office_page_lists_its_own_categories_and_saves_its_address(admin, r
     with runtime.factory() as session:
         office = session.scalars(select(Office).where(Office.key == "office")).one()
         assert office.address == "๑๒๓ ถนนพหลโยธิน อำเภอเมือง ตาก"
+
+
+def test_an_imported_file_cannot_make_the_server_read_or_show_its_own_files(admin, runtime, tmp_path):
+    """The org file's paths (a holidays file, a logo) are for `org load` on the server: from the
+    console they would read the server's files back into the page or onto the public notice."""
+    secret = tmp_path / "settings.txt"
+    secret.write_text("SECRET_KEY=do-not-show\n", encoding="utf-8")
+    picture = tmp_path / "somewhere.png"
+    picture.write_bytes(_png())
+    for extra, said in ((f"holidays: {secret}\n", "ใส่ชื่อไฟล์วันหยุดไม่ได้"),
+                        ("holidays: /proc/self/environ\n", "ใส่ชื่อไฟล์วันหยุดไม่ได้")):
+        answer = admin.post("/admin/office/import", data={
+            "csrf_token": csrf(admin), "orgfile": (io.BytesIO((OFFICE_YAML + extra).encode()), "office.yaml")})
+        page = followed(admin, answer)
+        assert said in page and "do-not-show" not in page and "SECRET" not in page
+    with_logo = OFFICE_YAML.replace("  short_name:", f"  logo: {picture}\n  short_name:", 1)
+    assert with_logo != OFFICE_YAML
+    answer = admin.post("/admin/office/import", data={
+        "csrf_token": csrf(admin), "orgfile": (io.BytesIO(with_logo.encode()), "office.yaml")})
+    assert "ตราสำนักงานเปลี่ยนได้ด้วยการอัปโหลดภาพ" in followed(admin, answer)
+    with runtime.factory() as session:
+        office = session.scalars(select(Office)).one()
+        assert office.logo is None and office.holidays == []

@@ -96,3 +96,36 @@ def test_the_sender_sends_the_quiet_offices_reply_in_the_first_turns_not_after_t
     # The second claim is the quiet office's turn: its reply goes fifth, not thirteenth.
     assert order.index(quiet_user) == 4, order
     assert sorted(order) == sorted([user_id(f"busy-{n}") for n in range(BURST)] + [quiet_user])
+
+
+def test_an_office_whose_due_rows_all_wait_behind_their_chat_passes_its_turn(runtime):
+    """Office 2's one due push waits behind its chat's earlier row, still being sent by another
+    sender: its turn finds nothing to take. The turn must pass to office 3, not fall back to the
+    deployment's oldest (office 1's burst) and come round to office 2 again and again."""
+    from datetime import timedelta
+
+    from models import OutboxMessage, utcnow
+
+    now = utcnow()
+    with transaction(runtime.factory) as session:
+        ids = []
+        for n in (1, 2, 3):
+            office = Office(key=f"o{n}", name=f"สำนักงานทดสอบ {n}", short_name=f"สนง.{n}", hosts=[])
+            session.add(office)
+            session.flush()
+            ids.append(office.id)
+
+        def row(office_id, target, **extra):
+            session.add(OutboxMessage(kind=extra.pop("kind", "reply"), target=target, office_id=office_id,
+                                      payload={"messages": [{"type": "text", "text": "ทดสอบ"}]},
+                                      next_attempt_at=now - timedelta(seconds=1), **extra))
+            session.flush()
+
+        for n in range(10):
+            row(ids[0], user_id(f"busy-{n}"), reply_token=f"t{n}")
+        row(ids[1], user_id("held"), status="sending", lease_until=now + timedelta(minutes=1), claimed_by="other")
+        row(ids[1], user_id("held"), kind="push")  # due, but its chat's earlier row is unfinished
+        row(ids[2], user_id("quiet"), reply_token="tq")
+    sender = runtime.sender(worker="w", now=lambda: now)
+    claims = [[r.office_id for r in sender.claim(limit=2)] for _ in range(3)]
+    assert [ids[2]] in claims, claims  # office 3 within three claims, not after office 1's burst

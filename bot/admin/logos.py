@@ -42,9 +42,14 @@ def store(config, office: Office, data: bytes) -> Path:
     out = io.BytesIO()
     picture.save(out, "PNG", optimize=True)  # re-encoded: no metadata, no trailing bytes
     clean = out.getvalue()
-    folder = Path(config.data_dir) / "logos"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{office.key}-{hashlib.sha256(clean).hexdigest()[:16]}.png"
+    kept = folder(config)
+    kept.mkdir(parents=True, exist_ok=True)
+    path = kept / f"{office.key}-{hashlib.sha256(clean).hexdigest()[:16]}.png"
     if not path.exists():
         path.write_bytes(clean)
-    return path.resolve()
+    return path
+
+
+def folder(config) -> Path:
+    """Where the console keeps logos; the only place an office's logo may be set from there."""
+    return (Path(config.data_dir) / "logos").resolve()

@@ -95,8 +95,9 @@ def register(bp: Blueprint, runtime) -> None:
         """The logo as the notice draws it, for the office page (not public: the notice is)."""
         if not g.office.logo or not Path(g.office.logo).is_file():
             abort(404)
-        return Response(Path(g.office.logo).read_bytes(), mimetype="image/png" if g.office.logo.endswith(".png")
-                        else "image/jpeg", headers={"Cache-Control": "private, no-store"})
+        png = g.office.logo.lower().endswith(".png")
+        return Response(Path(g.office.logo).read_bytes(), mimetype="image/png" if png else "image/jpeg",
+                        headers={"Cache-Control": "private, no-store"})
 
     @bp.post("/office/logo")
     @admin_required

@@ -5,14 +5,26 @@ a file pass the same checks and are applied the same way."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from bot.admin import logos
 from bot.admin.orgerrors import thai
 from bot.office import orgexport, orgfile
 from models import Office
 
 LINE_PREFIX = re.compile(r"^line \d+: ")
+
+
+def _uploaded(path: str, office: Office) -> bool:
+    """A logo the console stored for this office (bot.admin.logos), under DATA_DIR/logos."""
+    if not has_app_context():
+        return False
+    candidate = Path(path).resolve()
+    return candidate.parent == logos.folder(current_app.extensions["prakat"].config) \
+        and candidate.name.startswith(f"{office.key}-")
 
 
 class EditRefused(ValueError):
@@ -46,5 +58,10 @@ def import_file(session: Session, office: Office, text: str) -> dict:
 
 def _load(session: Session, office: Office, spec: orgfile.OrgSpec) -> dict:
     spec.key = office.key  # never another office, whatever the file's short name matches
+    if spec.logo not in (None, office.logo) and not _uploaded(spec.logo, office):
+        # A path typed into a form or an imported file could name any picture on the server,
+        # which the notice would then print and the office page serve: only uploads count.
+        raise EditRefused("ตราสำนักงานเปลี่ยนได้ด้วยการอัปโหลดภาพในหน้าสำนักงานเท่านั้นค่ะ "
+                          "(ลบบรรทัด logo: ออกจากไฟล์ หรือใช้ค่าที่ส่งออกมา)")
     with session.begin_nested():  # a refusal inside apply (a host taken) leaves nothing behind
         return orgfile.apply(session, spec)

@@ -39,6 +39,8 @@ _THAI: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
      "เพื่อไม่ให้เลือกสำหรับเรื่องใหม่"),
     (r"^'logo' must be a PNG or JPEG file, not '(.*)'$", "ตราสำนักงานต้องเป็นไฟล์ PNG หรือ JPEG (ไม่ใช่ '{0}')"),
     (r"^logo file '(.*)' not found", "ไม่พบไฟล์ตราสำนักงาน '{0}' (ระบุตำแหน่งเทียบกับไฟล์โครงสร้าง)"),
+    (r"^a holidays file can be named only in a file loaded with",
+     "ในหน้านี้ใส่ชื่อไฟล์วันหยุดไม่ได้ ให้พิมพ์วันที่เป็นลิสต์แทน เช่น holidays: [2027-01-16]"),
     (r"^holidays file '(.*)' not found", "ไม่พบไฟล์วันหยุด '{0}' (ระบุตำแหน่งเทียบกับไฟล์โครงสร้าง)"),
     (r"^'holidays' must be a list", "ส่วน holidays ต้องเป็นลิสต์ของวันที่ (เช่น 2027-01-16) หรือชื่อไฟล์วันหยุด"),
     (r"^holidays: holiday (\d+) is empty", "วันหยุดข้อ {0} ว่างอยู่"),

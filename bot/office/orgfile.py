@@ -166,14 +166,17 @@ def _holidays(doc: dict, text: str, base_dir: Path | None) -> list[str]:
         return []
     days: set[date] = set()
     if isinstance(given, str):
+        if base_dir is None:  # the console: a path would read the server's files back to the page
+            _fail(line, "a holidays file can be named only in a file loaded with `org load`: "
+                        "list the dates here instead")
         path = Path(given)
-        if not path.is_absolute() and base_dir is not None:
+        if not path.is_absolute():
             path = base_dir / path
         if not path.is_file():
             _fail(line, f"holidays file '{given}' not found (a path relative to the org file)")
         try:
             days.update(load_holidays(path))
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             _fail(line, f"holidays: {exc}")
     elif isinstance(given, list):
         for n, entry in enumerate(given, start=1):

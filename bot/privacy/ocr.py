@@ -13,7 +13,7 @@ from PIL import Image
 
 LANGUAGES = "tha+eng"
 MAX_SIDE = 3500  # about A4 at 300 dpi: enough for 12-point Thai, not a 50 MP photo
-INK = 128  # a picture with no pixel darker than this has no writing on it
+INK = 200  # a picture with no pixel darker than this has no writing on it (faded or pale ink is darker)
 
 
 class OcrUnavailable(RuntimeError):

@@ -73,8 +73,11 @@ def start_scheduler(runtime, jobs: Iterable[Scheduled], *,
     from bot.schedule.executor import RuntimeExecutor
 
     if not _hold_advisory_lock(runtime):
-        log.info("another process holds the scheduler lock; not running jobs here")
+        if not getattr(runtime, "_scheduler_elsewhere_said", False):  # once, not at every minute's try
+            log.info("another process holds the scheduler lock; not running jobs here")
+            runtime._scheduler_elsewhere_said = True
         return None
+    runtime._scheduler_elsewhere_said = False
     jobs = list(jobs)
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename="scheduler_jobs")},
@@ -85,10 +88,14 @@ def start_scheduler(runtime, jobs: Iterable[Scheduled], *,
     # Start paused: a stored job keeps its stored next run time, so a run missed while we were
     # down fires once on resume. Re-adding it would recompute the time and lose that run.
     scheduler.start(paused=True)
-    for job in jobs:
-        if scheduler.get_job(job.id) is None:
-            scheduler.add_job(job.ref, "cron", id=job.id, args=RUN_ARGS, **job.trigger)
-    scheduler.resume()
+    try:
+        for job in jobs:
+            if scheduler.get_job(job.id) is None:
+                scheduler.add_job(job.ref, "cron", id=job.id, args=RUN_ARGS, **job.trigger)
+        scheduler.resume()
+    except Exception:  # the store failed half-way: no half-started scheduler left holding the lock
+        stop_scheduler(runtime, scheduler)
+        raise
     log.info("scheduler started with %d jobs", len(jobs))
     return scheduler
 

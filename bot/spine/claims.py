@@ -63,6 +63,12 @@ def _next_office():
                          first.scalar_subquery())
 
 
+@lru_cache(maxsize=1)
+def next_office_statement() -> Select:
+    """Whose turn it is (`:now`, `:after_office`): the office a turn's claim looks at."""
+    return select(_next_office())
+
+
 @lru_cache(maxsize=64)
 def claim_statement(lanes: tuple[tuple[str, ...], ...], limit: int, *, office_turn: bool) -> Select:
     """What a sender runs to claim: the next office's oldest claimable rows (`office_turn`), or

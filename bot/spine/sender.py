@@ -26,7 +26,7 @@ import urllib3
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.spine.claims import MESSAGE_LANE, claim_statement
+from bot.spine.claims import MESSAGE_LANE, claim_statement, next_office_statement
 from bot.spine.db import DATABASE_FAULTS
 from bot.spine.line_api import LineClients
 from bot.spine.line_sdk import api_exception, messaging
@@ -276,10 +276,15 @@ class Sender:
         limit, now = limit or self.batch, self.now()
         with self.factory() as session, session.begin():
             params = {"now": now, "after_office": self.last_office}
-            rows = session.scalars(claim_statement(self.lanes, limit, office_turn=True), params).all() \
-                or session.scalars(claim_statement(self.lanes, limit, office_turn=False), params).all()
-            if rows and rows[0].office_id is not None:
+            rows = session.scalars(claim_statement(self.lanes, limit, office_turn=True), params).all()
+            if rows:
                 self.last_office = rows[0].office_id
+            else:
+                # The office whose turn it was has due rows but none it may send yet (each waits
+                # behind its chat's earlier row): its turn passes, or it would be tried again and
+                # again while the oldest-first fallback served the same busy office.
+                self.last_office = session.scalar(next_office_statement(), params) or 0
+                rows = session.scalars(claim_statement(self.lanes, limit, office_turn=False), params).all()
             for row in rows:
                 row.status = "sending"
                 row.lease_until = now + LEASE

@@ -31,7 +31,7 @@ DONE_TEXT = "ตรวจข้อมูลส่วนบุคคลในไ�
 # Scans one process runs at once. OCR is a CPU-bound Tesseract process per page; eight sender
 # threads each OCRing would take every core from the web and the other threads' replies, and
 # push each scan past its time budget. A scan that finds no free slot waits a moment as a retry.
-SCAN_SLOTS = max(1, (os.cpu_count() or 2) - 1)
+SCAN_SLOTS = max(1, len(os.sched_getaffinity(0)) - 1)  # the cores this process may use, not the host's
 SLOT_WAIT_SECONDS = 2.0
 _slots = threading.BoundedSemaphore(SCAN_SLOTS)
 
