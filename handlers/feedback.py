@@ -48,8 +48,9 @@ def _check(ctx: EventContext) -> Postback | None:
     return ctx.postback
 
 
-def _due_text(ctx: EventContext, quarter: FiscalQuarter) -> str:
-    office = ctx.session.get(Office, ctx.office_id) if ctx.office_id else None
+def _due_text(ctx: EventContext, unit: Unit, quarter: FiscalQuarter) -> str:
+    """When the unit's office's digest goes (its own holidays counted): answers close then."""
+    office = ctx.session.get(Office, unit.office_id)
     return thai_datetime(digest_due(quarter, working_calendar(ctx.config, office)))
 
 
@@ -88,7 +89,7 @@ def _tap(ctx: EventContext, params: dict[str, str]) -> None:
     if allowed is None:
         return
     unit, acting = allowed
-    due = _due_text(ctx, quarter)
+    due = _due_text(ctx, unit, quarter)
     if answer == "none":
         save_feedback(ctx.session, unit=unit, quarter=quarter, person=ctx.person, acting=acting,
                       text=None, now=ctx.now, event_id=ctx.event_id)
@@ -134,7 +135,7 @@ def _answer(ctx: EventContext, data: dict, text: str) -> None:
                   text=text, now=ctx.now, event_id=ctx.event_id)
     ctx.reply(messages.text(
         f"บันทึกปัญหาอุปสรรคและข้อเสนอแนะของ{unit.name}แล้วค่ะ จะรวมไว้ในรายงาน{quarter.label()}\n"
-        f"แก้ไขได้โดยแตะ “ตอบ” ในการ์ดเดิม จนถึง {_due_text(ctx, quarter)}"))
+        f"แก้ไขได้โดยแตะ “ตอบ” ในการ์ดเดิม จนถึง {_due_text(ctx, unit, quarter)}"))
 
 
 # A director composes this answer (often a long one) in the chat: an hour, not the usual prompt
