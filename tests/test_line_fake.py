@@ -295,6 +295,24 @@ def test_push_to_unknown_group_is_refused(fake, api):
     assert fake.deliveries == []
 
 
+def test_a_group_has_one_bot_and_another_channels_token_is_not_in_it(fake, api):
+    """LINE lets one Official Account into a group: another office's bot can neither push to
+    it nor read it."""
+    other = "other-channel-token"
+    fake.add_channel(other)
+    fake.add_group(GROUP, "Directors", member_ids=[USER], channel=other)
+    with pytest.raises(ApiException) as exc:
+        push(api, to=GROUP)  # the fake's own channel: not the group's bot
+    assert exc.value.status == 400 and fake.deliveries == []
+    with pytest.raises(ApiException) as exc:
+        api.get_group_summary(GROUP)
+    assert exc.value.status == 404
+    with ApiClient(Configuration(host=fake.url, access_token=other)) as theirs:
+        push(MessagingApi(theirs), to=GROUP)
+        assert MessagingApi(theirs).get_group_summary(GROUP).group_name == "Directors"
+    assert [d.token for d in fake.deliveries] == [other]
+
+
 # ---------------------------------------------------------------------------- validation
 
 

@@ -332,9 +332,11 @@ def walk_both(runtime, line, fake) -> None:
     for key in A_PEOPLE + B_PEOPLE:
         link(runtime, key)
     with transaction(runtime.factory) as session:  # each office's PR group gets its cards
-        for short, members in ((TAK[1], ("nittaya", "wilai")), (CHIANG_MAI[1], ("pranee", "kanokwan"))):
+        for short, members, bot in ((TAK[1], ("nittaya", "wilai"), None),  # the settings' channel
+                                    (CHIANG_MAI[1], ("pranee", "kanokwan"), SCHOOL_CHANNEL["token"])):
             register_pr_group(session, office_id(session, short), group_id(f"pr {short}"))
-            fake.add_group(group_id(f"pr {short}"), "งานประชาสัมพันธ์", [user_id(k) for k in members])
+            fake.add_group(group_id(f"pr {short}"), "งานประชาสัมพันธ์", [user_id(k) for k in members],
+                           channel=bot)
     # the two offices' items go through side by side, their steps interleaved: office A on the
     # announcement's categories and default chains; office B on its own list, where a regulated
     # category goes to both directors and an ordinary one to the unit's director alone

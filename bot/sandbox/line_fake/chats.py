@@ -40,6 +40,7 @@ class Group:
     name: str
     member_ids: list[str]
     picture_url: str | None = None
+    channel: str | None = None  # the access token of the one bot in it (None: the fake's own)
 
 
 def _profile_dict(profile: Profile) -> dict:
@@ -78,11 +79,16 @@ class ChatEndpoints(Endpoints):
         name: str,
         member_ids: list[str] | tuple[str, ...] = (),
         picture_url: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Make the bot a member of `group_id`, a group (C...) or room (R...); pushes to it are
-        then accepted."""
+        """Make a bot a member of `group_id`, a group (C...) or room (R...): the channel whose
+        access token is `channel` (default: the fake's own). LINE lets one Official Account into
+        a group, so pushes and group calls with another channel's token are refused there."""
         with self._lock:
-            self.groups[group_id] = Group(group_id, name, list(member_ids), picture_url)
+            self.groups[group_id] = Group(group_id, name, list(member_ids), picture_url, channel)
+
+    def _member_bot(self, group: Group, call: Call) -> bool:
+        return (group.channel or self.access_token) == call.token
 
     def _h_profile(self, call: Call) -> Response:
         profile = self.profiles.get(call.args["user_id"])
@@ -92,7 +98,9 @@ class ChatEndpoints(Endpoints):
 
     def _group(self, call: Call) -> Group | Response:
         group = self.groups.get(call.args["group_id"])
-        return group if group is not None else error_response(404, "Not found")
+        if group is None or not self._member_bot(group, call):  # another bot's group: not its to see
+            return error_response(404, "Not found")
+        return group
 
     def _h_group_summary(self, call: Call) -> Response:
         group = self._group(call)

@@ -214,6 +214,8 @@ class MessagingEndpoints(Endpoints):
             return refusal
         to = body["to"]
         group = self.groups.get(to)
+        if group is not None and not self._member_bot(group, call):
+            group = None  # the group's bot is another channel's: this one is not in it
         if group is None and is_group_or_room(to) and self.require_group_membership:
             return error_response(
                 400,
