@@ -35,25 +35,24 @@ people:
 
 
 @pytest.fixture
-def console(config, fake):
-    app = create_app(replace(config, **login_settings(fake)))
-    runtime = app.extensions["prakat"]
+def config(config, fake):
+    """The suite's settings with a LINE Login channel: conftest's app is the console."""
+    return replace(config, **login_settings(fake))
+
+
+@pytest.fixture
+def runtime(runtime):
+    """conftest's, with the example office loaded and its admin and one staff member linked."""
     with transaction(runtime.factory) as session:
         load(session, OFFICE_YAML)
     for key in ("pimchanok", "kanya"):
         link(runtime, key)
-    yield app
-    runtime.stop()
+    return runtime
 
 
 @pytest.fixture
-def runtime(console):
-    return console.extensions["prakat"]
-
-
-@pytest.fixture
-def client(console):
-    return console.test_client()
+def client(app, runtime):  # the office first, whatever a test asks for
+    return app.test_client()
 
 
 @pytest.fixture
@@ -141,10 +140,10 @@ def test_a_forged_id_token_is_refused(client, fake, runtime):
     assert refused.action == "admin.refused" and refused.data["error"] == "BadSignatureError"
 
 
-def test_a_replayed_id_token_is_refused(client, console, fake, runtime):
+def test_a_replayed_id_token_is_refused(client, app, fake, runtime):
     assert sign_in(client, "pimchanok", runtime=runtime).status_code == 302
     old_token = fake.login.issued[-1]
-    other = console.test_client()
+    other = app.test_client()
     fake.login.next_id_token = old_token  # LINE's answer to a new sign-in carries the old token
     answer = sign_in(other, "pimchanok", runtime=runtime)
     assert answer.status_code == 400
@@ -410,11 +409,15 @@ def test_line_login_settings_come_in_pairs_and_sandbox_mode_has_its_own_channel(
     assert real.line_login_channel_id == ""
 
 
-def test_without_line_login_settings_the_console_says_so_in_thai(app):
-    client = app.test_client()  # the conftest app: real LINE settings, no LINE Login channel
-    assert "ยังไม่ได้ตั้งค่า LINE Login" in text(client.get("/admin/login"))
-    assert client.get("/admin/login/line").status_code == 503
-    assert client.get("/admin/").status_code == 302
+def test_without_line_login_settings_the_console_says_so_in_thai(config):
+    bare = create_app(replace(config, line_login_channel_id="", line_login_channel_secret=""))
+    try:
+        client = bare.test_client()  # real LINE settings, no LINE Login channel
+        assert "ยังไม่ได้ตั้งค่า LINE Login" in text(client.get("/admin/login"))
+        assert client.get("/admin/login/line").status_code == 503
+        assert client.get("/admin/").status_code == 302
+    finally:
+        bare.extensions["prakat"].stop()
 
 
 def test_the_fake_line_login_verifies_id_tokens_as_line_does(client, fake, runtime):

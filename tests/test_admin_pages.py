@@ -36,7 +36,7 @@ from models import (
 )
 from tests.admin_login import login_settings, sign_in
 from tests.browser import SHOTS, chromium, needs_chromium, serious_violations
-from tests.conftest import OFFICE_YAML, SECRET, link
+from tests.conftest import OFFICE_YAML, link
 from tests.factories import make_item
 from tests.flex import data
 from tests.line_driver import LineDriver, group_id, user_id
@@ -47,25 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def console(config, fake):
-    app = create_app(replace(config, **login_settings(fake)))
-    yield app
-    app.extensions["prakat"].stop()
-
-
-@pytest.fixture
-def runtime(console):
-    return console.extensions["prakat"]
-
-
-@pytest.fixture
-def client(console):
-    return console.test_client()
-
-
-@pytest.fixture
-def line(client, fake, runtime) -> LineDriver:
-    return LineDriver(client, fake, runtime, SECRET)
+def config(config, fake):
+    """The suite's settings with a LINE Login channel: conftest's app, runtime, client and line
+    are the console's."""
+    return replace(config, **login_settings(fake))
 
 
 @pytest.fixture
